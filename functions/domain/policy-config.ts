@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ACTION_NAMES } from './actions';
+
+export const ModeSchema = z.enum(['observe', 'dry-run', 'enforce']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const ALWAYS_PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/**
+ * Everything the safety policy and the trial loop are configured with. One
+ * schema for the CDK props, the Lambda environment (as JSON) and the CLI.
+ * Defaults are the conservative choice an SRE would want on day one.
+ */
+export const PolicyConfigSchema = z
+  .object({
+    /** @default dry-run — nothing is written until an operator chooses enforce. */
+    mode: ModeSchema.default('dry-run'),
+    /** Never touched, in addition to kube-system, kube-public and kube-node-lease. */
+    protectedNamespaces: z.array(z.string()).default([]),
+    /** When non-empty, only these namespaces are acted on. Empty means all non-protected. */
+    optInNamespaces: z.array(z.string()).default([]),
+    /** When set, a namespace or workload must carry this label (key=value) to be acted on. */
+    optInLabel: z
+      .string()
+      .regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, 'must be key=value')
+      .optional(),
+    maxTrials: z.number().int().min(1).max(10).default(3),
+    lockTtlSeconds: z.number().int().min(60).max(86_400).default(1800),
+    cooldownSeconds: z.number().int().min(0).max(86_400).default(300),
+    maxActionsPerHour: z.number().int().min(1).max(100).default(6),
+    verify: z
+      .object({
+        intervalSeconds: z.number().int().min(1).max(300).default(15),
+        timeoutSeconds: z.number().int().min(10).max(3600).default(300),
+        /** Healthy means healthy and unchanged for this long (no restarts). */
+        stabilitySeconds: z.number().int().min(0).max(1800).default(60),
+      })
+      .prefault({}),
+    limits: z
+      .object({
+        maxReplicas: z.number().int().min(1).max(1000).default(50),
+        /** Largest change of replicas in one step, either way. */
+        maxReplicaStep: z.number().int().min(1).max(100).default(5),
+        maxMemory: z.string().default('8Gi'),
+        maxCpu: z.string().default('4'),
+        /** Largest factor a request or limit may change by in one step. */
+        maxResourceFactor: z.number().min(1).max(4).default(2),
+        hpaMaxReplicasCeiling: z.number().int().min(1).max(1000).default(100),
+      })
+      .prefault({}),
+    /** Actions that wait for an operator's approval (task token) before running. */
+    approvalRequiredFor: z.array(z.enum(ACTION_NAMES)).default([]),
+    selection: z
+      .object({
+        /** thompson (default) or the fixed split of the system this one replaces. */
+        method: z.enum(['thompson', 'epsilon-greedy']).default('thompson'),
+        /** Probability of picking a non-best candidate at random. */
+        explorationFloor: z.number().min(0).max(1).default(0.05),
+        /** For epsilon-greedy: probability of exploring (the old system used 0.2). */
+        epsilon: z.number().min(0).max(1).default(0.2),
+      })
+      .prefault({}),
+  })
+  .strict();
+export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
+export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>;
+
+export const defaultPolicyConfig = (): PolicyConfig => PolicyConfigSchema.parse({});

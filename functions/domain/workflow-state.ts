@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ActionResultSchema } from './actions';
+import { IncidentSchema } from './incident';
+import { AnalysisSchema, DecisionSchema, OutcomeSchema, ReflectionSchema, UsageSchema, VerificationSchema } from './model';
+import { ModeSchema } from './policy-config';
+
+/**
+ * The JSON document one Step Functions execution carries from state to state.
+ * Every task handler takes the whole document and returns the whole document
+ * (validated on the way in and out), so each state's input/output in the
+ * console reads as the incident's story so far.
+ */
+export const WorkflowStateSchema = z.object({
+  executionId: z.string().min(1).max(300),
+  incident: IncidentSchema,
+  mode: ModeSchema,
+  trial: z.number().int().positive().default(1),
+  maxTrials: z.number().int().positive().max(10),
+  startedAt: z.iso.datetime(),
+  lock: z
+    .object({ key: z.string(), owner: z.string(), acquired: z.boolean(), reason: z.string().optional() })
+    .optional(),
+  analysis: AnalysisSchema.optional(),
+  decision: DecisionSchema.optional(),
+  /** Set when a high-risk action waits for an operator. */
+  approval: z.object({ required: z.boolean(), approved: z.boolean().optional(), by: z.string().optional() }).optional(),
+  remediation: ActionResultSchema.optional(),
+  verification: VerificationSchema.optional(),
+  undo: ActionResultSchema.optional(),
+  reflections: z.array(ReflectionSchema).max(10).default([]),
+  /** Strategies tried in this incident and how each went (never repeat a failure). */
+  tried: z
+    .array(z.object({ strategyId: z.string(), action: z.string(), outcome: OutcomeSchema }))
+    .max(10)
+    .default([]),
+  /** Routing decision of the last Reflect. */
+  next: z.enum(['resolved', 'retry', 'escalate', 'done']).optional(),
+  outcome: OutcomeSchema.optional(),
+  /** Set by a Catch: the error that diverted the execution. */
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  usage: UsageSchema.prefault({}),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+export type WorkflowStateInput = z.input<typeof WorkflowStateSchema>;

@@ -1,0 +1,60 @@
+import type { Episode, Lesson, Outcome, Strategy } from '../domain/model';
+
+/**
+ * Episodic memory (DynamoDB in production, DynamoDB Local in tests). Every
+ * store is scoped to a memory namespace fixed at construction, so benchmark
+ * runs never read or write a deployment's memory.
+ */
+export interface EpisodeStore {
+  /** Writes the episode once; a retried put of the same episodeId is a no-op. Returns false when it already existed. */
+  put(episode: Episode): Promise<boolean>;
+  get(episodeId: string): Promise<Episode | undefined>;
+  list(filter?: EpisodeFilter): Promise<Episode[]>;
+  /** Lessons from past episodes, best first: same signature, then similar ones. */
+  lessonsFor(query: { signature: string; kind: string; features?: string[]; limit?: number }): Promise<Lesson[]>;
+  clear(): Promise<number>;
+}
+
+export interface EpisodeFilter {
+  cluster?: string;
+  namespace?: string;
+  signature?: string;
+  outcome?: Outcome;
+  limit?: number;
+}
+
+export interface StrategyStore {
+  listForSignature(signature: string): Promise<Strategy[]>;
+  listAll(): Promise<Strategy[]>;
+  /** Creates the strategy if absent (statistics untouched if present). */
+  ensure(strategy: Strategy): Promise<void>;
+  /** Atomically counts one outcome (no lost update under concurrency), idempotent per `outcomeId`. */
+  recordOutcome(input: {
+    strategy: Strategy;
+    success: boolean;
+    timeToRecoverSeconds?: number;
+    at: string;
+    /** e.g. the episodeId; a retried call with the same id is not counted twice. */
+    outcomeId: string;
+  }): Promise<Strategy>;
+  clear(): Promise<number>;
+}
+
+/** Locks, cooldowns and action counts per workload, surviving restarts. */
+export interface LockStore {
+  /** True when acquired (or already held by the same owner); false when held by another, unexpired owner. */
+  acquire(key: string, owner: string, ttlSeconds: number, now: Date): Promise<boolean>;
+  /** Releases if held by owner; never throws when not held. */
+  release(key: string, owner: string): Promise<void>;
+  /** Records one action on a workload (for cooldown and hourly cap). Idempotent per actionId. */
+  recordAction(workloadKey: string, actionId: string, at: Date): Promise<void>;
+  /** Actions on the workload at or after `since`, newest first. */
+  actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string }[]>;
+}
+
+export interface Memory {
+  readonly namespace: string;
+  episodes: EpisodeStore;
+  strategies: StrategyStore;
+  locks: LockStore;
+}
