@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { PolicyConfigSchema } from '../domain/policy-config';
+
+/**
+ * Lambda environments, one schema per function role. The CDK function
+ * construct types its `environment` from these (z.input), so a missing
+ * variable is a compile error; each handler parses its env at cold start.
+ */
+
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const common = {
+  /** Memory namespace: every key is prefixed with it (benchmarks use their own). */
+  MEMORY_NAMESPACE: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 chars of a-z, 0-9, -'),
+  POLICY: json(PolicyConfigSchema),
+  /** Cluster names this deployment may act on (JSON array). */
+  CLUSTER_NAMES: json(z.array(z.string().min(1).max(100)).min(1)),
+  POWERTOOLS_SERVICE_NAME: z.string().default('eks-reflexion'),
+  POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+};
+const tables = {
+  EPISODES_TABLE: z.string().min(1),
+  STRATEGIES_TABLE: z.string().min(1),
+  LOCKS_TABLE: z.string().min(1),
+};
+const bedrock = {
+  /** Bedrock model id; empty or absent means the deterministic reasoner. */
+  BEDROCK_MODEL_ID: z.string().optional(),
+};
+
+export const EnvSchemas = {
+  detect: z.object({
+    ...common,
+    LOCKS_TABLE: tables.LOCKS_TABLE,
+    STATE_MACHINE_ARN: z.string().min(1),
+    EVENT_BUS_NAME: z.string().min(1),
+  }),
+  lock: z.object({ ...common, LOCKS_TABLE: tables.LOCKS_TABLE }),
+  analyse: z.object({ ...common, ...tables, ...bedrock }),
+  'select-strategy': z.object({ ...common, ...tables, ...bedrock }),
+  remediate: z.object({ ...common, ...tables }),
+  verify: z.object({ ...common, ...tables }),
+  reflect: z.object({ ...common, ...tables, ...bedrock }),
+  actions: z.object({ ...common, ...tables, ...bedrock, STATE_MACHINE_ARN: z.string().min(1) }),
+} as const;
+
+export type FunctionRole = keyof typeof EnvSchemas;
+export const FUNCTION_ROLES = Object.keys(EnvSchemas) as FunctionRole[];
+/** What the CDK construct must provide (strings only, as Lambda env vars are). */
+export type EnvInput<R extends FunctionRole> = { [K in keyof z.input<(typeof EnvSchemas)[R]>]: string };
+export type Env<R extends FunctionRole> = z.infer<(typeof EnvSchemas)[R]>;
