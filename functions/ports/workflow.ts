@@ -1,0 +1,14 @@
+/** Starts remediation executions (Step Functions, or the local ASL runner). */
+export interface WorkflowStarter {
+  /**
+   * Starts an execution with an idempotent name. Starting the same name again
+   * with the same input does not start a second execution (`started: false`).
+   */
+  start(name: string, input: unknown): Promise<{ started: boolean; executionId: string }>;
+}
+
+/** Events for the outside world (EventBridge bus, or a local recorder). */
+export type OutboundEventType = 'IncidentDetected' | 'RemediationResolved' | 'RemediationEscalated';
+export interface EventPublisher {
+  publish(type: OutboundEventType, detail: Record<string, unknown>): Promise<void>;
+}
