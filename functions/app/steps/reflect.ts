@@ -1,0 +1,138 @@
+import type { ActionRequest, ActionResult } from '../../domain/actions';
+import type { Episode, Outcome, Reflection } from '../../domain/model';
+import type { WorkflowState } from '../../domain/workflow-state';
+import { undoAction } from '../undo';
+import type { AppDeps } from '../deps';
+import { addUsage, checkState, clusterFor, parseState } from './state';
+
+/**
+ * Reflect: judges the trial, undoes it when it left the workload worse,
+ * writes a verbal reflection with lessons, stores the episode exactly once,
+ * counts the outcome for the strategy, and routes: resolved, another trial
+ * (never the same failed strategy), escalate, or done (observe / dry-run).
+ */
+export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknown> {
+  const state = parseState(input, 'Reflect');
+  const now = deps.clock.now();
+  const episodeId = `${state.executionId}#${state.trial}`;
+  const outcome = judge(state);
+
+  let undo: ActionResult | undefined;
+  if (outcome === 'failed' && state.verification?.worse && state.remediation?.applied && state.remediation.preImage !== undefined) {
+    const cluster = await clusterFor(deps, state.incident.cluster);
+    undo = await undoAction(
+      { cluster, policy: { ...deps.policy, mode: state.mode }, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
+      state.remediation,
+      { actionId: `${episodeId}#undo`, reason: `trial ${state.trial} left the workload worse than before; restoring the pre-image` },
+    );
+    deps.logger.warn('undid a trial that made things worse', { action: state.remediation.action });
+  }
+
+  const timeToRecoverSeconds =
+    outcome === 'resolved' ? Math.max(0, (now.getTime() - Date.parse(state.incident.detectedAt)) / 1000) : undefined;
+  const action: ActionRequest = state.decision?.action ?? {
+    action: 'escalate',
+    namespace: state.incident.namespace,
+    reason: state.error ? `${state.error.Error}: ${state.error.Cause ?? ''}`.slice(0, 2000) : 'no decision was made',
+  };
+  const reflection: Reflection = await deps.reasoner.reflect({
+    incident: state.incident,
+    trial: state.trial,
+    action,
+    ...(state.remediation ? { result: state.remediation } : {}),
+    ...(state.verification ? { verification: state.verification } : {}),
+    ...(undo ? { undo } : {}),
+    outcome,
+    ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
+  });
+
+  const episode: Episode = {
+    episodeId,
+    executionId: state.executionId,
+    trial: state.trial,
+    incident: state.incident,
+    signature: state.incident.signature,
+    ...(state.analysis ? { analysis: state.analysis } : {}),
+    ...(state.decision ? { decision: state.decision } : {}),
+    ...(state.remediation ? { result: state.remediation } : {}),
+    ...(state.verification ? { verification: state.verification } : {}),
+    ...(undo ? { undo } : {}),
+    outcome,
+    ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
+    reflection,
+    usage: addUsage(state.usage, reflection.usage),
+    ...(state.error ? { error: { name: state.error.Error, message: (state.error.Cause ?? '').slice(0, 2000) } } : {}),
+    startedAt: state.startedAt,
+    endedAt: now.toISOString(),
+  };
+  const written = await deps.memory.episodes.put(episode);
+
+  // Only real trials teach the bandit: a refusal, a dry run or an error says nothing about the strategy.
+  const strategy = state.decision?.strategy;
+  if (strategy && state.decision?.action.action !== 'escalate' && (outcome === 'resolved' || outcome === 'failed')) {
+    await deps.memory.strategies.recordOutcome({
+      strategy,
+      success: outcome === 'resolved',
+      ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
+      at: now.toISOString(),
+      outcomeId: episodeId,
+    });
+  }
+
+  const next = route(state, outcome);
+  const tried = state.decision
+    ? [...state.tried, { strategyId: state.decision.strategyId, action: state.decision.action.action, outcome }].slice(-10)
+    : state.tried;
+  deps.logger.info('reflected', { outcome, next, trial: state.trial, episodeWritten: written });
+
+  return checkState(
+    {
+      ...state,
+      ...(undo ? { undo } : {}),
+      reflections: [...state.reflections, reflection].slice(-10),
+      tried,
+      next,
+      outcome: next === 'retry' ? undefined : finalOutcome(outcome, next),
+      trial: next === 'retry' ? state.trial + 1 : state.trial,
+      usage: addUsage(state.usage, reflection.usage),
+      error: undefined,
+    },
+    'Reflect',
+  );
+}
+
+/** What this trial's outcome was, from the structured facts alone. */
+export function judge(state: WorkflowState): Outcome {
+  if (state.error) return 'error';
+  if (!state.decision || state.decision.action.action === 'escalate') return 'escalated';
+  const r = state.remediation;
+  if (!r) return 'error';
+  if (!r.applied) {
+    if (r.details['refused'] !== undefined) return 'escalated';
+    if (state.mode === 'observe') return 'observed';
+    if (state.mode === 'dry-run' || r.dryRun) return 'dry-run';
+    return 'escalated';
+  }
+  const status = state.verification?.status;
+  if (status === 'healthy') return 'resolved';
+  return 'failed';
+}
+
+function route(state: WorkflowState, outcome: Outcome): 'resolved' | 'retry' | 'escalate' | 'done' {
+  switch (outcome) {
+    case 'resolved':
+      return 'resolved';
+    case 'observed':
+    case 'dry-run':
+      return 'done';
+    case 'failed':
+      return state.trial < state.maxTrials ? 'retry' : 'escalate';
+    default:
+      return 'escalate';
+  }
+}
+
+function finalOutcome(outcome: Outcome, next: 'resolved' | 'retry' | 'escalate' | 'done'): Outcome {
+  if (next === 'escalate') return 'escalated';
+  return outcome;
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { ActionRequest } from '../../domain/actions';
+import { ValidationError } from '../../domain/errors';
+import type { Incident } from '../../domain/incident';
+import type { Deployment, HorizontalPodAutoscaler } from '../../domain/k8s';
+import type { Lesson, Reflection, Strategy } from '../../domain/model';
+import { seededStrategies } from '../../domain/seeded-strategies';
+import { selectStrategy } from '../../domain/selection';
+import { instantiate, type TemplateContext } from '../../domain/strategy-template';
+import { KubeNotFound } from '../../domain/errors';
+import type { Cluster } from '../../ports/cluster';
+import type { AppDeps } from '../deps';
+import { addUsage, checkState, clusterFor, parseState } from './state';
+
+/**
+ * SelectStrategy: candidates = learned strategies for the signature + seeded
+ * defaults + the reasoner's proposal (given lessons and this incident's
+ * reflections); Thompson sampling picks one; a strategy that failed earlier in
+ * this incident is never repeated. The decision records all its inputs.
+ */
+export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise<unknown> {
+  const state = parseState(input, 'SelectStrategy');
+  const { incident } = state;
+  const cluster = await clusterFor(deps, incident.cluster);
+  const context = await templateContext(cluster, incident);
+
+  const remembered = await deps.memory.episodes.lessonsFor({ signature: incident.signature, kind: incident.kind, limit: 5 });
+  const lessons = [...lessonsFromReflections(state.reflections), ...remembered].slice(0, 10);
+  const stored = await deps.memory.strategies.listForSignature(incident.signature);
+  const seeded = seededStrategies(incident.signature, incident.kind);
+
+  const analysis = state.analysis ?? { summary: 'no analysis', hypotheses: [], usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' } };
+  const proposal = await deps.reasoner.propose({
+    incident,
+    analysis,
+    lessons,
+    candidates: [...stored, ...seeded],
+    previousReflections: state.reflections,
+  });
+  const proposed = proposal ? strategyFromProposal(incident, proposal.action, proposal.rationale) : undefined;
+
+  const seed = Math.floor(deps.random() * 2 ** 31);
+  const choice = selectStrategy({
+    incident,
+    stored,
+    seeded,
+    ...(proposed ? { proposal: { strategy: proposed, rationale: proposal?.rationale ?? '' } } : {}),
+    tried: state.tried,
+    lessons,
+    config: deps.policy.selection,
+    random: deps.random,
+  });
+
+  let action: ActionRequest;
+  let why = choice.why;
+  try {
+    action = instantiate(choice.chosen, incident, context);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // A template that cannot be filled for this workload is not a reason to act blindly.
+    action = { action: 'escalate', namespace: incident.namespace, reason: `strategy ${choice.chosen.id} does not apply: ${error.message}` };
+    why = `${why}; but its template could not be instantiated (${error.message}), so escalating`;
+  }
+  await deps.memory.strategies.ensure(choice.chosen);
+
+  deps.logger.info('strategy selected', { strategy: choice.chosen.id, action: action.action, mode: choice.mode });
+  return checkState(
+    {
+      ...state,
+      decision: {
+        strategyId: choice.chosen.id,
+        strategy: choice.chosen,
+        action,
+        mode: action.action === 'escalate' ? 'escalate' : choice.mode,
+        why,
+        candidates: choice.candidates,
+        lessonsUsed: lessons,
+        seed,
+        usage: proposal?.usage ?? { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' },
+      },
+      remediation: undefined,
+      verification: undefined,
+      undo: undefined,
+      usage: addUsage(state.usage, proposal?.usage),
+    },
+    'SelectStrategy',
+  );
+}
+
+/** This incident's own reflections come first: they are the freshest lessons. */
+function lessonsFromReflections(reflections: Reflection[]): Lesson[] {
+  return [...reflections].reverse().flatMap((r) => r.lessons);
+}
+
+/** What templates need to know about the workload right now (container, resources, probes, HPA). */
+async function templateContext(cluster: Cluster, incident: Incident): Promise<TemplateContext> {
+  const failing = incident.evidence.containers.find((c) => !c.init && c.ready !== true) ?? incident.evidence.containers.find((c) => !c.init);
+  const context: TemplateContext = { ...(failing ? { container: failing.container } : {}), ...(incident.pods[0] ? { pod: incident.pods[0] } : {}) };
+  try {
+    if (incident.target.kind === 'Deployment') {
+      const deployment: Deployment = await cluster.getDeployment(incident.namespace, incident.target.name);
+      context.deployment = deployment;
+      if (!context.container) {
+        const first = deployment.spec?.template?.spec?.containers?.[0]?.name;
+        if (first) context.container = first;
+      }
+    }
+    if (incident.target.kind === 'HorizontalPodAutoscaler') {
+      const hpa: HorizontalPodAutoscaler = await cluster.getHpa(incident.namespace, incident.target.name);
+      context.hpa = hpa;
+    }
+  } catch (error) {
+    // The workload may be gone; templates that need it will refuse to instantiate.
+    if (!(error instanceof KubeNotFound)) throw error;
+  }
+  return context;
+}
+
+/**
+ * Turns the reasoner's concrete proposal into a reusable strategy: the
+ * workload's own names become placeholders so the statistics it earns apply
+ * to the next incident with the same signature.
+ */
+export function strategyFromProposal(incident: Incident, action: ActionRequest, rationale: string): Strategy {
+  const template: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(action)) {
+    if (key === 'action') continue;
+    if (key === 'namespace' && value === incident.namespace) template[key] = '{{namespace}}';
+    else if ((key === 'deployment' || key === 'hpa') && value === incident.target.name) template[key] = '{{target.name}}';
+    else if (key === 'pod' && incident.pods.includes(String(value))) template[key] = '{{pod}}';
+    else template[key] = value;
+  }
+  const canonical = JSON.stringify(Object.keys(template).sort().map((k) => [k, template[k]]));
+  const id = createHash('sha256').update(`${incident.signature}|${action.action}|${canonical}`).digest('hex').slice(0, 24);
+  return {
+    id,
+    signature: incident.signature,
+    action: action.action,
+    template,
+    description: rationale.slice(0, 500),
+    successes: 0,
+    failures: 0,
+    source: 'reasoner',
+    retired: false,
+  };
+}

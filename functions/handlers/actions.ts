@@ -1,0 +1,5 @@
+import { handleActionPayload } from '../app/action-api';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** The direct action API: `{"action": ..., "cluster_name": ...}` → `{ok, ...}`; never throws. */
+export const handler = lambdaHandler('actions', handleActionPayload);

@@ -1,0 +1,4 @@
+import { analyseStep } from '../app/steps/analyse';
+import { lambdaHandler } from '../runtime/lambda';
+
+export const handler = lambdaHandler('analyse', analyseStep);

@@ -1,0 +1,4 @@
+import { lockStep } from '../app/steps/lock';
+import { lambdaHandler } from '../runtime/lambda';
+
+export const handler = lambdaHandler('lock', lockStep);

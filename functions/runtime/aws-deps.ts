@@ -1,0 +1,88 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { fromNodeProviderChain } from '@aws-sdk/credential-provider-node';
+import type { AppDeps } from '../app/deps';
+import { ValidationError } from '../domain/errors';
+import { EnvSchemas, type FunctionRole } from '../config/env';
+import { createDynamoMemory } from '../adapters/dynamodb/memory';
+import { BedrockReasoner } from '../adapters/bedrock/bedrock-reasoner';
+import { DeterministicReasoner } from '../domain/deterministic-reasoner';
+import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
+import { EventBridgePublisher } from '../adapters/aws/event-bridge';
+import { StepFunctionsWorkflow } from '../adapters/aws/step-functions';
+import { systemClock } from '../ports/clock';
+import { powertoolsLogger } from './logger';
+import { describeIssue } from '../app/steps/state';
+
+/**
+ * Composition root for Lambda: validates the role's environment and builds
+ * the AWS adapters once per cold start. Nothing else reads process.env.
+ */
+export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDeps {
+  const parsed = EnvSchemas[role].safeParse(env);
+  if (!parsed.success) {
+    const { field, message } = describeIssue(parsed.error);
+    throw new ValidationError(`${role}: invalid environment: ${message}`, field);
+  }
+  // Every role's schema has these; the per-role extras are read below where present.
+  const e = parsed.data as {
+    MEMORY_NAMESPACE: string;
+    POLICY: AppDeps['policy'];
+    CLUSTER_NAMES: string[];
+    POWERTOOLS_SERVICE_NAME: string;
+    POWERTOOLS_LOG_LEVEL: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    EPISODES_TABLE?: string;
+    STRATEGIES_TABLE?: string;
+    LOCKS_TABLE?: string;
+    BEDROCK_MODEL_ID?: string;
+    STATE_MACHINE_ARN?: string;
+    EVENT_BUS_NAME?: string;
+  };
+  const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
+  const logger = powertoolsLogger(e.POWERTOOLS_SERVICE_NAME, e.POWERTOOLS_LOG_LEVEL);
+  const credentials = fromNodeProviderChain();
+
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const memory = createDynamoMemory({
+    client: documentClient,
+    tables: {
+      // Roles without a table never touch it; a name that does not exist fails loudly if they try.
+      episodes: e.EPISODES_TABLE ?? 'unconfigured-episodes',
+      strategies: e.STRATEGIES_TABLE ?? 'unconfigured-strategies',
+      locks: e.LOCKS_TABLE ?? 'unconfigured-locks',
+    },
+    namespace: e.MEMORY_NAMESPACE,
+    clock: systemClock,
+  });
+
+  const deterministic = new DeterministicReasoner();
+  const reasoner =
+    e.BEDROCK_MODEL_ID && e.BEDROCK_MODEL_ID.length > 0
+      ? new BedrockReasoner({ client: new BedrockRuntimeClient({ region }), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
+      : deterministic;
+
+  const clusterFactory = createEksClusterFactory({ eks: new EKSClient({ region }), region, credentials, clock: systemClock });
+  const events = e.EVENT_BUS_NAME
+    ? new EventBridgePublisher(new EventBridgeClient({ region }), e.EVENT_BUS_NAME)
+    : { publish: async () => undefined };
+
+  return {
+    clusterNames: e.CLUSTER_NAMES,
+    cluster: (name) => clusterFactory(name),
+    memory,
+    reasoner,
+    clock: systemClock,
+    policy: e.POLICY,
+    logger,
+    events,
+    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(new SFNClient({ region }), e.STATE_MACHINE_ARN) } : {}),
+    random: Math.random,
+  };
+}
