@@ -1,14 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { fromNodeProviderChain } from '@aws-sdk/credential-provider-node';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AppDeps } from '../app/deps';
 import { ValidationError } from '../domain/errors';
 import { EnvSchemas, type FunctionRole } from '../config/env';
 import { createDynamoMemory } from '../adapters/dynamodb/memory';
+import { createDynamoClients } from '../adapters/dynamodb/client';
 import { BedrockReasoner } from '../adapters/bedrock/bedrock-reasoner';
 import { DeterministicReasoner } from '../domain/deterministic-reasoner';
 import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
@@ -45,11 +44,9 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
   const logger = powertoolsLogger(e.POWERTOOLS_SERVICE_NAME, e.POWERTOOLS_LOG_LEVEL);
-  const credentials = fromNodeProviderChain();
+  const credentials = defaultProvider();
 
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const { doc: documentClient } = createDynamoClients({ region });
   const memory = createDynamoMemory({
     client: documentClient,
     tables: {

@@ -1,0 +1,242 @@
+import './polyfills';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { AppDeps } from '../app/deps';
+import type { FunctionRole } from '../config/env';
+import { analyseStep } from '../app/steps/analyse';
+import { lockStep } from '../app/steps/lock';
+import { reflectStep } from '../app/steps/reflect';
+import { remediateStep } from '../app/steps/remediate';
+import { selectStrategyStep } from '../app/steps/select-strategy';
+import { verifyStep } from '../app/steps/verify';
+import type { OutboundEventType, WorkflowStarter } from '../ports/workflow';
+
+export type TaskRole = FunctionRole | 'events:putEvents';
+export type Step = (deps: AppDeps, input: unknown) => Promise<unknown>;
+
+/** The same step functions the Lambda entries wrap (functions/handlers/*). */
+export const STEPS: Partial<Record<FunctionRole, Step>> = {
+  lock: lockStep,
+  analyse: analyseStep,
+  'select-strategy': selectStrategyStep,
+  remediate: remediateStep,
+  verify: verifyStep,
+  reflect: reflectStep,
+};
+
+export interface StateVisit {
+  execution: string;
+  state: string;
+  type: string;
+  /** Cluster time when the state was entered. */
+  at: string;
+  output?: unknown;
+  error?: { name: string; message: string };
+}
+
+export interface ExecutionResult {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: { name: string; cause: string };
+  /** States in the order they ran. */
+  path: string[];
+  /** Wall-clock milliseconds the workflow's compute took. */
+  wallMs: number;
+  /** Cluster seconds between start and end (waits included). */
+  clusterSeconds: number;
+  transitions: number;
+  taskInvocations: Partial<Record<TaskRole, number>>;
+}
+
+export interface LocalWorkflowOptions {
+  definition: Record<string, unknown>;
+  roleOfTask: Record<string, TaskRole>;
+  deps: AppDeps;
+  /** Moves cluster time forward (the simulator's virtual clock, or a real sleep). */
+  advance: (seconds: number) => Promise<void>;
+  /** Replaces a role's step (tests inject failures here). */
+  stepOverrides?: Partial<Record<FunctionRole, Step>>;
+  onVisit?: (visit: StateVisit) => void;
+}
+
+type States = Record<string, Record<string, unknown>>;
+
+/**
+ * Runs the CDK-synthesized state machine definition with aws-local-stepfunctions,
+ * dispatching each Lambda task to the same step function in-process (with a JSON
+ * round trip, as a Lambda boundary would), and turning each Wait into cluster time:
+ * a task whose only predecessors are Wait states advances the clock by that wait
+ * before it runs, so waits are shortened, never skipped.
+ *
+ * Implements WorkflowStarter: names are idempotent like Step Functions'; started
+ * executions run one at a time, in order, when `drain()` is awaited.
+ */
+export class LocalWorkflow implements WorkflowStarter {
+  private readonly machine: StateMachine;
+  private readonly waitBefore: Map<string, number>;
+  private readonly names = new Set<string>();
+  private readonly queue: { name: string; input: unknown }[] = [];
+  readonly results: ExecutionResult[] = [];
+
+  constructor(private readonly options: LocalWorkflowOptions) {
+    this.machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
+    this.waitBefore = waitsBeforeTasks(options.definition);
+  }
+
+  async start(name: string, input: unknown): Promise<{ started: boolean; executionId: string }> {
+    if (this.names.has(name)) return { started: false, executionId: name };
+    this.names.add(name);
+    this.queue.push({ name, input: JSON.parse(JSON.stringify(input)) as unknown });
+    return { started: true, executionId: name };
+  }
+
+  /** Runs every queued execution to its end, in start order. */
+  async drain(): Promise<ExecutionResult[]> {
+    const done: ExecutionResult[] = [];
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      done.push(await this.execute(next.name, next.input));
+    }
+    return done;
+  }
+
+  /** Runs one execution now (used by start_remediation and tests). */
+  async execute(name: string, input: unknown): Promise<ExecutionResult> {
+    this.names.add(name);
+    const { deps } = this.options;
+    const started = deps.clock.now();
+    const wallStart = performance.now();
+    const path: string[] = [];
+    const invocations: Partial<Record<TaskRole, number>> = {};
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, role] of Object.entries(this.options.roleOfTask)) {
+      handlers[stateName] = async (taskInput: unknown) => {
+        invocations[role] = (invocations[role] ?? 0) + 1;
+        const wait = this.waitBefore.get(stateName);
+        if (wait !== undefined && wait > 0) await this.options.advance(wait);
+        return role === 'events:putEvents' ? this.putEvents(taskInput) : this.invoke(role, taskInput);
+      };
+    }
+    const waitOverrides = Object.fromEntries(
+      Object.entries(states(this.options.definition))
+        .filter(([, s]) => s['Type'] === 'Wait')
+        .map(([n]) => [n, 0]),
+    );
+    const run = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides(this.options.definition) },
+      context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:eks-reflexion:${name}`, Name: name } } as never,
+    });
+    const logging = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered') {
+          path.push(event.state.name);
+          this.options.onVisit?.({ execution: name, state: event.state.name, type: event.state.type, at: deps.clock.now().toISOString() });
+        } else if (event.type === 'StateExited') {
+          this.options.onVisit?.({ execution: name, state: event.state.name, type: `${event.state.type}:exit`, at: deps.clock.now().toISOString(), output: event.state.output });
+        } else if (event.type === 'StateFailed' || event.type === 'StateCaught') {
+          const e = event as unknown as { Error?: string; Cause?: string; catch?: { error?: string; cause?: string } };
+          this.options.onVisit?.({
+            execution: name,
+            state: event.state.name,
+            type: event.type,
+            at: deps.clock.now().toISOString(),
+            error: { name: e.Error ?? e.catch?.error ?? 'Error', message: String(e.Cause ?? e.catch?.cause ?? '') },
+          });
+        }
+      }
+    })();
+    let result: ExecutionResult;
+    const finish = (status: ExecutionResult['status'], extra: Partial<ExecutionResult>): ExecutionResult => ({
+      name,
+      status,
+      path,
+      wallMs: performance.now() - wallStart,
+      clusterSeconds: (deps.clock.now().getTime() - started.getTime()) / 1000,
+      transitions: path.length,
+      taskInvocations: invocations,
+      ...extra,
+    });
+    try {
+      const output = await run.result;
+      await logging;
+      result = finish('SUCCEEDED', { output });
+    } catch (error) {
+      await logging.catch(() => undefined);
+      const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+      result = finish('FAILED', { error: { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message } });
+    }
+    this.results.push(result);
+    return result;
+  }
+
+  /** A Lambda boundary: JSON in, JSON out, errors reduced to their name and message. */
+  private async invoke(role: FunctionRole, input: unknown): Promise<unknown> {
+    const step = this.options.stepOverrides?.[role] ?? STEPS[role];
+    if (!step) throw new Error(`local runner: no step for role '${role}'`);
+    try {
+      const output = await step(this.options.deps, JSON.parse(JSON.stringify(input ?? null)));
+      return JSON.parse(JSON.stringify(output ?? null)) as unknown;
+    } catch (error) {
+      const e = error as Error;
+      const lambdaError = new Error(e.message);
+      lambdaError.name = e.name || 'Error';
+      throw lambdaError;
+    }
+  }
+
+  /** The EventBridge PutEvents task, delivered to the app's event publisher. */
+  private async putEvents(input: unknown): Promise<unknown> {
+    const entries = ((input as { Entries?: unknown[] })?.Entries ?? []) as { DetailType?: string; Detail?: unknown }[];
+    for (const entry of entries) {
+      const detail = typeof entry.Detail === 'string' ? (JSON.parse(entry.Detail) as Record<string, unknown>) : ((entry.Detail ?? {}) as Record<string, unknown>);
+      await this.options.deps.events.publish((entry.DetailType ?? 'Unknown') as OutboundEventType, detail);
+    }
+    return { Entries: entries.map((_, i) => ({ EventId: `local-${i}` })), FailedEntryCount: 0 };
+  }
+}
+
+function states(definition: Record<string, unknown>): States {
+  return (definition['States'] ?? {}) as States;
+}
+
+/** Retry pauses are wall-clock in the interpreter; keep them short locally (still counted). */
+function retryOverrides(definition: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(states(definition))
+      .filter(([, s]) => Array.isArray(s['Retry']))
+      .map(([n]) => [n, 10]),
+  );
+}
+
+/**
+ * For each Task state whose every predecessor is a Wait state with a fixed
+ * `Seconds`, the cluster time to pass before it runs. Any other shape is
+ * refused rather than guessed, so a changed definition cannot silently skip a wait.
+ */
+export function waitsBeforeTasks(definition: Record<string, unknown>): Map<string, number> {
+  const all = states(definition);
+  const predecessors = new Map<string, string[]>();
+  const link = (from: string, to: unknown) => {
+    if (typeof to !== 'string') return;
+    predecessors.set(to, [...(predecessors.get(to) ?? []), from]);
+  };
+  for (const [name, s] of Object.entries(all)) {
+    link(name, s['Next']);
+    link(name, s['Default']);
+    for (const c of (s['Choices'] as { Next?: string }[] | undefined) ?? []) link(name, c.Next);
+    for (const c of (s['Catch'] as { Next?: string }[] | undefined) ?? []) link(name, c.Next);
+  }
+  const result = new Map<string, number>();
+  for (const [name, s] of Object.entries(all)) {
+    if (s['Type'] !== 'Wait') continue;
+    const next = s['Next'];
+    if (typeof next !== 'string') continue;
+    const seconds = s['Seconds'];
+    if (typeof seconds !== 'number') throw new Error(`local runner: Wait state '${name}' must use a fixed Seconds`);
+    const preds = predecessors.get(next) ?? [];
+    if (!preds.every((p) => all[p]?.['Type'] === 'Wait' && all[p]?.['Seconds'] === seconds)) {
+      throw new Error(`local runner: '${next}' follows Wait '${name}' but also other states; cannot attribute the wait`);
+    }
+    result.set(next, seconds);
+  }
+  return result;
+}
