@@ -1,0 +1,170 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command } from '../cli';
+import type { WorkflowState } from '../../functions/domain/workflow-state';
+import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
+import type { StateVisit } from '../../functions/local/runner';
+import { FAULTS } from '../../test/sim/faults';
+import { runFault, type IncidentRun } from '../../test/harness/fault-driver';
+import { renderReport } from '../../test/harness/report';
+
+/** The faults the demo walks through, in order; each round repeats them on new instances. */
+export const DEMO_FAULTS = [
+  'bad-image-tag',
+  'crashloop-bad-config',
+  'transient-crashloop',
+  'oom-low-limit',
+  'liveness-too-aggressive',
+  'hpa-at-max',
+  'registry-auth',
+  'no-fault',
+  'protected-namespace',
+];
+
+const HELP = `usage: eks-reflexion demo [--rounds N] [--faults a,b,...] [--out DIR] [--quiet]
+
+Runs the fault sequence through the whole local stack twice — memory on (one
+memory shared by all incidents) and memory off (a fresh memory per incident) —
+printing each incident's story, then a summary and an HTML report.
+  --rounds N     how many times the sequence repeats on fresh instances (default 2)
+  --faults LIST  comma-separated fault names (default: ${DEMO_FAULTS.join(',')})
+  --out DIR      where report.html and runs.json go (default .out/demo)
+  --quiet        one line per incident instead of one per step`;
+
+function storyLine(visit: StateVisit): string | undefined {
+  if (!visit.type.endsWith(':exit')) return undefined;
+  const s = visit.output as Partial<WorkflowState> | undefined;
+  if (!s || typeof s !== 'object') return undefined;
+  switch (visit.state) {
+    case 'Analyse':
+      return `  analyse   ${s.incident?.signature} on ${s.incident?.target.kind}/${s.incident?.target.name}: ${s.analysis?.summary?.slice(0, 140)}`;
+    case 'SelectStrategy':
+      return `  decide    trial ${s.trial}: ${s.decision?.action.action} (${s.decision?.mode}) — ${s.decision?.why?.slice(0, 160)}`;
+    case 'Restart':
+    case 'Rollback':
+    case 'Scale':
+    case 'Patch':
+      return `  act       ${visit.state}: ${s.remediation?.message?.slice(0, 160)}`;
+    case 'Verify':
+      return s.verification?.status === 'converging' ? undefined : `  verify    ${s.verification?.status}: ${(s.verification?.evidence ?? []).slice(0, 2).join('; ').slice(0, 160)}`;
+    case 'Reflect':
+      return `  reflect   ${s.reflections?.at(-1)?.text?.slice(0, 200)} → ${s.next}`;
+    default:
+      return undefined;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        rounds: { type: 'string', default: '2' },
+        faults: { type: 'string' },
+        out: { type: 'string', default: '.out/demo' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`eks-reflexion demo: ${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+    process.stderr.write(`eks-reflexion demo: --rounds must be an integer from 1 to 20, got '${values.rounds}'\n`);
+    return 2;
+  }
+  const faults = values.faults ? values.faults.split(',').map((f) => f.trim()) : DEMO_FAULTS;
+  const unknown = faults.filter((f) => !FAULTS[f]);
+  if (unknown.length > 0) {
+    process.stderr.write(`eks-reflexion demo: unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}\n`);
+    return 2;
+  }
+
+  const out = resolve(values.out);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  say('eks-reflexion demo: starting DynamoDB Local and the simulated cluster…');
+  const dynamo = await startDynamoDbLocal();
+  const tables = { episodes: 'demo-episodes', strategies: 'demo-strategies', locks: 'demo-locks' };
+  const arms: { name: 'memory-on' | 'memory-off'; runs: IncidentRun[] }[] = [
+    { name: 'memory-off', runs: [] },
+    { name: 'memory-on', runs: [] },
+  ];
+  try {
+    for (const arm of arms) {
+      say(`\n=== ${arm.name === 'memory-on' ? 'memory ON: every incident can use what earlier ones taught' : 'memory OFF: every incident starts from scratch (the baseline)'} ===`);
+      let index = 0;
+      for (let round = 1; round <= rounds; round++) {
+        for (const [i, name] of faults.entries()) {
+          index++;
+          const seed = round * 1000 + i;
+          const scenario = FAULTS[name]!;
+          say(`\n[${arm.name} ${index}/${rounds * faults.length}] ${name} (seed ${seed}): ${scenario.description}`);
+          const result = await runFault({
+            scenario,
+            seed,
+            memoryNamespace: arm.name === 'memory-on' ? 'demo-on' : `demo-off-${round}-${i}`,
+            dynamoEndpoint: dynamo.endpoint,
+            tables,
+            ...(values.quiet
+              ? {}
+              : {
+                  onVisit: (v: StateVisit) => {
+                    const line = storyLine(v);
+                    if (line) say(line);
+                  },
+                }),
+          });
+          arm.runs.push(result);
+          say(
+            `  result    ${result.detected ? `${result.outcome} after ${result.trials} trial(s)` : 'nothing detected'}` +
+              `${result.timeToRecoverSeconds !== undefined ? `, recovered ${result.timeToRecoverSeconds.toFixed(0)} s after detection` : ''}` +
+              `; oracle says ${result.oracleFixed ? 'healthy' : 'not fixed'}; writes ${result.writes}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await dynamo.stop();
+  }
+
+  const [off, on] = [arms[0]!.runs, arms[1]!.runs];
+  const summarise = (runs: IncidentRun[]) => {
+    const fixable = runs.filter((r) => r.expectedFixable && r.detected);
+    const pct = (n: number) => (fixable.length ? `${((100 * n) / fixable.length).toFixed(0)}%` : 'n/a');
+    return {
+      pass1: pct(fixable.filter((r) => r.firstTrialSuccess).length),
+      resolved: pct(fixable.filter((r) => r.resolved).length),
+      trials: fixable.length ? (fixable.reduce((s, r) => s + r.trials, 0) / fixable.length).toFixed(2) : 'n/a',
+      falseActions: runs.reduce((s, r) => s + r.falseActions, 0),
+    };
+  };
+  const a = summarise(on);
+  const b = summarise(off);
+  await mkdir(out, { recursive: true });
+  const reportPath = join(out, 'report.html');
+  await writeFile(
+    reportPath,
+    renderReport({ title: 'eks-reflexion demo', generatedAt: new Date().toISOString(), command: `npm run demo -- ${argv.join(' ')}`.trim(), memoryOn: on, memoryOff: off }),
+  );
+  await writeFile(join(out, 'runs.json'), JSON.stringify({ memoryOn: on, memoryOff: off }, null, 2));
+  say('\n=== summary (fixable incidents) ===');
+  say(`                 first-trial success   resolved   trials/incident   false actions`);
+  say(`  memory on      ${a.pass1.padStart(19)}   ${a.resolved.padStart(8)}   ${a.trials.padStart(15)}   ${String(a.falseActions).padStart(13)}`);
+  say(`  memory off     ${b.pass1.padStart(19)}   ${b.resolved.padStart(8)}   ${b.trials.padStart(15)}   ${String(b.falseActions).padStart(13)}`);
+  say(`\nreport: ${reportPath}`);
+  return a.falseActions + b.falseActions === 0 ? 0 : 1;
+}
+
+export const command: Command = {
+  summary: 'run the demo: simulated cluster + DynamoDB Local + the real state machine, memory on vs off',
+  run,
+};

@@ -1,0 +1,162 @@
+import type { Outcome } from '../../functions/domain/model';
+import type { WorkflowState } from '../../functions/domain/workflow-state';
+import type { ExecutionResult, StateVisit } from '../../functions/local/runner';
+import type { FaultScenario } from '../sim/faults';
+import { mutations } from './counting-cluster';
+import { startLocalStack, type LocalStackOptions } from './local-stack';
+
+/** Detection runs on the schedule: once a minute of cluster time. */
+export const DETECT_INTERVAL_SECONDS = 60;
+/** Give up detecting after this much cluster time (a control never shows a symptom). */
+const DETECT_HORIZON_SECONDS = 10 * 60;
+
+export interface TrialRecord {
+  trial: number;
+  action: string;
+  mode: string;
+  why: string;
+  outcome: Outcome;
+  reflection: string;
+}
+
+/** Everything measured about one fault instance run through the whole local stack. */
+export interface IncidentRun {
+  fault: string;
+  seed: number;
+  memoryNamespace: string;
+  expectedFixable: boolean;
+  detected: boolean;
+  signature?: string;
+  timeToDetectSeconds?: number;
+  outcome?: Outcome;
+  trials: number;
+  firstTrialSuccess: boolean;
+  resolved: boolean;
+  /** The scenario's own oracle after the run (independent of what the system claims). */
+  oracleFixed: boolean;
+  timeToRecoverSeconds?: number;
+  workflowWallMs: number;
+  transitions: number;
+  lambdaInvocations: number;
+  /** Cluster mutations the system made (dry runs and audit events excluded). */
+  writes: number;
+  /** Writes on a control scenario (no fault, protected namespace): must be 0. */
+  falseActions: number;
+  /** Resolved-claimed but the oracle disagrees, or the workload left worse than injected. */
+  regression: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  trialsDetail: TrialRecord[];
+  executions: string[];
+}
+
+export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner'> {
+  scenario: FaultScenario;
+  seed: number;
+  memoryNamespace: string;
+  onVisit?: (visit: StateVisit) => void;
+  onPhase?: (phase: string) => void;
+}
+
+/**
+ * One fault instance, start to finish: a fresh simulated cluster, the healthy
+ * baseline, the fault, scheduled detection passes until something is found
+ * (or the horizon passes), every started execution run to its end, then the
+ * scenario's oracle. Memory lives in DynamoDB under `memoryNamespace`, so runs
+ * sharing a namespace learn from each other and runs that don't, can't.
+ */
+export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
+  const { scenario, seed } = options;
+  const instance = scenario.instantiate(seed);
+  const stack = await startLocalStack({
+    seed,
+    memoryNamespace: options.memoryNamespace,
+    ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
+    ...(options.tables ? { tables: options.tables } : {}),
+    ...(options.reasoner ? { reasoner: options.reasoner } : {}),
+    ...(options.onVisit ? { onVisit: options.onVisit } : {}),
+  });
+  try {
+    options.onPhase?.('setup');
+    await instance.setup(stack.kube);
+    await stack.sim.advance(120, 5);
+    options.onPhase?.('inject');
+    await instance.inject(stack.kube);
+    const injectedAt = stack.sim.clock.now().getTime();
+    const writesBefore = stack.writes.length;
+
+    let detectedAfter: number | undefined;
+    let signature: string | undefined;
+    for (let waited = 0; waited < DETECT_HORIZON_SECONDS; ) {
+      await stack.sim.advance(DETECT_INTERVAL_SECONDS, 5);
+      waited += DETECT_INTERVAL_SECONDS;
+      const [summary] = await stack.detect();
+      if (summary && summary.started.length > 0) {
+        detectedAfter = (stack.sim.clock.now().getTime() - injectedAt) / 1000;
+        signature = summary.started[0]?.signature;
+        break;
+      }
+    }
+    options.onPhase?.(detectedAfter === undefined ? 'nothing detected' : 'remediate');
+    const results: ExecutionResult[] = detectedAfter === undefined ? [] : await stack.drain();
+    // Let the cluster settle, then ask the scenario's oracle.
+    await stack.sim.advance(60, 5);
+    const oracleFixed = await instance.oracle(stack.kube);
+
+    const finals = results.map((r) => r.output as WorkflowState | undefined);
+    const episodes = await stack.memory.episodes.list({});
+    const mine = episodes
+      .filter((e) => results.some((r) => r.name === e.executionId))
+      .sort((a, b) => a.trial - b.trial);
+    const trialsDetail: TrialRecord[] = mine.map((e) => ({
+      trial: e.trial,
+      action: e.decision?.action.action ?? 'none',
+      mode: e.decision?.mode ?? 'none',
+      why: e.decision?.why ?? '',
+      outcome: e.outcome,
+      reflection: e.reflection?.text ?? '',
+    }));
+    const outcome = finals[0]?.outcome ?? (results[0]?.status === 'FAILED' ? 'escalated' : undefined);
+    const resolved = outcome === 'resolved';
+    const writes = mutations(stack.writes.slice(writesBefore)).length;
+    const control = !scenario.expected.fixable && scenario.expected.fixes.length === 0;
+    const usage = finals.reduce(
+      (acc, f) => ({
+        input: acc.input + (f?.usage.inputTokens ?? 0),
+        output: acc.output + (f?.usage.outputTokens ?? 0),
+        cost: acc.cost + (f?.usage.costUsd ?? 0),
+      }),
+      { input: 0, output: 0, cost: 0 },
+    );
+    return {
+      fault: scenario.name,
+      seed,
+      memoryNamespace: options.memoryNamespace,
+      expectedFixable: scenario.expected.fixable,
+      detected: detectedAfter !== undefined,
+      ...(signature ? { signature } : {}),
+      ...(detectedAfter !== undefined ? { timeToDetectSeconds: detectedAfter } : {}),
+      ...(outcome ? { outcome } : {}),
+      trials: trialsDetail.length,
+      firstTrialSuccess: trialsDetail[0]?.outcome === 'resolved',
+      resolved,
+      oracleFixed,
+      ...(resolved && mine.at(-1)?.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: mine.at(-1)!.timeToRecoverSeconds! } : {}),
+      workflowWallMs: results.reduce((s, r) => s + r.wallMs, 0),
+      transitions: results.reduce((s, r) => s + r.transitions, 0),
+      lambdaInvocations: results.reduce((s, r) => s + Object.entries(r.taskInvocations).filter(([k]) => k !== 'events:putEvents').reduce((a, [, v]) => a + (v ?? 0), 0), 0),
+      writes,
+      falseActions: control ? writes : 0,
+      regression: (resolved && !oracleFixed) || mine.some((e) => e.verification?.worse === true && e.undo === undefined),
+      inputTokens: usage.input,
+      outputTokens: usage.output,
+      costUsd: usage.cost,
+      trialsDetail,
+      executions: results.map((r) => r.name),
+    };
+  } finally {
+    await stack.stop();
+  }
+}

@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppDeps } from '../../functions/app/deps';
+import { detectStep, type DetectSummary } from '../../functions/app/steps/detect';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
+import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
+import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import { PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../../functions/domain/policy-config';
+import { createTables, startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { buildLocalDeps, RecordingPublisher } from '../../functions/local/local-deps';
+import { LocalWorkflow, type ExecutionResult, type StateVisit, type Step } from '../../functions/local/runner';
+import type { FunctionRole } from '../../functions/config/env';
+import type { Memory } from '../../functions/ports/memory';
+import type { Cluster } from '../../functions/ports/cluster';
+import type { Reasoner } from '../../functions/ports/reasoner';
+import { localStateMachineDefinition } from '../../lib/local-definition';
+import { startSimulatedCluster, type SimulatedCluster } from '../sim';
+import { createKubeClient, type KubeClientLike } from '../sim/kube-client';
+import { countingCluster, type WriteRecord } from './counting-cluster';
+
+export const SIM_CLUSTER = 'sim';
+
+export interface LocalStackOptions {
+  policy?: PolicyConfigInput;
+  /** Memory namespace; a fresh one per stack unless given. */
+  memoryNamespace?: string;
+  /** Seed of the simulator and of the selection's random draws. */
+  seed?: number;
+  reasoner?: Reasoner;
+  /** Re-use a running DynamoDB Local (benchmarks and tests start one per file). */
+  dynamoEndpoint?: string;
+  /** Re-use existing tables (so memory carries over between stacks); created when absent. */
+  tables?: { episodes: string; strategies: string; locks: string };
+  stepOverrides?: Partial<Record<FunctionRole, Step>>;
+  onVisit?: (visit: StateVisit) => void;
+}
+
+export interface LocalStack {
+  sim: SimulatedCluster;
+  /** A raw client for scenario setup and assertions (not the code under test). */
+  kube: KubeClientLike;
+  /** The system's cluster adapter, wrapped to record every write it makes. */
+  cluster: Cluster;
+  writes: WriteRecord[];
+  memory: Memory;
+  deps: AppDeps;
+  policy: PolicyConfig;
+  workflow: LocalWorkflow;
+  events: RecordingPublisher;
+  dynamoEndpoint: string;
+  tables: { episodes: string; strategies: string; locks: string };
+  /** One detection pass (as the schedule would run it). */
+  detect(): Promise<DetectSummary[]>;
+  /** Runs every started execution to its end. */
+  drain(): Promise<ExecutionResult[]>;
+  stop(): Promise<void>;
+}
+
+/** A seeded PRNG (mulberry32) so selection draws are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let tableCounter = 0;
+
+/**
+ * The whole system on this machine: the simulated cluster (virtual clock),
+ * DynamoDB Local, the real Kubernetes adapter over HTTPS, the CDK-synthesized
+ * state machine run by the local interpreter, and the same step functions
+ * the Lambdas run.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const seed = options.seed ?? 1;
+  const policy = PolicyConfigSchema.parse({ mode: 'enforce', ...options.policy });
+  const dir = await mkdtemp(join(tmpdir(), 'eks-reflexion-'));
+  let dynamo: DynamoDbLocal | undefined;
+  let sim: SimulatedCluster | undefined;
+  try {
+    if (!options.dynamoEndpoint) dynamo = await startDynamoDbLocal();
+    const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+    const { client, doc } = createDynamoClients({ endpoint: dynamoEndpoint });
+    const suffix = `${process.pid}-${++tableCounter}`;
+    const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
+    await createTables(client, tables);
+
+    sim = await startSimulatedCluster({ seed });
+    const kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+    const { cluster, writes } = countingCluster(KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: SIM_CLUSTER }));
+    const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
+
+    const clock = sim.clock;
+    const memory = createDynamoMemory({ client: doc, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
+    const events = new RecordingPublisher(clock);
+    const deps = buildLocalDeps({
+      clusters: { [SIM_CLUSTER]: cluster },
+      memory,
+      policy,
+      clock,
+      ...(options.reasoner ? { reasoner: options.reasoner } : {}),
+      random: seededRandom(seed),
+      events,
+    });
+    const { definition, roleOfTask } = localStateMachineDefinition({ policy, clusterNames: [SIM_CLUSTER] });
+    const simRef = sim;
+    const workflow = new LocalWorkflow({
+      definition,
+      roleOfTask,
+      deps,
+      advance: (seconds) => simRef.advance(seconds),
+      ...(options.stepOverrides ? { stepOverrides: options.stepOverrides } : {}),
+      ...(options.onVisit ? { onVisit: options.onVisit } : {}),
+    });
+    deps.workflow = workflow;
+
+    return {
+      sim,
+      kube,
+      cluster,
+      writes,
+      memory,
+      deps,
+      policy,
+      workflow,
+      events,
+      dynamoEndpoint,
+      tables,
+      detect: () => detectStep(deps, 'schedule'),
+      drain: () => workflow.drain(),
+      async stop() {
+        kube.close();
+        await simRef.stop();
+        await dynamo?.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await sim?.stop().catch(() => undefined);
+    await dynamo?.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
