@@ -13,6 +13,7 @@ export interface Command {
 // One line per command; its owner adds it with the command's module.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'run the demo: simulated cluster + DynamoDB Local + the real state machine', load: () => import('./commands/demo') },
+  run: { summary: 'detect and remediate against a cluster from a kubeconfig', load: () => import('./commands/run') },
 };
 
 function usage(): string {
