@@ -50,6 +50,8 @@ export interface LocalStack {
   events: RecordingPublisher;
   dynamoEndpoint: string;
   tables: { episodes: string; strategies: string; locks: string };
+  /** DynamoDB requests made so far through this stack's client. */
+  dynamoRequests(): number;
   /** One detection pass (as the schedule would run it). */
   detect(): Promise<DetectSummary[]>;
   /** Runs every started execution to its end. */
@@ -87,6 +89,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!options.dynamoEndpoint) dynamo = await startDynamoDbLocal();
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const { client, doc } = createDynamoClients({ endpoint: dynamoEndpoint });
+    // Counted for the benchmark's cost model (DynamoDB bills per request).
+    let dynamoRequests = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        dynamoRequests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countDynamoRequests' },
+    );
     const suffix = `${process.pid}-${++tableCounter}`;
     const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
     await createTables(client, tables);
@@ -133,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       events,
       dynamoEndpoint,
       tables,
+      dynamoRequests: () => dynamoRequests,
       detect: () => detectStep(deps, 'schedule'),
       drain: () => workflow.drain(),
       async stop() {
