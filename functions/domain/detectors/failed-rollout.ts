@@ -1,0 +1,80 @@
+import type { Pod } from '../k8s';
+import { controllerOf, currentReplicaSetOf, isPodReady, revisionOf } from '../workload';
+import type { WorkloadDetector, WorkloadFinding } from './types';
+import { clip, conditionOf, secondsSince, statusesOf } from './common';
+
+/** Kubernetes' default when spec.progressDeadlineSeconds is unset. */
+const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+/**
+ * A Deployment whose rollout failed: the controller reported
+ * ProgressDeadlineExceeded, or the current revision's ReplicaSet is still not
+ * available after the progress deadline (e.g. the condition was not updated
+ * because the controller was down). A rollout in progress within its
+ * deadline, or a paused one, is not failed.
+ */
+export const failedRolloutDetector: WorkloadDetector = {
+  kind: 'FailedRollout',
+  scope: 'workload',
+  detect(ctx) {
+    const findings: WorkloadFinding[] = [];
+    for (const d of ctx.snapshot.deployments) {
+      const ns = d.metadata?.namespace ?? '';
+      const name = d.metadata?.name ?? '';
+      if (d.spec?.paused) continue;
+      const progressing = conditionOf(d.status?.conditions, 'Progressing');
+      const deadline = d.spec?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+      const desired = d.spec?.replicas ?? 1;
+      const rs = currentReplicaSetOf(d, ctx.snapshot.replicaSets);
+      const rsName = rs?.metadata?.name;
+      const rsAge = secondsSince(rs?.metadata?.creationTimestamp, ctx.now);
+      const rsAvailable = rs?.status?.availableReplicas ?? 0;
+      const rsDesired = rs?.spec?.replicas ?? 0;
+      const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+      const stalled =
+        !exceeded &&
+        desired > 0 &&
+        rs !== undefined &&
+        (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        rsAge !== undefined &&
+        rsAge > deadline &&
+        rsAvailable < Math.min(rsDesired || desired, desired) &&
+        ((d.status?.updatedReplicas ?? 0) < desired || (d.status?.unavailableReplicas ?? 0) > 0);
+      if (!exceeded && !stalled) continue;
+
+      const pods: Pod[] = rs
+        ? ctx.snapshot.pods.filter((p) => {
+            const ctrl = controllerOf(p);
+            return p.metadata?.namespace === ns && ctrl?.kind === 'ReplicaSet' && ctrl.name === rsName;
+          })
+        : [];
+      const unknowns: string[] = [];
+      if (!rs) unknowns.push('which ReplicaSet is the new revision (not found in the snapshot)');
+      if (pods.length === 0) unknowns.push('why the new pods are not available (none of them is in the snapshot)');
+      const revision = revisionOf(d);
+      const why = exceeded
+        ? (progressing?.message ?? 'ProgressDeadlineExceeded')
+        : `ReplicaSet ${rsName} of revision ${revision ?? '?'} has ${rsAvailable}/${rsDesired} available replicas after ${Math.round(rsAge ?? 0)}s (deadline ${deadline}s)`;
+      findings.push({
+        kind: 'FailedRollout',
+        subReason: exceeded ? 'progress-deadline-exceeded' : 'new-replicaset-unavailable',
+        reason: exceeded ? 'ProgressDeadlineExceeded' : 'ReplicaSetUnavailable',
+        message: clip(`rollout of revision ${revision ?? '?'} failed: ${why}`, 2000),
+        target: { kind: 'Deployment', namespace: ns, name },
+        pods: pods.map((pod) => ({
+          pod,
+          containers: isPodReady(pod)
+            ? []
+            : statusesOf(pod)
+                .filter((ref) => ref.status.ready !== true)
+                .map((ref) => ref.status.name ?? ''),
+        })),
+        notes: [
+          `desired ${desired}, updated ${d.status?.updatedReplicas ?? 0}, available ${d.status?.availableReplicas ?? 0}, unavailable ${d.status?.unavailableReplicas ?? 0}`,
+        ],
+        unknowns,
+      });
+    }
+    return findings;
+  },
+};

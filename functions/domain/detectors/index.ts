@@ -1,0 +1,397 @@
+import { ALWAYS_PROTECTED_NAMESPACES } from '../policy-config';
+import { fingerprint, kebab, signatureOf } from '../fingerprint';
+import { IncidentSchema, type FailureKind, type Incident, type RolloutRevision } from '../incident';
+import type { ClusterSnapshot, Deployment, KubeEvent, KubeObject, Pod } from '../k8s';
+import { resolveWorkload, rolloutHistory, type ResolvedWorkload } from '../workload';
+import { clip, containerSpecOf, eventTime, statusesOf } from './common';
+import { createContainerConfigDetector } from './create-container-config';
+import { crashLoopDetector } from './crash-loop';
+import { evictedDetector } from './evicted';
+import { failedRolloutDetector } from './failed-rollout';
+import { hpaAtMaxDetector } from './hpa-at-max';
+import { imagePullDetector } from './image-pull';
+import { oomKilledDetector } from './oom-killed';
+import { podFailedDetector } from './pod-failed';
+import { probeFailureDetector } from './probe-failure';
+import { sanitizeSnapshot, type Skipped } from './snapshot';
+import type { DetectContext, Detector, PodDetector, PodFinding, WorkloadDetector } from './types';
+import { unschedulableDetector } from './unschedulable';
+
+export type { Skipped } from './snapshot';
+export type { DetectContext, Detector, PodFinding, WorkloadFinding } from './types';
+
+/**
+ * The registry, in precedence order. A workload gets one incident; when it
+ * shows several kinds, the first one here wins and the others become notes.
+ * The order puts causes before symptoms: a missing ConfigMap or image makes
+ * the rollout fail (not the other way round); an OOM kill or a liveness
+ * probe explains a crash loop; pod-level facts explain a stalled rollout;
+ * HPAs are their own targets and never compete with their Deployment.
+ * Adding a kind: one file, one test file, one entry here.
+ */
+export const DETECTORS: readonly Detector[] = [
+  createContainerConfigDetector,
+  imagePullDetector,
+  oomKilledDetector,
+  probeFailureDetector,
+  crashLoopDetector,
+  unschedulableDetector,
+  evictedDetector,
+  podFailedDetector,
+  failedRolloutDetector,
+  hpaAtMaxDetector,
+];
+
+export const PRECEDENCE: readonly FailureKind[] = DETECTORS.map((d) => d.kind);
+
+export const IGNORE_ANNOTATION = 'eks-reflexion.io/ignore';
+
+export interface DetectOptions {
+  source: 'schedule' | 'alert' | 'direct';
+  /** In addition to kube-system, kube-public and kube-node-lease. */
+  protectedNamespaces: readonly string[];
+  /** When non-empty, only these namespaces are scanned. */
+  optInNamespaces?: readonly string[];
+  /** Throw when a detector fails or produces an invalid incident (tests); otherwise the object is skipped with why. */
+  strict?: boolean;
+}
+
+export interface DetectResult {
+  incidents: Incident[];
+  skipped: Skipped[];
+}
+
+// Bounds that keep an incident (and any prompt built from it) small.
+const MAX_PODS = 100;
+const MAX_CONTAINERS = 20;
+const MAX_EVENTS = 20;
+const MAX_HISTORY = 30;
+const MAX_NOTES = 20;
+const MAX_UNKNOWNS = 20;
+const MAX_SKIPPED = 500;
+
+function buildContext(snapshot: ClusterSnapshot): DetectContext {
+  const events = new Map<string, KubeEvent[]>();
+  for (const e of snapshot.events) {
+    const io = e.involvedObject;
+    const key = `${io?.kind}/${io?.namespace ?? e.metadata?.namespace ?? ''}/${io?.name}`;
+    const list = events.get(key);
+    if (list) list.push(e);
+    else events.set(key, [e]);
+  }
+  for (const list of events.values()) list.sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
+  const deployments = new Map(snapshot.deployments.map((d) => [`${d.metadata?.namespace}/${d.metadata?.name}`, d]));
+  const workloads = new Map<Pod, ResolvedWorkload>();
+  const histories = new Map<Deployment, RolloutRevision[]>();
+  return {
+    snapshot,
+    now: Date.parse(snapshot.takenAt),
+    eventsFor: (kind, namespace, name) => events.get(`${kind}/${namespace}/${name}`) ?? [],
+    workloadOf(pod) {
+      let w = workloads.get(pod);
+      if (!w) {
+        w = resolveWorkload(pod, snapshot.replicaSets);
+        workloads.set(pod, w);
+      }
+      return w;
+    },
+    deployment: (namespace, name) => deployments.get(`${namespace}/${name}`),
+    historyOf(deployment) {
+      let h = histories.get(deployment);
+      if (!h) {
+        h = rolloutHistory(deployment, snapshot.replicaSets, snapshot.pods);
+        histories.set(deployment, h);
+      }
+      return h;
+    },
+  };
+}
+
+/** One failing workload: the target, what identifies it for dedup, and what each kind found. */
+interface Group {
+  target: Incident['target'];
+  /** Identity for grouping and the fingerprint: the controller when the target is a pod of a DaemonSet/Job/bare ReplicaSet. */
+  identity: { kind: string; name: string };
+  object: KubeObject | undefined;
+  byKind: Map<FailureKind, KindFindings>;
+}
+
+type Finding = Omit<PodFinding, 'containers'>;
+interface PodEntry {
+  pod: Pod;
+  containers: string[];
+}
+/** Everything one kind found on one workload: one finding per pod (pod detectors) or one for the workload. */
+interface KindFindings {
+  findings: { finding: Finding; pods: PodEntry[] }[];
+}
+
+/**
+ * Pods of one workload may disagree (one says tag-not-found, another auth):
+ * the sub-reason shown by most pods wins, ties alphabetically, so the
+ * fingerprint does not flip between detections; its first pod (by name)
+ * supplies the reason and message.
+ */
+function representative(kf: KindFindings): Finding {
+  const weight = new Map<string, number>();
+  for (const f of kf.findings) weight.set(f.finding.subReason, (weight.get(f.finding.subReason) ?? 0) + Math.max(1, f.pods.length));
+  const [subReason] = [...weight.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [''];
+  const firstPod = (f: KindFindings['findings'][number]) => f.pods.map((p) => p.pod.metadata?.name ?? '').sort()[0] ?? '';
+  const candidates = kf.findings.filter((f) => f.finding.subReason === subReason).sort((a, b) => firstPod(a).localeCompare(firstPod(b)));
+  return (candidates[0] ?? kf.findings[0]!).finding;
+}
+
+function errorText(err: unknown): string {
+  return clip(err instanceof Error ? err.message : String(err), 250);
+}
+
+function isProtected(ns: string, options: DetectOptions): string | undefined {
+  if ((ALWAYS_PROTECTED_NAMESPACES as readonly string[]).includes(ns) || options.protectedNamespaces.includes(ns)) {
+    return `namespace ${ns} is protected`;
+  }
+  const optIn = options.optInNamespaces ?? [];
+  if (optIn.length > 0 && !optIn.includes(ns)) return `namespace ${ns} is not opted in`;
+  return undefined;
+}
+
+function ignored(obj: KubeObject | undefined): boolean {
+  return obj?.metadata?.annotations?.[IGNORE_ANNOTATION] === 'true';
+}
+
+function containerEvidence(pod: Pod, names: string[]) {
+  const wanted = new Set(names);
+  return statusesOf(pod)
+    .filter((ref) => wanted.has(ref.status.name ?? ''))
+    .map(({ status: s, init }) => {
+      const state = s.state?.waiting ? 'waiting' : s.state?.terminated ? 'terminated' : s.state?.running ? 'running' : undefined;
+      const current = s.state?.waiting ?? s.state?.terminated;
+      const last = s.lastState?.terminated;
+      const resources = containerSpecOf(pod, s.name)?.resources;
+      return {
+        pod: pod.metadata?.name ?? '',
+        container: clip(s.name ?? '', 253),
+        init,
+        ...(s.image ? { image: clip(s.image, 512) } : {}),
+        ...(s.ready !== undefined ? { ready: s.ready } : {}),
+        ...(s.restartCount !== undefined ? { restartCount: s.restartCount } : {}),
+        ...(state ? { state } : {}),
+        ...(current?.reason ? { reason: clip(current.reason, 200) } : {}),
+        ...(current?.message ? { message: clip(current.message, 1000) } : {}),
+        ...(last?.reason ? { lastTerminationReason: clip(last.reason, 200) } : {}),
+        ...(last?.exitCode !== undefined ? { lastExitCode: last.exitCode } : {}),
+        ...(resources?.requests ? { requests: resources.requests } : {}),
+        ...(resources?.limits ? { limits: resources.limits } : {}),
+      };
+    });
+}
+
+function eventEvidence(ctx: DetectContext, objects: { kind: string; name: string }[], namespace: string) {
+  const all: KubeEvent[] = objects.flatMap((o) => ctx.eventsFor(o.kind, namespace, o.name));
+  return all
+    .sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0))
+    .slice(-MAX_EVENTS)
+    .map((e) => {
+      const t = eventTime(e);
+      return {
+        object: clip(`${e.involvedObject?.kind}/${e.involvedObject?.name}`, 300),
+        ...(e.type ? { type: clip(e.type, 20) } : {}),
+        ...(e.reason ? { reason: clip(e.reason, 200) } : {}),
+        ...(e.message ? { message: clip(e.message, 1000) } : {}),
+        ...(e.count !== undefined ? { count: e.count } : {}),
+        ...(t !== undefined ? { lastTimestamp: new Date(t).toISOString() } : {}),
+      };
+    });
+}
+
+/**
+ * Runs every detector over an already-fetched snapshot and returns one
+ * incident per failing workload. Never throws on bad cluster data: objects
+ * that fail the snapshot schema, and workloads left out by policy
+ * (protected, not opted in, `eks-reflexion.io/ignore: "true"`), are listed in
+ * `skipped` with why. Logs are not in the snapshot; analysis adds them.
+ */
+export function detectIncidents(input: ClusterSnapshot | unknown, options: DetectOptions): DetectResult {
+  const sanitized = sanitizeSnapshot(input);
+  const skipped: Skipped[] = [...sanitized.skipped];
+  const snapshot = sanitized.snapshot;
+  if (!snapshot) return { incidents: [], skipped };
+  const ctx = buildContext(snapshot);
+  const namespaces = new Map(snapshot.namespaces.map((n) => [n.metadata?.name ?? '', n]));
+  const groups = new Map<string, Group>();
+
+  const fail = (object: string, why: string, err: unknown) => {
+    if (options.strict) throw err;
+    skipped.push({ object, why: `${why}: ${errorText(err)}` });
+  };
+
+  const groupFor = (key: string, make: () => Group): Group => {
+    let g = groups.get(key);
+    if (!g) {
+      g = make();
+      groups.set(key, g);
+    }
+    return g;
+  };
+
+  const podDetectors = DETECTORS.filter((d): d is PodDetector => d.scope === 'pod');
+  for (const pod of snapshot.pods) {
+    // A pod being deleted is on its way out; what replaces it is what matters.
+    if (pod.metadata?.deletionTimestamp) continue;
+    const ns = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    for (const detector of podDetectors) {
+      let finding: PodFinding | undefined;
+      try {
+        finding = detector.detect(pod, ctx);
+      } catch (err) {
+        fail(`Pod ${ns}/${name}`, `${detector.kind} detector failed`, err);
+        continue;
+      }
+      if (!finding) continue;
+      const w = ctx.workloadOf(pod);
+      const identity = w.kind === 'Pod' && w.controller ? w.controller : { kind: w.kind, name: w.name };
+      const g = groupFor(`${ns}/${identity.kind}/${identity.name}`, () => ({
+        target: { kind: w.kind, namespace: ns, name: w.name },
+        identity,
+        object:
+          w.kind === 'Deployment'
+            ? ctx.deployment(ns, w.name)
+            : w.kind === 'StatefulSet'
+              ? snapshot.statefulSets.find((s) => s.metadata?.namespace === ns && s.metadata?.name === w.name)
+              : pod,
+        byKind: new Map(),
+      }));
+      const { containers, ...rest } = finding;
+      const entry = g.byKind.get(finding.kind);
+      const found = { finding: rest, pods: [{ pod, containers }] };
+      if (entry) entry.findings.push(found);
+      else g.byKind.set(finding.kind, { findings: [found] });
+    }
+  }
+
+  for (const detector of DETECTORS.filter((d): d is WorkloadDetector => d.scope === 'workload')) {
+    let findings;
+    try {
+      findings = detector.detect(ctx);
+    } catch (err) {
+      fail(`snapshot`, `${detector.kind} detector failed`, err);
+      continue;
+    }
+    for (const f of findings) {
+      const { target, pods, ...finding } = f;
+      const object =
+        target.kind === 'Deployment'
+          ? ctx.deployment(target.namespace, target.name)
+          : target.kind === 'HorizontalPodAutoscaler'
+            ? snapshot.hpas.find((h) => h.metadata?.namespace === target.namespace && h.metadata?.name === target.name)
+            : snapshot.statefulSets.find((s) => s.metadata?.namespace === target.namespace && s.metadata?.name === target.name);
+      const g = groupFor(`${target.namespace}/${target.kind}/${target.name}`, () => ({
+        target,
+        identity: { kind: target.kind, name: target.name },
+        object,
+        byKind: new Map(),
+      }));
+      if (!g.byKind.has(f.kind)) g.byKind.set(f.kind, { findings: [{ finding, pods }] });
+    }
+  }
+
+  const incidents: Incident[] = [];
+  for (const g of groups.values()) {
+    const describe = `${g.target.kind} ${g.target.namespace}/${g.target.name}`;
+    const why =
+      isProtected(g.target.namespace, options) ??
+      (ignored(namespaces.get(g.target.namespace)) ? `namespace ${g.target.namespace} is annotated ${IGNORE_ANNOTATION}` : undefined) ??
+      (ignored(g.object) ? `${g.target.kind} is annotated ${IGNORE_ANNOTATION}` : undefined);
+    const kind = PRECEDENCE.find((k) => g.byKind.has(k));
+    const chosen = kind ? g.byKind.get(kind) : undefined;
+    if (!kind || !chosen) continue;
+    if (why) {
+      skipped.push({ object: describe, why: `${why} (would be ${kind})` });
+      continue;
+    }
+    try {
+      incidents.push(buildIncident(ctx, g, kind, chosen, options));
+    } catch (err) {
+      fail(describe, `${kind} incident is invalid`, err);
+    }
+  }
+
+  incidents.sort((a, b) =>
+    `${a.namespace}/${a.target.kind}/${a.target.name}`.localeCompare(`${b.namespace}/${b.target.kind}/${b.target.name}`),
+  );
+  if (skipped.length > MAX_SKIPPED) {
+    const more = skipped.length - MAX_SKIPPED;
+    skipped.length = MAX_SKIPPED;
+    skipped.push({ object: 'snapshot', why: `${more} more skipped objects not listed` });
+  }
+  return { incidents, skipped };
+}
+
+function buildIncident(
+  ctx: DetectContext,
+  g: Group,
+  kind: FailureKind,
+  chosen: KindFindings,
+  options: DetectOptions,
+): Incident {
+  const ns = g.target.namespace;
+  const finding = representative(chosen);
+  const pods = chosen.findings.flatMap((f) => f.pods).sort((a, b) => (a.pod.metadata?.name ?? '').localeCompare(b.pod.metadata?.name ?? ''));
+  const subReason = kebab(finding.subReason).slice(0, 100);
+
+  const podNames = pods.map((p) => p.pod.metadata?.name ?? '').slice(0, MAX_PODS);
+  const containers = pods.flatMap((p) => containerEvidence(p.pod, p.containers)).slice(0, MAX_CONTAINERS);
+
+  const owners: { kind: string; name: string }[] = [{ kind: g.target.kind, name: g.target.name }];
+  if (g.identity.kind !== g.target.kind) owners.push(g.identity);
+  let rolloutHistory: RolloutRevision[] = [];
+  if (g.target.kind === 'Deployment') {
+    const d = ctx.deployment(ns, g.target.name);
+    if (d) rolloutHistory = ctx.historyOf(d).slice(-MAX_HISTORY);
+    for (const r of rolloutHistory) owners.push({ kind: 'ReplicaSet', name: r.replicaSet });
+  }
+  if (g.target.kind === 'HorizontalPodAutoscaler') {
+    const hpa = ctx.snapshot.hpas.find((h) => h.metadata?.namespace === ns && h.metadata?.name === g.target.name);
+    const ref = hpa?.spec?.scaleTargetRef;
+    if (ref?.kind && ref.name) owners.push({ kind: ref.kind, name: ref.name });
+  }
+  const podObjects = pods.slice(0, MAX_PODS).map((p) => ({ kind: 'Pod', name: p.pod.metadata?.name ?? '' }));
+  const events = eventEvidence(ctx, [...podObjects, ...owners], ns);
+
+  const others = PRECEDENCE.filter((k) => k !== kind && g.byKind.has(k)).map((k) => {
+    const other = g.byKind.get(k)!;
+    const n = other.findings.reduce((sum, f) => sum + f.pods.length, 0);
+    return `also observed: ${k} (${n} pods): ${representative(other).message}`;
+  });
+  const notes = [...(finding.notes ?? []), ...others].map((n) => clip(n, 1000));
+  const unknowns = [...new Set([...(finding.unknowns ?? []), 'container logs (read by the analyse step, not the detector)'])]
+    .map((u) => clip(u, 300))
+    .slice(0, MAX_UNKNOWNS);
+  if (pods.length > MAX_PODS) notes.unshift(`${pods.length - MAX_PODS} more pods not listed`);
+
+  const podCount = pods.length;
+  const lead = podCount > 0 ? `${podCount} pod${podCount === 1 ? '' : 's'} of ${g.target.kind} ${ns}/${g.target.name}` : `${g.target.kind} ${ns}/${g.target.name}`;
+  return IncidentSchema.parse({
+    fingerprint: fingerprint({
+      cluster: ctx.snapshot.cluster,
+      namespace: ns,
+      targetKind: g.identity.kind,
+      targetName: g.identity.name,
+      kind,
+      subReason,
+    }),
+    signature: signatureOf(kind, subReason),
+    cluster: ctx.snapshot.cluster,
+    namespace: ns,
+    target: g.target,
+    kind,
+    subReason,
+    reason: clip(finding.reason, 200),
+    message: clip(`${lead}: ${finding.message}`, 2000),
+    pods: podNames,
+    evidence: { containers, events, logs: [], rolloutHistory, notes: notes.slice(0, MAX_NOTES) },
+    unknowns,
+    source: options.source,
+    detectedAt: ctx.snapshot.takenAt,
+  });
+}

@@ -1,0 +1,93 @@
+import type { PodDetector } from './types';
+import { clip, conditionOf, containerSpecOf, eventTime, podEvents, secondsSince, statusesOf } from './common';
+
+/** Liveness/startup failures this recent that killed the container count. */
+const RECENT_PROBE_SECONDS = 600;
+/**
+ * Running but not ready for at least this long (beyond the probe's own
+ * initial delay): a pod that just started is allowed to warm up.
+ */
+export const NOT_READY_GRACE_SECONDS = 120;
+
+/**
+ * Probe failures: a liveness or startup probe that is killing the container
+ * (Unhealthy events + restarts), or a readiness probe keeping a Running
+ * container out of service.
+ */
+export const probeFailureDetector: PodDetector = {
+  kind: 'ProbeFailure',
+  scope: 'pod',
+  detect(pod, ctx) {
+    const ns = pod.metadata?.namespace ?? '';
+    const events = ctx.eventsFor('Pod', ns, pod.metadata?.name ?? '');
+    const unhealthy = podEvents(events, { reason: 'Unhealthy', withinSeconds: RECENT_PROBE_SECONDS, now: ctx.now }).sort(
+      (a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0),
+    );
+
+    // Liveness / startup: failed recently and the container was restarted for it.
+    for (const probe of ['liveness', 'startup'] as const) {
+      const label = probe === 'liveness' ? 'Liveness' : 'Startup';
+      const failures = unhealthy.filter((e) => (e.message ?? '').startsWith(`${label} probe failed`));
+      const last = failures.at(-1);
+      if (!last) continue;
+      const refs = statusesOf(pod).filter(
+        (ref) =>
+          (ref.status.restartCount ?? 0) >= 1 &&
+          failures.some((e) => {
+            const c = (e.involvedObject as { fieldPath?: string } | undefined)?.fieldPath;
+            return !c || c.includes(`{${ref.status.name}}`);
+          }),
+      );
+      const first = refs[0];
+      if (!first) continue;
+      const spec = containerSpecOf(pod, first.status.name)?.[`${probe}Probe`];
+      return {
+        kind: 'ProbeFailure',
+        subReason: probe,
+        reason: 'Unhealthy',
+        message: clip(
+          `container ${first.status.name} restarted ${first.status.restartCount} times after failing its ${probe} probe: ${last.message ?? ''}`,
+          2000,
+        ),
+        containers: refs.map((r) => r.status.name ?? ''),
+        notes: spec ? [`${probe} probe: ${JSON.stringify(spec)}`] : [],
+        unknowns: ['whether the probe is too strict or the application is really unhealthy (logs are read by analysis)'],
+      };
+    }
+
+    // Readiness: Running, the container started, not ready for longer than the grace.
+    if (pod.status?.phase !== 'Running') return undefined;
+    const ready = conditionOf(pod.status?.conditions, 'Ready');
+    if (ready?.status !== 'False') return undefined;
+    const notReadyFor = secondsSince(ready.lastTransitionTime, ctx.now);
+    const refs = statusesOf(pod).filter((ref) => {
+      if (ref.init || !ref.status.state?.running || ref.status.ready !== false || ref.status.started === false) return false;
+      const probe = containerSpecOf(pod, ref.status.name)?.readinessProbe;
+      if (!probe) return false;
+      const runningFor = secondsSince(ref.status.state.running.startedAt, ctx.now);
+      const grace = NOT_READY_GRACE_SECONDS + (probe.initialDelaySeconds ?? 0);
+      return (runningFor ?? 0) >= grace && (notReadyFor ?? 0) >= NOT_READY_GRACE_SECONDS;
+    });
+    const first = refs[0];
+    if (!first) return undefined;
+    const readinessFailures = unhealthy.filter(
+      (e) => (e.message ?? '').startsWith('Readiness probe failed') && (e.involvedObject as { fieldPath?: string } | undefined)?.fieldPath?.includes(`{${first.status.name}}`) !== false,
+    );
+    const last = readinessFailures.at(-1);
+    const spec = containerSpecOf(pod, first.status.name)?.readinessProbe;
+    const unknowns = ['whether the probe is too strict or the application is really unhealthy (logs are read by analysis)'];
+    if (!last) unknowns.unshift('the probe failure message (no recent Unhealthy event in the snapshot)');
+    return {
+      kind: 'ProbeFailure',
+      subReason: 'readiness',
+      reason: 'Unhealthy',
+      message: clip(
+        `container ${first.status.name} running but not ready for ${Math.round(notReadyFor ?? 0)}s${last ? `: ${last.message ?? ''}` : ''}`,
+        2000,
+      ),
+      containers: refs.map((r) => r.status.name ?? ''),
+      notes: spec ? [`readiness probe: ${JSON.stringify(spec)}`] : [],
+      unknowns,
+    };
+  },
+};

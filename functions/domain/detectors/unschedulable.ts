@@ -1,0 +1,89 @@
+import type { PodDetector } from './types';
+import { clip, conditionOf, podEvents, secondsSince } from './common';
+
+/**
+ * How long a pod must have been unschedulable before it is an incident: the
+ * scheduler marks a pod unschedulable on its first failed attempt, and a
+ * cluster autoscaler or Karpenter usually adds a node within a minute.
+ */
+export const UNSCHEDULABLE_GRACE_SECONDS = 60;
+
+/** Scheduler message fragments → sub-reason, in tie-break order. */
+const FIT_REASONS: { subReason: string; pattern: RegExp }[] = [
+  { subReason: 'insufficient-cpu', pattern: /insufficient cpu/i },
+  { subReason: 'insufficient-memory', pattern: /insufficient memory/i },
+  { subReason: 'node-selector', pattern: /didn't match pod's node affinity|node affinity\/selector|didn't match node selector/i },
+  { subReason: 'taints', pattern: /taint/i },
+  { subReason: 'volume', pattern: /persistentvolumeclaim|volume node affinity conflict|unbound .*persistentvolumeclaims/i },
+  { subReason: 'too-many-pods', pattern: /too many pods/i },
+];
+
+/**
+ * The sub-reason that keeps the most nodes out, from the scheduler's
+ * "0/5 nodes are available: 3 Insufficient cpu, 2 node(s) had untolerated
+ * taint {...}." (the preemption part is ignored: it repeats the same nodes).
+ */
+export function classifySchedulerMessage(message: string): string {
+  const fit = message.split(/preemption:/i)[0] ?? '';
+  const counts = new Map<string, number>();
+  for (const m of fit.matchAll(/(\d+) ([^,.]+)/g)) {
+    const text = m[2] ?? '';
+    const hit = FIT_REASONS.find((r) => r.pattern.test(text));
+    if (hit) counts.set(hit.subReason, (counts.get(hit.subReason) ?? 0) + Number(m[1]));
+  }
+  if (counts.size === 0) {
+    const hit = FIT_REASONS.find((r) => r.pattern.test(fit));
+    return hit?.subReason ?? 'unknown';
+  }
+  let best = 'unknown';
+  let bestCount = -1;
+  for (const r of FIT_REASONS) {
+    const n = counts.get(r.subReason);
+    if (n !== undefined && n > bestCount) {
+      best = r.subReason;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Pending with PodScheduled=False/Unschedulable for longer than the grace period. */
+export const unschedulableDetector: PodDetector = {
+  kind: 'Unschedulable',
+  scope: 'pod',
+  detect(pod, ctx) {
+    if (pod.status?.phase !== 'Pending' || pod.spec?.nodeName) return undefined;
+    const scheduled = conditionOf(pod.status?.conditions, 'PodScheduled');
+    if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+    const since = secondsSince(scheduled.lastTransitionTime, ctx.now);
+    const events = ctx.eventsFor('Pod', pod.metadata?.namespace ?? '', pod.metadata?.name ?? '');
+    const failed = podEvents(events, { reason: 'FailedScheduling' });
+    // Without a transition time, a FailedScheduling event older than the grace proves persistence.
+    const persisted =
+      since !== undefined
+        ? since >= UNSCHEDULABLE_GRACE_SECONDS
+        : failed.some((e) => (secondsSince(e.firstTimestamp ?? e.metadata?.creationTimestamp, ctx.now) ?? 0) >= UNSCHEDULABLE_GRACE_SECONDS);
+    if (!persisted) return undefined;
+    const message = scheduled.message ?? failed.at(-1)?.message ?? '';
+    const subReason = classifySchedulerMessage(message);
+    const nominated = events.some((e) => e.reason === 'TriggeredScaleUp');
+    const unknowns = [
+      nominated
+        ? 'whether the scale-up the cluster autoscaler triggered will succeed'
+        : 'whether a cluster autoscaler or Karpenter can add a fitting node',
+    ];
+    if (subReason === 'unknown') unknowns.push('which scheduling constraint fails: the scheduler message was not recognised');
+    return {
+      kind: 'Unschedulable',
+      subReason,
+      reason: 'Unschedulable',
+      message: clip(
+        `unschedulable for ${Math.round(since ?? UNSCHEDULABLE_GRACE_SECONDS)}s: ${message || 'no scheduler message'}`,
+        2000,
+      ),
+      containers: [],
+      notes: message ? [`scheduler: ${clip(message, 980)}`] : [],
+      unknowns,
+    };
+  },
+};
