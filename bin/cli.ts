@@ -14,6 +14,7 @@ export interface Command {
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'run the demo: simulated cluster + DynamoDB Local + the real state machine', load: () => import('./commands/demo') },
   run: { summary: 'detect and remediate against a cluster from a kubeconfig', load: () => import('./commands/run') },
+  bench: { summary: 'fault-suite and performance benchmarks', load: () => import('./commands/bench') },
 };
 
 function usage(): string {

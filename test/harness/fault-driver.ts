@@ -44,6 +44,8 @@ export interface IncidentRun {
   falseActions: number;
   /** Resolved-claimed but the oracle disagrees, or the workload left worse than injected. */
   regression: boolean;
+  /** DynamoDB requests the remediation made (detection passes and the workflow). */
+  dynamoRequests: number;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
@@ -86,6 +88,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     await instance.inject(stack.kube);
     const injectedAt = stack.sim.clock.now().getTime();
     const writesBefore = stack.writes.length;
+    const dynamoBefore = stack.dynamoRequests();
 
     let detectedAfter: number | undefined;
     let signature: string | undefined;
@@ -101,6 +104,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     }
     options.onPhase?.(detectedAfter === undefined ? 'nothing detected' : 'remediate');
     const results: ExecutionResult[] = detectedAfter === undefined ? [] : await stack.drain();
+    const dynamoRequests = stack.dynamoRequests() - dynamoBefore;
     // Let the cluster settle, then ask the scenario's oracle.
     await stack.sim.advance(60, 5);
     const oracleFixed = await instance.oracle(stack.kube);
@@ -150,6 +154,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       writes,
       falseActions: control ? writes : 0,
       regression: (resolved && !oracleFixed) || mine.some((e) => e.verification?.worse === true && e.undo === undefined),
+      dynamoRequests,
       inputTokens: usage.input,
       outputTokens: usage.output,
       costUsd: usage.cost,

@@ -1,0 +1,157 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Command } from '../cli';
+import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { FAULTS } from '../../test/sim/faults';
+import { faultSuiteMarkdown, runFaultSuite, type FaultSuiteResult } from '../../test/bench/fault-suite';
+import { scanBench, type ScanFigures } from '../../test/bench/scan';
+import { bundleBench, type BundleFigures } from '../../test/bench/bundles';
+import { costModel, type CostModel } from '../../test/bench/cost-model';
+
+const HELP = `usage: eks-reflexion bench [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
+
+Runs the fault catalogue through the whole local stack in two arms (memory off;
+memory on, warmed on training instances and measured on held-out ones), then
+the performance benches (detector scan vs kubectl, Lambda bundles, cost model).
+Writes DIR/bench.json and DIR/bench.md (default DIR: .out/bench).`;
+
+interface BenchReport {
+  command: string;
+  startedAt: string;
+  wallSeconds: number;
+  machine: { node: string; cpus: number; platform: string };
+  faultSuite?: FaultSuiteResult extends infer R ? Omit<R & object, never> : never;
+  scan?: ScanFigures[];
+  bundles?: BundleFigures[];
+  cost?: CostModel;
+}
+
+async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        faults: { type: 'string' },
+        seeds: { type: 'string', default: '5' },
+        'train-seeds': { type: 'string', default: '2' },
+        'scan-sizes': { type: 'string', default: '1000,10000,50000' },
+        only: { type: 'string' },
+        out: { type: 'string', default: '.out/bench' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`eks-reflexion bench: ${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  // Every argument is checked before anything starts.
+  const fail = (message: string) => {
+    process.stderr.write(`eks-reflexion bench: ${message}\n`);
+    return 2;
+  };
+  const faultNames = values.faults ? values.faults.split(',').map((f) => f.trim()).filter(Boolean) : Object.keys(FAULTS);
+  const unknown = faultNames.filter((f) => !FAULTS[f]);
+  if (unknown.length > 0) return fail(`unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
+  if (faultNames.length === 0) return fail('--faults names no fault');
+  const seeds = Number(values.seeds);
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) return fail(`--seeds must be an integer from 1 to 50, got '${values.seeds}'`);
+  const trainSeeds = Number(values['train-seeds']);
+  if (!Number.isInteger(trainSeeds) || trainSeeds < 0 || trainSeeds > 50) return fail(`--train-seeds must be an integer from 0 to 50, got '${values['train-seeds']}'`);
+  const sizes = values['scan-sizes'].split(',').map(Number);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 200_000)) return fail(`--scan-sizes must be integers from 1 to 200000, got '${values['scan-sizes']}'`);
+  if (values.only !== undefined && values.only !== 'suite' && values.only !== 'perf') return fail(`--only must be 'suite' or 'perf', got '${values.only}'`);
+
+  const out = resolve(values.out);
+  await mkdir(out, { recursive: true });
+  const started = Date.now();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const report: BenchReport = {
+    command: `eks-reflexion bench ${argv.join(' ')}`.trim(),
+    startedAt: new Date(started).toISOString(),
+    wallSeconds: 0,
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: `${process.platform}/${process.arch}` },
+  };
+  const sections: string[] = [];
+
+  if (values.only !== 'perf') {
+    const dynamo = await startDynamoDbLocal();
+    try {
+      const runId = new Date(started).toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+      say(`fault suite: ${faultNames.length} faults × ${seeds} held-out seeds × 2 arms (+${trainSeeds} training seeds each)`);
+      const suite = await runFaultSuite({
+        scenarios: faultNames.map((f) => FAULTS[f]!),
+        seeds,
+        trainSeeds,
+        runId,
+        dynamoEndpoint: dynamo.endpoint,
+        tables: { episodes: `bench-episodes-${runId}`, strategies: `bench-strategies-${runId}`, locks: `bench-locks-${runId}` },
+        onRun: (arm, r) =>
+          say(`  ${arm.padEnd(20)} ${r.fault.padEnd(28)} seed ${String(r.seed).padEnd(6)} ${(r.outcome ?? (r.detected ? '?' : 'not detected')).padEnd(10)} trials ${r.trials}${r.falseActions ? `  FALSE ACTIONS ${r.falseActions}` : ''}`),
+      });
+      report.faultSuite = suite;
+      const detect = await scanBenchSafe(1000);
+      report.cost = costModel(suite.runs.memoryOn, detect?.totalMs ?? 0);
+      sections.push('## Fault suite\n', faultSuiteMarkdown(suite), '');
+      const c = report.cost.perIncident;
+      sections.push(
+        '## Cost per incident (estimate)\n',
+        `${c.transitions.toFixed(1)} state transitions, ${c.lambdaInvocations.toFixed(1)} Lambda invocations (${c.lambdaGbSeconds.toFixed(3)} GB-s), ${c.dynamoRequests.toFixed(0)} DynamoDB requests, $${c.bedrockUsd.toFixed(4)} Bedrock → **$${c.totalUsd.toFixed(5)} per incident**; the detector's monthly floor (every minute) ≈ $${report.cost.detectorMonthly.usd.toFixed(2)}. Assumptions: ${report.cost.assumptions}.`,
+        '',
+      );
+    } finally {
+      await dynamo.stop();
+    }
+  }
+
+  if (values.only !== 'suite') {
+    report.scan = [];
+    for (const size of sizes) {
+      say(`scan bench: ${size} pods`);
+      report.scan.push(await scanBench(size));
+    }
+    sections.push(
+      '## Detector scan\n',
+      '| pods | snapshot (ms) | classify (ms) | classify (pods/s) | total (ms) | peak RSS (MB) | kubectl get pods -A -o json (ms) | ours / kubectl |',
+      '|---|---|---|---|---|---|---|---|',
+      ...report.scan.map(
+        (s) =>
+          `| ${s.pods} | ${s.snapshotMs.toFixed(0)} | ${s.classifyMs.toFixed(0)} | ${s.classifyPodsPerSecond.toFixed(0)} | ${s.totalMs.toFixed(0)} | ${s.peakRssMb.toFixed(0)} | ${s.kubectlMs?.toFixed(0) ?? '—'} | ${s.ratioToKubectl?.toFixed(2) ?? '—'} |`,
+      ),
+      '',
+    );
+    say('bundle bench');
+    report.bundles = await bundleBench(out);
+    sections.push(
+      '## Lambda bundles\n',
+      '| function | minified (KiB) | module init (ms) |',
+      '|---|---|---|',
+      ...report.bundles.map((b) => `| ${b.role} | ${(b.minifiedBytes / 1024).toFixed(0)} | ${b.initMs.toFixed(0)} |`),
+      '',
+    );
+  }
+
+  report.wallSeconds = (Date.now() - started) / 1000;
+  const header = `# eks-reflexion bench\n\n\`${report.command}\` on ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.startedAt}; took ${report.wallSeconds.toFixed(0)} s.\n`;
+  await writeFile(join(out, 'bench.json'), JSON.stringify(report, null, 2));
+  await writeFile(join(out, 'bench.md'), [header, ...sections].join('\n'));
+  say(`\nwrote ${join(out, 'bench.json')} and ${join(out, 'bench.md')} in ${report.wallSeconds.toFixed(0)} s`);
+  const falseActions = report.faultSuite ? report.faultSuite.overall.memoryOff.falseActions + report.faultSuite.overall.memoryOn.falseActions : 0;
+  return falseActions === 0 ? 0 : 1;
+}
+
+async function scanBenchSafe(pods: number): Promise<ScanFigures | undefined> {
+  try {
+    return await scanBench(pods, { kubectl: false });
+  } catch {
+    return undefined;
+  }
+}
+
+export const command: Command = { summary: 'fault-suite and performance benchmarks (writes bench.json and bench.md)', run };
