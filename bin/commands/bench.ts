@@ -21,7 +21,7 @@ interface BenchReport {
   startedAt: string;
   wallSeconds: number;
   machine: { node: string; cpus: number; platform: string };
-  faultSuite?: FaultSuiteResult extends infer R ? Omit<R & object, never> : never;
+  faultSuite?: FaultSuiteResult;
   scan?: ScanFigures[];
   bundles?: BundleFigures[];
   cost?: CostModel;
