@@ -1,0 +1,85 @@
+import type { z } from 'zod';
+import type { ActionResult, RestartPodSchema } from '../../domain/actions';
+import { KubeConflict, PolicyViolation } from '../../domain/errors';
+import { evaluatePolicy, workloadKey } from '../../domain/policy';
+import { bounded, deploymentBaseline, markerFor, podBaseline, podFacts, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
+import { FIELD_MANAGER, guardAndStamp, lastActionOf, type PreImage } from './common';
+
+type Request = z.infer<typeof RestartPodSchema>;
+
+/**
+ * restart_pod: delete one pod so its controller replaces it (policy: only
+ * pods with a controller owner). The last-action marker goes on the owning
+ * Deployment, the Event on the pod. A repeat is a no-op when the marker
+ * carries this actionId or the pod is already terminating.
+ */
+export async function executeRestartPod(deps: ExecuteDeps, request: Request, context: ActionContext): Promise<ActionResult> {
+  const { cluster, clock, logger, locks } = deps;
+  const now = clock.now();
+  const target = { kind: 'Pod', namespace: request.namespace, name: request.pod };
+  const base = { action: 'restart_pod', target, at: now.toISOString() } as const;
+  const pod = await cluster.getPod(request.namespace, request.pod);
+  const { facts, deployment } = await podFacts(cluster, pod);
+  const key = workloadKey(cluster.clusterName, request.namespace, facts.kind, facts.name);
+  const preImage: PreImage = {
+    kind: 'Pod',
+    namespace: request.namespace,
+    name: request.pod,
+    ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
+    ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+  };
+  const details: Record<string, unknown> = { actionId: context.actionId, request, workload: { kind: facts.kind, name: facts.name } };
+
+  const previous = lastActionOf(deployment?.metadata?.annotations);
+  if (previous?.actionId === context.actionId) {
+    return { ...base, applied: true, dryRun: false, noop: true, preImage, message: `already applied as ${context.actionId} at ${previous.at}; nothing written again`, details };
+  }
+
+  const namespace = await cluster.getNamespace(request.namespace);
+  const decision = evaluatePolicy({
+    config: deps.policy,
+    action: request,
+    clusterName: cluster.clusterName,
+    namespace: { name: request.namespace, ...(namespace.metadata?.labels ? { labels: namespace.metadata.labels } : {}), ...(namespace.metadata?.annotations ? { annotations: namespace.metadata.annotations } : {}) },
+    workload: facts,
+    recentActions: await locks.actionsSince(key, new Date(now.getTime() - 3_600_000)),
+    actionId: context.actionId,
+    ...(context.trial !== undefined ? { trial: context.trial } : {}),
+    ...(context.approved !== undefined ? { approved: context.approved } : {}),
+    now,
+  });
+  if (!decision.allowed && decision.rule !== 'observe-mode') {
+    logger.warn('policy refused action', { action: 'restart_pod', rule: decision.rule, target });
+    throw new PolicyViolation(decision.message, decision.rule);
+  }
+  const summary = `deleted pod ${request.namespace}/${request.pod} so that its ${facts.current?.podController?.kind ?? 'controller'} replaces it`;
+  if (!decision.allowed) {
+    return { ...base, applied: false, dryRun: false, noop: false, preImage, message: `observe mode: would have ${summary}; nothing written`, details };
+  }
+  details.baseline = deployment ? await deploymentBaseline(cluster, deployment, now) : podBaseline(pod, now);
+  if (pod.metadata?.deletionTimestamp) {
+    return { ...base, applied: !decision.dryRunOnly, dryRun: decision.dryRunOnly, noop: true, preImage, message: `pod ${request.namespace}/${request.pod} is already terminating; nothing written`, details };
+  }
+
+  await cluster.deletePod(request.namespace, request.pod, { dryRun: true });
+  if (decision.dryRunOnly) {
+    return { ...base, applied: false, dryRun: true, noop: false, preImage, message: `dry run passed: would have ${summary}`, details };
+  }
+  await cluster.deletePod(request.namespace, request.pod);
+
+  // After the delete nothing may fail the action: it happened. Marker and event are best effort, logged.
+  if (deployment) {
+    const marker = markerFor('restart_pod', context.actionId, now, preImage);
+    try {
+      await cluster.patchDeployment(request.namespace, facts.name, guardAndStamp(deployment, marker, { conditional: false }), 'json', { fieldManager: FIELD_MANAGER });
+      details.marked = true;
+    } catch (error) {
+      details.marked = false;
+      logger.warn('could not mark the deployment', { error: (error as Error).message, conflict: error instanceof KubeConflict });
+    }
+  }
+  details.eventRecorded = await recordEvent(deps, { kind: 'Pod', namespace: request.namespace, name: request.pod, uid: pod.metadata?.uid }, context, summary);
+  await locks.recordAction(key, context.actionId, now);
+  logger.info('action applied', { action: 'restart_pod', target, actionId: context.actionId });
+  return { ...base, applied: true, dryRun: false, noop: false, preImage, message: bounded(`${summary}; why: ${context.reason}`), details };
+}

@@ -1,0 +1,384 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from '../domain/actions';
+import { KubeConflict, KubeNotFound, PolicyViolation, ValidationError } from '../domain/errors';
+import type { Deployment, HorizontalPodAutoscaler, KubeObject, Pod, ReplicaSet } from '../domain/k8s';
+import { evaluatePolicy, workloadKey, type WorkloadFacts } from '../domain/policy';
+import type { PolicyConfig } from '../domain/policy-config';
+import { baselineOf, observeDeployment, observePod, type Baseline } from '../domain/verify';
+import { controllerOf, imagesSeenFor, resolveWorkload, rolloutHistory } from '../domain/workload';
+import type { Clock } from '../ports/clock';
+import type { Cluster } from '../ports/cluster';
+import type { Logger } from '../ports/logger';
+import type { LockStore } from '../ports/memory';
+import {
+  containerImage,
+  EVENT_REASON,
+  FIELD_MANAGER,
+  guardAndStamp,
+  lastActionOf,
+  PreImageSchema,
+  type JsonPatchOp,
+  type LastAction,
+  type Plan,
+  type PreImage,
+} from './actions/common';
+import { planPatchHpa } from './actions/patch-hpa';
+import { planPatchImage } from './actions/patch-image';
+import { planPatchProbe } from './actions/patch-probe';
+import { planPatchResources } from './actions/patch-resources';
+import { planRollbackDeployment } from './actions/rollback-deployment';
+import { planRolloutRestart } from './actions/rollout-restart';
+import { planScaleDeployment } from './actions/scale-deployment';
+import { executeRestartPod } from './actions/restart-pod';
+import { escalationResult } from './actions/escalate';
+
+export interface ExecuteDeps {
+  cluster: Cluster;
+  /** Its `mode` is the mode of this call (the caller tightens it, e.g. for an API dry_run). */
+  policy: PolicyConfig;
+  clock: Clock;
+  logger: Logger;
+  locks: LockStore;
+}
+
+export interface ActionContext {
+  /** Idempotency key, `<executionId>#<trial>` (undo: `...#undo`). The same key never writes twice. */
+  actionId: string;
+  /** Why, in a sentence: goes into the Kubernetes Event. */
+  reason: string;
+  trial?: number;
+  approved?: boolean;
+}
+
+const ContextSchema = z.object({
+  actionId: z.string().min(1).max(300),
+  reason: z.string().max(2000),
+  trial: z.number().int().positive().optional(),
+  approved: z.boolean().optional(),
+});
+
+/** Conflicts on a busy object (controllers write status all the time) get this many re-reads. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Executes one catalogue action: policy → server-side dry run → pre-image →
+ * conditional write carrying the last-action marker → Event → recorded in the
+ * lock store. Throws PolicyViolation (nothing written) when refused; returns
+ * `noop: true` without writing when this actionId already applied or the
+ * object is already as wanted; writes nothing in observe mode and only the
+ * dry run in dry-run mode.
+ */
+export async function executeAction(deps: ExecuteDeps, request: ActionRequest, context: ActionContext): Promise<ActionResult> {
+  const parsed = ActionRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    throw new ValidationError(`${field || 'action'}: ${issue?.message ?? 'invalid action'}`, field);
+  }
+  const ctx = ContextSchema.safeParse(context);
+  if (!ctx.success) {
+    const issue = ctx.error.issues[0];
+    throw new ValidationError(`context.${issue?.path.join('.')}: ${issue?.message}`, `context.${issue?.path.join('.')}`);
+  }
+  const action = parsed.data;
+  switch (action.action) {
+    case 'escalate':
+      return escalationResult(action, deps.clock.now());
+    case 'restart_pod':
+      return executeRestartPod(deps, action, ctx.data);
+    case 'patch_hpa':
+      return writeObject(deps, {
+        request: action,
+        context: ctx.data,
+        target: { kind: 'HorizontalPodAutoscaler', namespace: action.namespace, name: action.hpa },
+        read: () => deps.cluster.getHpa(action.namespace, action.hpa),
+        facts: async (hpa) => ({
+          kind: 'HorizontalPodAutoscaler',
+          name: action.hpa,
+          ...meta(hpa),
+          current: { ...(hpa.spec?.maxReplicas !== undefined ? { hpaMaxReplicas: hpa.spec.maxReplicas } : {}) },
+        }),
+        plan: async (hpa) => planPatchHpa(hpa, action),
+        write: (ops, dryRun) => deps.cluster.patchHpa(action.namespace, action.hpa, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
+        baseline: (hpa) => hpaBaseline(deps, hpa),
+      });
+    default:
+      return writeObject(deps, deploymentWrite(deps, action, ctx.data, planFor(action)));
+  }
+}
+
+type DeploymentAction = Exclude<ActionRequest, { action: 'escalate' | 'restart_pod' | 'patch_hpa' }>;
+
+function planFor(action: DeploymentAction): (d: Deployment, extra: { replicaSets: ReplicaSet[]; pods: Pod[]; now: Date }) => Plan {
+  switch (action.action) {
+    case 'scale_deployment':
+      return (d) => planScaleDeployment(d, action);
+    case 'patch_image':
+      return (d) => planPatchImage(d, action);
+    case 'patch_resources':
+      return (d) => planPatchResources(d, action);
+    case 'patch_probe':
+      return (d) => planPatchProbe(d, action);
+    case 'rollout_restart':
+      return (d, extra) => planRolloutRestart(d, action, extra.now);
+    case 'rollback_deployment':
+      return (d, extra) => planRollbackDeployment(d, action, extra);
+  }
+}
+
+const meta = (o: KubeObject) => ({
+  ...(o.metadata?.labels ? { labels: o.metadata.labels } : {}),
+  ...(o.metadata?.annotations ? { annotations: o.metadata.annotations } : {}),
+});
+
+/** `matchLabels` as a label selector string (the only selector form the catalogue's workloads need). */
+export function selectorOf(deployment: Deployment): string | undefined {
+  const labels = deployment.spec?.selector?.matchLabels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export async function deploymentPods(cluster: Cluster, deployment: Deployment): Promise<Pod[]> {
+  const selector = selectorOf(deployment);
+  // Without a selector we cannot tell its pods from others: report none rather than guess.
+  return selector ? cluster.listPods(deployment.metadata?.namespace ?? '', selector) : [];
+}
+
+export async function deploymentBaseline(cluster: Cluster, deployment: Deployment, now: Date): Promise<Baseline> {
+  const pods = await deploymentPods(cluster, deployment);
+  return baselineOf(observeDeployment(deployment, pods), now, deployment.spec?.replicas ?? 1);
+}
+
+async function hpaBaseline(deps: ExecuteDeps, hpa: HorizontalPodAutoscaler): Promise<Baseline> {
+  const ref = hpa.spec?.scaleTargetRef;
+  const now = deps.clock.now();
+  if (ref?.kind === 'Deployment' && ref.name) {
+    try {
+      const d = await deps.cluster.getDeployment(hpa.metadata?.namespace ?? '', ref.name);
+      return { ...(await deploymentBaseline(deps.cluster, d, now)), kind: 'HorizontalPodAutoscaler' };
+    } catch (error) {
+      if (!(error instanceof KubeNotFound)) throw error;
+    }
+  }
+  return { kind: 'HorizontalPodAutoscaler', restarts: {}, failures: [], capturedAt: now.toISOString() };
+}
+
+export function podBaseline(pod: Pod, now: Date): Baseline {
+  return baselineOf(observePod(pod, pod.metadata?.name ?? '?'), now);
+}
+
+export function deploymentWrite(
+  deps: ExecuteDeps,
+  request: ActionRequest & { deployment: string; namespace: string },
+  context: ActionContext,
+  plan: (d: Deployment, extra: { replicaSets: ReplicaSet[]; pods: Pod[]; now: Date }) => Plan,
+  options: { undo?: boolean } = {},
+): WriteSpec<Deployment> {
+  const { namespace, deployment: name } = request;
+  // Only rollback and patch_image need the revision history; skip the extra reads otherwise.
+  const needsHistory = request.action === 'rollback_deployment' || request.action === 'patch_image';
+  let history: { replicaSets: ReplicaSet[]; pods: Pod[] } | undefined;
+  const loadHistory = async (d: Deployment) => {
+    if (!history) {
+      const [replicaSets, pods] = await Promise.all([deps.cluster.listReplicaSets(namespace), deploymentPods(deps.cluster, d)]);
+      history = { replicaSets, pods };
+    }
+    return history;
+  };
+  return {
+    request,
+    context,
+    ...(options.undo ? { undo: true } : {}),
+    target: { kind: 'Deployment', namespace, name },
+    read: async () => {
+      history = undefined;
+      return deps.cluster.getDeployment(namespace, name);
+    },
+    facts: async (d) => {
+      const containers: NonNullable<WorkloadFacts['current']>['containers'] = {};
+      for (const c of d.spec?.template?.spec?.containers ?? []) if (c.name) containers[c.name] = containerImage(c);
+      const facts: WorkloadFacts = {
+        kind: 'Deployment',
+        name,
+        ...meta(d),
+        current: { replicas: d.spec?.replicas ?? 1, containers },
+      };
+      if (needsHistory && !options.undo) {
+        const { replicaSets } = await loadHistory(d);
+        const revisions = rolloutHistory(d, replicaSets);
+        const historyImages: Record<string, string[]> = {};
+        for (const c of Object.keys(containers)) historyImages[c] = imagesSeenFor(revisions, c);
+        facts.current = { ...facts.current, historyImages };
+      }
+      return facts;
+    },
+    plan: async (d) => {
+      const extra = request.action === 'rollback_deployment' ? await loadHistory(d) : { replicaSets: [], pods: [] };
+      return plan(d, { ...extra, now: deps.clock.now() });
+    },
+    write: (ops, dryRun) => deps.cluster.patchDeployment(namespace, name, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
+    baseline: (d) => deploymentBaseline(deps.cluster, d, deps.clock.now()),
+  };
+}
+
+export interface WriteSpec<T extends KubeObject> {
+  request: ActionRequest;
+  context: ActionContext;
+  /** Restoring a pre-image (skips rate, trial, approval and step rules). */
+  undo?: boolean;
+  /** The action name to report (undo reports the undone action). */
+  reportAs?: ActionName;
+  target: { kind: 'Deployment' | 'HorizontalPodAutoscaler'; namespace: string; name: string };
+  read(): Promise<T>;
+  facts(object: T): Promise<WorkloadFacts>;
+  plan(object: T): Promise<Plan>;
+  write(ops: JsonPatchOp[], dryRun: boolean): Promise<unknown>;
+  baseline(object: T): Promise<Baseline>;
+}
+
+/** The common path of every patching action (and of undo). */
+export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec: WriteSpec<T>): Promise<ActionResult> {
+  const { cluster, clock, logger, locks } = deps;
+  const { target, context } = spec;
+  const reportAs = spec.reportAs ?? spec.request.action;
+  const now = clock.now();
+  const key = workloadKey(cluster.clusterName, target.namespace, target.kind, target.name);
+  const base = {
+    action: reportAs,
+    target,
+    at: now.toISOString(),
+  } as const;
+  const namespace = await cluster.getNamespace(target.namespace);
+  const recentActions = await locks.actionsSince(key, new Date(now.getTime() - 3_600_000));
+
+  for (let attempt = 1; ; attempt++) {
+    const object = await spec.read();
+    const previous = lastActionOf(object.metadata?.annotations);
+    if (previous?.actionId === context.actionId) {
+      return {
+        ...base,
+        applied: true,
+        dryRun: false,
+        noop: true,
+        ...(previous.pre !== undefined ? { preImage: previous.pre } : {}),
+        message: `already applied as ${context.actionId} at ${previous.at}; nothing written again`,
+        details: { actionId: context.actionId, request: spec.request, alreadyAppliedAt: previous.at },
+      };
+    }
+
+    const facts = await spec.facts(object);
+    const decision = evaluatePolicy({
+      config: deps.policy,
+      action: spec.request,
+      clusterName: cluster.clusterName,
+      namespace: { name: target.namespace, ...meta(namespace) },
+      workload: facts,
+      recentActions,
+      actionId: context.actionId,
+      ...(context.trial !== undefined ? { trial: context.trial } : {}),
+      ...(context.approved !== undefined ? { approved: context.approved } : {}),
+      ...(spec.undo ? { undo: true } : {}),
+      now,
+    });
+    if (!decision.allowed && decision.rule !== 'observe-mode') {
+      logger.warn('policy refused action', { action: reportAs, rule: decision.rule, target });
+      throw new PolicyViolation(decision.message, decision.rule);
+    }
+
+    const plan = await spec.plan(object);
+    const details: Record<string, unknown> = { actionId: context.actionId, request: spec.request, ...plan.details };
+    if (!decision.allowed) {
+      return { ...base, applied: false, dryRun: false, noop: plan.done, preImage: plan.preImage, message: bounded(`observe mode: would have ${plan.summary}; nothing written`), details };
+    }
+    const baseline = await spec.baseline(object);
+    details.baseline = baseline;
+    if (plan.done) {
+      return {
+        ...base,
+        applied: !decision.dryRunOnly,
+        dryRun: decision.dryRunOnly,
+        noop: true,
+        preImage: plan.preImage,
+        message: bounded(`already in the desired state (${plan.summary}); nothing written`),
+        details,
+      };
+    }
+
+    const marker = markerFor(reportAs, context.actionId, now, plan.preImage, spec.undo);
+    const ops = [...guardAndStamp(object, marker, { conditional: true }), ...plan.ops];
+    try {
+      await spec.write(ops, true);
+      if (decision.dryRunOnly) {
+        return { ...base, applied: false, dryRun: true, noop: false, preImage: plan.preImage, message: bounded(`dry run passed: would have ${plan.summary}`), details };
+      }
+      await spec.write(ops, false);
+    } catch (error) {
+      if (error instanceof KubeConflict && attempt < MAX_ATTEMPTS) {
+        logger.info('conflict, re-reading', { target, attempt });
+        continue;
+      }
+      throw error;
+    }
+    details.attempts = attempt;
+    details.eventRecorded = await recordEvent(deps, { kind: target.kind, namespace: target.namespace, name: target.name, uid: object.metadata?.uid }, context, plan.summary);
+    await locks.recordAction(key, context.actionId, now);
+    logger.info('action applied', { action: reportAs, target, actionId: context.actionId });
+    return { ...base, applied: true, dryRun: false, noop: false, preImage: plan.preImage, message: bounded(`${plan.summary}; why: ${context.reason}`), details };
+  }
+}
+
+export const bounded = (text: string, max = 2000): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The marker carries a compact pre-image (never the whole template) so a retried step can still undo. */
+export function markerFor(action: ActionName, actionId: string, at: Date, pre: PreImage | undefined, undo?: boolean): LastAction {
+  const compact = pre ? { ...pre } : undefined;
+  if (compact) delete compact.template;
+  return { action: undo ? `undo:${action}` : action, actionId, at: at.toISOString(), ...(compact ? { pre: compact } : {}) };
+}
+
+/** A core/v1 Event on the object; failure to record it never undoes or fails the action. */
+export async function recordEvent(
+  deps: ExecuteDeps,
+  object: { kind: string; namespace: string; name: string; uid?: string | undefined },
+  context: ActionContext,
+  summary: string,
+): Promise<boolean> {
+  const suffix = createHash('sha256').update(context.actionId).digest('hex').slice(0, 16);
+  try {
+    await deps.cluster.createEvent({
+      metadata: { name: `${object.name.slice(0, 200)}.${suffix}`, namespace: object.namespace },
+      involvedObject: { kind: object.kind, name: object.name, namespace: object.namespace, ...(object.uid ? { uid: object.uid } : {}) },
+      reason: EVENT_REASON,
+      type: 'Normal',
+      message: bounded(`${summary}. Why: ${context.reason} (action ${context.actionId})`, 1000),
+    });
+    return true;
+  } catch (error) {
+    // A retried step finds its event already there (409): it is recorded.
+    if (error instanceof KubeConflict) return true;
+    deps.logger.warn('could not record the Kubernetes event', { error: (error as Error).message, object });
+    return false;
+  }
+}
+
+/** Facts for restart_pod's policy check: the pod's controller and the workload above it. */
+export async function podFacts(cluster: Cluster, pod: Pod): Promise<{ facts: WorkloadFacts; deployment?: Deployment }> {
+  const namespace = pod.metadata?.namespace ?? '';
+  const name = pod.metadata?.name ?? '';
+  const ctrl = controllerOf(pod);
+  const podController = ctrl?.kind && ctrl.name ? { kind: ctrl.kind, name: ctrl.name } : undefined;
+  const current = { ...(podController ? { podController } : {}), ...(pod.metadata?.annotations ? { podAnnotations: pod.metadata.annotations } : {}) };
+  if (ctrl?.kind === 'ReplicaSet') {
+    const resolved = resolveWorkload(pod, await cluster.listReplicaSets(namespace));
+    if (resolved.kind === 'Deployment') {
+      const deployment = await cluster.getDeployment(namespace, resolved.name);
+      return { facts: { kind: 'Deployment', name: resolved.name, ...meta(deployment), current }, deployment };
+    }
+  }
+  return { facts: { kind: 'Pod', name, ...meta(pod), current } };
+}
+
+export { PreImageSchema };
