@@ -1,0 +1,231 @@
+import type { Incident } from './incident';
+import type { Candidate, Lesson, Strategy } from './model';
+import type { PolicyConfig } from './policy-config';
+import { makeStrategy } from './strategy-template';
+
+/**
+ * Strategy selection (pure): which strategy the next trial uses. Thompson
+ * sampling on Beta(successes+1, failures+1) balances using what worked with
+ * trying what is not known yet; an exploration floor keeps a small chance for
+ * the others; the fixed epsilon-greedy split of the system this one replaces
+ * is available as configuration. A strategy already tried in this incident is
+ * never chosen again. All randomness comes from the injected `random`.
+ */
+
+export interface SelectionInput {
+  incident: Incident;
+  /** Strategies memory knows for the signature (with statistics). */
+  stored: Strategy[];
+  /** Seeded defaults for the signature. */
+  seeded: Strategy[];
+  /** The reasoner's proposal, turned into a strategy. */
+  proposal?: { strategy: Strategy; rationale: string };
+  /** Strategies tried earlier in this incident and how each went. */
+  tried: { strategyId: string; outcome: string }[];
+  lessons: Lesson[];
+  config: PolicyConfig['selection'];
+  /** Uniform in [0, 1). */
+  random: () => number;
+  /**
+   * Optional applicability check (e.g. "the template can be instantiated for
+   * this workload"): returns why a strategy does not apply, or undefined.
+   */
+  applicable?: (strategy: Strategy) => string | undefined;
+}
+
+export type SelectionMode = 'exploit' | 'explore' | 'only-candidate' | 'escalate';
+
+export interface Selection {
+  chosen: Strategy;
+  mode: SelectionMode;
+  candidates: Candidate[];
+  why: string;
+}
+
+// ---------------------------------------------------------------- randomness
+
+/** Small, fast, seedable PRNG (uniform in [0, 1)); the same seed gives the same sequence. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform in (0, 1): logs and divisions below must never see 0. */
+function open01(random: () => number): number {
+  for (let i = 0; i < 64; i += 1) {
+    const u = random();
+    if (u > 0 && u < 1) return u;
+  }
+  throw new RangeError('random() keeps returning values outside (0, 1)');
+}
+
+/** Standard normal by Box–Muller. */
+function normal(random: () => number): number {
+  const u1 = open01(random);
+  const u2 = open01(random);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/** Gamma(shape, 1) by Marsaglia–Tsang; shapes below 1 via the U^(1/shape) boost. */
+export function sampleGamma(shape: number, random: () => number): number {
+  if (!(shape > 0) || !Number.isFinite(shape)) throw new RangeError(`gamma shape must be positive, got ${shape}`);
+  if (shape < 1) return sampleGamma(shape + 1, random) * Math.pow(open01(random), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(random);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = open01(random);
+    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta). */
+export function sampleBeta(alpha: number, beta: number, random: () => number): number {
+  const x = sampleGamma(alpha, random);
+  const y = sampleGamma(beta, random);
+  return x / (x + y);
+}
+
+// ---------------------------------------------------------------- selection
+
+const MAX_CANDIDATES = 50;
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const posteriorMean = (s: Strategy) => (s.successes + 1) / (s.successes + s.failures + 2);
+const stats = (s: Strategy) => `${s.successes}/${s.successes + s.failures}`;
+
+/** Stored first (statistics win over seeded copies of the same id), then seeded, then the proposal. */
+function merge(input: SelectionInput): Strategy[] {
+  const byId = new Map<string, Strategy>();
+  for (const s of input.stored) if (!byId.has(s.id)) byId.set(s.id, s);
+  for (const s of input.seeded) {
+    const known = byId.get(s.id);
+    if (!known) byId.set(s.id, s);
+    else if (!known.description && s.description) byId.set(s.id, { ...known, description: s.description });
+  }
+  const p = input.proposal?.strategy;
+  if (p && !byId.has(p.id)) byId.set(p.id, p);
+  return [...byId.values()];
+}
+
+function escalation(input: SelectionInput, candidates: Candidate[]): Selection {
+  const excluded = candidates.filter((c) => c.excluded);
+  const chosen = makeStrategy({
+    signature: input.incident.signature,
+    action: 'escalate',
+    template: { namespace: '{{namespace}}', reason: '{{signature}}: no untried strategy is left for this incident' },
+    description: 'escalate to an operator: every known strategy was tried or does not apply',
+  });
+  return {
+    chosen,
+    mode: 'escalate',
+    candidates,
+    why:
+      candidates.length === 0
+        ? `No strategy is known for ${input.incident.signature}, so escalating.`
+        : `All ${candidates.length} strategies for ${input.incident.signature} are out (${excluded
+            .map((c) => `${c.action}: ${c.excluded}`)
+            .slice(0, 4)
+            .join('; ')}), so escalating.`,
+  };
+}
+
+export function selectStrategy(input: SelectionInput): Selection {
+  const { config, random } = input;
+  const tried = new Map(input.tried.map((t) => [t.strategyId, t.outcome]));
+  const all = merge(input);
+  const candidates: Candidate[] = [];
+  const eligible: Strategy[] = [];
+  for (const s of all) {
+    const alpha = s.successes + 1;
+    const beta = s.failures + 1;
+    let excluded: string | undefined;
+    if (s.retired) excluded = 'retired';
+    else if (tried.has(s.id)) excluded = `tried earlier in this incident (${tried.get(s.id)})`;
+    else excluded = input.applicable?.(s);
+    candidates.push({ strategyId: s.id, action: s.action, source: s.source, successes: s.successes, failures: s.failures, alpha, beta, ...(excluded ? { excluded: excluded.slice(0, 300) } : {}) });
+    if (!excluded) eligible.push(s);
+  }
+  const lessonsNote = input.lessons.length > 0 ? `; ${input.lessons.length} lesson${input.lessons.length === 1 ? '' : 's'} considered` : '';
+  const excludedCount = candidates.length - eligible.length;
+  const excludedNote = excludedCount > 0 ? `; ${excludedCount} excluded` : '';
+  const capped = (list: Candidate[]) => list.slice(0, MAX_CANDIDATES);
+
+  if (eligible.length === 0) {
+    const result = escalation(input, capped(candidates));
+    return { ...result, why: result.why.replace(/\.$/, `${lessonsNote}.`) };
+  }
+  const describe = (s: Strategy) => `${s.action} (${s.source}, ${stats(s)} succeeded)`;
+
+  if (eligible.length === 1) {
+    const only = eligible[0] as Strategy;
+    return {
+      chosen: only,
+      mode: 'only-candidate',
+      candidates: capped(candidates),
+      why: `Only ${describe(only)} is left for ${input.incident.signature}${excludedNote}${lessonsNote}.`,
+    };
+  }
+
+  // The best by posterior mean (ties: more evidence, then the earlier = preferred order).
+  const bestByMean = eligible.reduce((best, s) => {
+    const d = posteriorMean(s) - posteriorMean(best);
+    if (d > 1e-12) return s;
+    if (d < -1e-12) return best;
+    return s.successes + s.failures > best.successes + best.failures ? s : best;
+  });
+
+  if (config.method === 'epsilon-greedy') {
+    const explore = random() < config.epsilon;
+    const others = eligible.filter((s) => s !== bestByMean);
+    const chosen = explore ? (others[Math.floor(random() * others.length)] ?? bestByMean) : bestByMean;
+    return {
+      chosen,
+      mode: explore ? 'explore' : 'exploit',
+      candidates: capped(candidates),
+      why: explore
+        ? `Epsilon-greedy explored ${describe(chosen)} (probability ${config.epsilon}) instead of the best mean ${round(posteriorMean(bestByMean))} of ${describe(bestByMean)}${excludedNote}${lessonsNote}.`
+        : `Epsilon-greedy exploited ${describe(chosen)}, best posterior mean ${round(posteriorMean(chosen))} among ${eligible.length}${excludedNote}${lessonsNote}.`,
+    };
+  }
+
+  // Thompson sampling: one posterior draw per eligible strategy, highest draw wins.
+  const samples = new Map<Strategy, number>();
+  for (const s of eligible) samples.set(s, sampleBeta(s.successes + 1, s.failures + 1, random));
+  for (const c of candidates) {
+    const s = eligible.find((e) => e.id === c.strategyId);
+    if (s) c.sample = round(samples.get(s) as number);
+  }
+  const bySample = eligible.reduce((best, s) => ((samples.get(s) as number) > (samples.get(best) as number) ? s : best));
+  const floor = random() < config.explorationFloor;
+  if (floor) {
+    const others = eligible.filter((s) => s !== bySample);
+    const chosen = others[Math.floor(random() * others.length)] ?? bySample;
+    return {
+      chosen,
+      mode: 'explore',
+      candidates: capped(candidates),
+      why: `Exploration floor (${config.explorationFloor}) picked ${describe(chosen)} at random instead of the top Thompson draw ${round(samples.get(bySample) as number)} of ${describe(bySample)}${excludedNote}${lessonsNote}.`,
+    };
+  }
+  const runnerUp = eligible.filter((s) => s !== bySample).reduce((b, s) => ((samples.get(s) as number) > (samples.get(b) as number) ? s : b));
+  const mode: SelectionMode = posteriorMean(bySample) >= posteriorMean(bestByMean) - 1e-12 ? 'exploit' : 'explore';
+  return {
+    chosen: bySample,
+    mode,
+    candidates: capped(candidates),
+    why: `Thompson sampling chose ${describe(bySample)} with draw ${round(samples.get(bySample) as number)} (posterior mean ${round(posteriorMean(bySample))}) over ${describe(runnerUp)} with ${round(samples.get(runnerUp) as number)}${mode === 'explore' ? ', exploring a less proven strategy' : ''}${excludedNote}${lessonsNote}.`,
+  };
+}
