@@ -1,0 +1,130 @@
+/**
+ * The simulated image registry: which images exist, which need credentials,
+ * and how a container started from each behaves (the behaviour model the
+ * kubelet emulator plays out). Image references are normalised the way a
+ * container runtime does (`app:1` ≡ `docker.io/library/app:1`), so a scenario
+ * may register either spelling.
+ */
+
+/** An HTTP or TCP endpoint the image serves, for probes. */
+export interface ImageEndpoint {
+  /** Path for httpGet probes; omitted → any path answers (e.g. TCP-only). */
+  path?: string;
+  port: number;
+  /** Seconds after container start before the endpoint answers successfully. Default 0. */
+  healthyAfterSeconds?: number;
+  /** Never answers successfully (a hung or broken health check). */
+  neverHealthy?: boolean;
+  /** How long the endpoint takes to answer; a probe with a smaller timeoutSeconds fails. Default 0. */
+  responseSeconds?: number;
+}
+
+export interface ImageBehaviour {
+  /** The process exits by itself this many seconds after start. Init containers default to 1 s. */
+  exitAfterSeconds?: number;
+  /** Exit code when it exits by itself (default 1 for containers, 0 for init containers). */
+  exitCode?: number;
+  /** Only the first N starts on a pod exit (a transient fault that a fresh pod does not have). */
+  exitOnlyFirstStarts?: number;
+  /** Environment variables that must be set and non-empty; otherwise it exits 1 about a second after start. */
+  requiresEnv?: string[];
+  /** Steady memory use in MiB; above the container's memory limit → OOMKilled (exit 137). */
+  memoryMi?: number;
+  /** Seconds after start until memory reaches `memoryMi` (default 2). */
+  memoryRampSeconds?: number;
+  /** Endpoints served (probes against anything else fail with connection refused / 404). */
+  endpoints?: ImageEndpoint[];
+  /** Lines the container writes to stdout once started. */
+  logs?: string[];
+}
+
+export interface RegistryEntry {
+  /** Image reference with a tag (or digest). */
+  image: string;
+  /** Pulling needs credentials: an imagePullSecrets entry naming this Secret. */
+  requiresAuth?: { secretName: string };
+  behaviour?: ImageBehaviour;
+  /** Simulated pull time in seconds (default 1). */
+  pullSeconds?: number;
+}
+
+export type PullResult =
+  | { ok: true; entry: RegistryEntry }
+  | { ok: false; kind: 'not-found' | 'unauthorized' | 'invalid'; message: string };
+
+const DEFAULT_REGISTRY = 'docker.io';
+
+/** Normalises an image reference like containerd does: default registry, library/, :latest. */
+export function normaliseImage(image: string): string {
+  let ref = image.trim();
+  const at = ref.indexOf('@');
+  const digest = at >= 0 ? ref.slice(at) : '';
+  if (at >= 0) ref = ref.slice(0, at);
+  const lastSlash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const hasTag = colon > lastSlash;
+  if (!hasTag && !digest) ref += ':latest';
+  const first = ref.split('/')[0]!;
+  const hasRegistry = ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!hasRegistry) ref = `${DEFAULT_REGISTRY}/${ref.includes('/') ? '' : 'library/'}${ref}`;
+  return ref + digest;
+}
+
+const VALID_IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/;
+
+export class ImageRegistry {
+  private readonly entries = new Map<string, RegistryEntry>();
+
+  constructor(entries: RegistryEntry[] = []) {
+    for (const e of entries) this.add(e);
+  }
+
+  add(entry: RegistryEntry): this {
+    if (!VALID_IMAGE.test(entry.image)) throw new RangeError(`registry: invalid image reference ${JSON.stringify(entry.image)}`);
+    this.entries.set(normaliseImage(entry.image), entry);
+    return this;
+  }
+
+  remove(image: string): boolean {
+    return this.entries.delete(normaliseImage(image));
+  }
+
+  has(image: string): boolean {
+    return this.entries.has(normaliseImage(image));
+  }
+
+  lookup(image: string): RegistryEntry | undefined {
+    return this.entries.get(normaliseImage(image));
+  }
+
+  list(): RegistryEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /**
+   * What a pull of `image` with these pull-secret names gets, with the
+   * messages containerd gives (so detectors see real text).
+   */
+  pull(image: string, pullSecretNames: readonly string[]): PullResult {
+    if (!VALID_IMAGE.test(image)) {
+      return { ok: false, kind: 'invalid', message: `Failed to apply default image tag "${image}": couldn't parse image reference "${image}": invalid reference format` };
+    }
+    const ref = normaliseImage(image);
+    const entry = this.entries.get(ref);
+    if (entry?.requiresAuth && !pullSecretNames.includes(entry.requiresAuth.secretName)) {
+      return {
+        ok: false,
+        kind: 'unauthorized',
+        message: `rpc error: code = Unknown desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`,
+      };
+    }
+    if (!entry) {
+      return {
+        ok: false,
+        kind: 'not-found',
+        message: `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`,
+      };
+    }
+    return { ok: true, entry };
+  }
+}
