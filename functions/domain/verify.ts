@@ -233,13 +233,16 @@ const RESTARTS_KEY = 'restartsAtLastCheck';
 export function judgeVerification(input: JudgeInput): Verification {
   const { observation: obs, baseline, previous, now, stabilitySeconds } = input;
   const evidence = [...obs.facts];
-  const lastRestarts = (previous?.baseline?.[RESTARTS_KEY] ?? {}) as Record<string, unknown>;
-  const restarted = Object.entries(obs.restarts).filter(([pod, n]) => typeof lastRestarts[pod] === 'number' && n > (lastRestarts[pod] as number));
-  if (restarted.length > 0) evidence.push(`restarted since last check: ${restarted.map(([p]) => p).slice(0, 10).join(', ')}`);
+  // Restart counts are compared with the last check, or on the first check with the pre-action baseline
+  // (a pod born after the action counts from 0), so no restart slips between two looks.
+  const reference = (previous ? (previous.baseline?.[RESTARTS_KEY] ?? {}) : (baseline?.restarts ?? {})) as Record<string, unknown>;
+  const restarted = Object.entries(obs.restarts).filter(([pod, n]) => n > (typeof reference[pod] === 'number' ? (reference[pod] as number) : 0));
+  if (restarted.length > 0) evidence.push(`restarted since ${previous ? 'last check' : 'the action'}: ${restarted.map(([p]) => p).slice(0, 10).join(', ')}`);
 
   let healthySince: string | undefined;
   if (obs.healthyNow) {
-    const carried = previous?.healthySince && restarted.length === 0 ? previous.healthySince : now.toISOString();
+    // Continuity is only known from a previous healthy look or, on the first look, from unchanged restart counts.
+    const carried = restarted.length > 0 ? now.toISOString() : previous ? (previous.healthySince ?? now.toISOString()) : input.actionAt;
     healthySince = latest([carried, obs.lastDisturbance, input.actionAt]);
   }
   const stableFor = healthySince ? (now.getTime() - Date.parse(healthySince)) / 1000 : 0;
