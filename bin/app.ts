@@ -1,0 +1,24 @@
+import { App } from 'aws-cdk-lib';
+import { stackPropsFromContext } from '../lib/app-context';
+import { EksReflexionStack } from '../lib/eks-reflexion-stack';
+import { addNagChecks } from '../lib/nag';
+
+/**
+ * The CDK app: `npx cdk synth|deploy -c clusterNames=a,b -c mode=enforce ...`.
+ * Context keys and defaults are in cdk.json and lib/app-context.ts.
+ */
+const app = new App();
+let props;
+try {
+  props = stackPropsFromContext((key) => app.node.tryGetContext(key));
+} catch (error) {
+  // A bad context key is the operator's typo: say which, without a stack trace.
+  process.stderr.write(`eks-reflexion: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+new EksReflexionStack(app, 'EksReflexion', {
+  ...props,
+  description: 'eks-reflexion: self-healing for Amazon EKS that learns from every incident',
+});
+addNagChecks(app);
+app.synth();

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { ValidationError } from '../functions/domain/errors';
+import { ModeSchema, PolicyConfigSchema } from '../functions/domain/policy-config';
+import { resolveStackSettings, type EksReflexionStackProps } from './eks-reflexion-stack';
+
+/**
+ * CDK context (`cdk.json` or `-c key=value`) → stack props. Values from the
+ * command line are always strings, values from cdk.json may be JSON, so each
+ * key accepts both. Any bad key stops the app with an error naming it.
+ */
+
+/** `a,b` or `["a","b"]` (string), or a JSON array from cdk.json. */
+const list = z.union([z.array(z.string()), z.string()]).transform((value, ctx) => {
+  if (Array.isArray(value)) return value.map((v) => v.trim()).filter((v) => v.length > 0);
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      const parsed = z.array(z.string()).safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data.map((v) => v.trim()).filter((v) => v.length > 0);
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list or a JSON array of strings' });
+    return z.NEVER;
+  }
+  return text
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+});
+
+const integer = z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'must be an integer').transform(Number)]).pipe(z.number().int());
+
+export const ContextSchema = z
+  .object({
+    clusterNames: list.optional(),
+    /** DESIGN.md's `-c clusterName=prod-eks`: one cluster. */
+    clusterName: z.string().trim().min(1).optional(),
+    mode: ModeSchema.default('dry-run'),
+    scheduleRate: integer.pipe(z.number().min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes')).default(1),
+    protectedNamespaces: list.default([]),
+    optInNamespaces: list.default([]),
+    maxTrials: integer.optional(),
+    verifyIntervalSeconds: integer.optional(),
+    verifyTimeoutSeconds: integer.optional(),
+    bedrockModelId: z.string().trim().optional(),
+    memoryNamespace: z.string().trim().default('default'),
+  })
+  .transform((c, ctx) => {
+    const clusterNames = [...(c.clusterNames ?? []), ...(c.clusterName ? [c.clusterName] : [])];
+    if (clusterNames.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['clusterNames'], message: 'is required: -c clusterNames=cluster-a,cluster-b' });
+      return z.NEVER;
+    }
+    return { ...c, clusterNames: [...new Set(clusterNames)] };
+  });
+
+export const CONTEXT_KEYS = [
+  'clusterNames',
+  'clusterName',
+  'mode',
+  'scheduleRate',
+  'protectedNamespaces',
+  'optInNamespaces',
+  'maxTrials',
+  'verifyIntervalSeconds',
+  'verifyTimeoutSeconds',
+  'bedrockModelId',
+  'memoryNamespace',
+] as const;
+
+/**
+ * Reads the app's context keys through `get` (e.g. `app.node.tryGetContext`)
+ * and returns validated stack props. Throws ValidationError whose message
+ * names the context key.
+ */
+export function stackPropsFromContext(get: (key: string) => unknown): EksReflexionStackProps {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = get(key);
+    if (value !== undefined && value !== null && value !== '') raw[key] = value;
+  }
+  const parsed = ContextSchema.safeParse(raw);
+  if (!parsed.success) throw contextError(parsed.error.issues[0]!);
+  const c = parsed.data;
+
+  const policy = PolicyConfigSchema.safeParse({
+    mode: c.mode,
+    protectedNamespaces: c.protectedNamespaces,
+    optInNamespaces: c.optInNamespaces,
+    ...(c.maxTrials !== undefined ? { maxTrials: c.maxTrials } : {}),
+    verify: {
+      ...(c.verifyIntervalSeconds !== undefined ? { intervalSeconds: c.verifyIntervalSeconds } : {}),
+      ...(c.verifyTimeoutSeconds !== undefined ? { timeoutSeconds: c.verifyTimeoutSeconds } : {}),
+    },
+  });
+  if (!policy.success) {
+    const issue = policy.error.issues[0]!;
+    // Policy paths back to the context key the operator typed.
+    const keyOf: Record<string, string> = { 'verify.intervalSeconds': 'verifyIntervalSeconds', 'verify.timeoutSeconds': 'verifyTimeoutSeconds' };
+    const path = issue.path.join('.');
+    throw contextError({ ...issue, path: [keyOf[path] ?? String(issue.path[0] ?? 'policy')] });
+  }
+  if (policy.data.verify.intervalSeconds >= policy.data.verify.timeoutSeconds) {
+    throw new ValidationError(
+      `context 'verifyIntervalSeconds': must be less than verifyTimeoutSeconds (${policy.data.verify.timeoutSeconds})`,
+      'verifyIntervalSeconds',
+    );
+  }
+
+  const props: EksReflexionStackProps = {
+    clusterNames: c.clusterNames,
+    policy: policy.data,
+    scheduleRateMinutes: c.scheduleRate,
+    memoryNamespace: c.memoryNamespace,
+    ...(c.bedrockModelId ? { bedrockModelId: c.bedrockModelId } : {}),
+  };
+  // The stack validates its props too; report its findings by context key, before any construct exists.
+  try {
+    resolveStackSettings(props);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const field = error.field ?? 'context';
+    const key = field.split('.')[0] === 'scheduleRateMinutes' ? 'scheduleRate' : (field.split('.')[0] ?? field);
+    throw new ValidationError(`context '${key}': ${error.message.replace(/^EksReflexionStack: [^:]+: /, '')}`, key, { cause: error });
+  }
+  return props;
+}
+
+function contextError(issue: { path: PropertyKey[]; message: string }): ValidationError {
+  const key = String(issue.path[0] ?? 'context');
+  const rest = issue.path.slice(1).map(String).join('.');
+  return new ValidationError(`context '${key}'${rest ? ` (${rest})` : ''}: ${issue.message}`, key);
+}
