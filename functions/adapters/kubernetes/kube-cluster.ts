@@ -1,0 +1,614 @@
+import {
+  ApiException,
+  AppsV1Api,
+  AutoscalingApi,
+  AutoscalingV2Api,
+  CoreV1Api,
+  HttpMethod,
+  KubeConfig,
+  Observable,
+  PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type HttpLibrary,
+  type ObservableMiddleware,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { z } from 'zod';
+import { KubeError, KubeNotFound, ValidationError } from '../../domain/errors';
+import type {
+  ClusterSnapshot,
+  Deployment,
+  HorizontalPodAutoscaler,
+  KubeEvent,
+  Namespace,
+  Node,
+  Pod,
+  ReplicaSet,
+  StatefulSet,
+} from '../../domain/k8s';
+import { systemClock, type Clock } from '../../ports/clock';
+import type { Cluster, PatchType, WriteOptions } from '../../ports/cluster';
+import { toKubeError } from './errors';
+import { toPlain } from './plain';
+
+export interface KubeClusterOptions {
+  clusterName: string;
+  kubeConfig: KubeConfig;
+  /** Items per list request (`limit`); @default 500 */
+  pageSize?: number;
+  /** Per-request timeout; @default 30000 */
+  requestTimeoutMs?: number;
+  /** Source of `snapshot().takenAt` and of default Event timestamps; @default the system clock */
+  clock?: Clock;
+}
+
+type HpaVersion = 'v2' | 'v2beta2' | 'none';
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TAIL_LINES = 100;
+const DEFAULT_LIMIT_BYTES = 8 * 1024;
+/** A server handing back continue tokens forever must not keep a scan alive forever. */
+const MAX_PAGES = 10_000;
+const DEFAULT_FIELD_MANAGER = 'eks-reflexion';
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: PatchStrategy.StrategicMergePatch,
+  merge: PatchStrategy.MergePatch,
+  json: PatchStrategy.JsonPatch,
+};
+
+// Validated before any request so a bad argument never reaches the server as a
+// different path or selector than the caller meant.
+const NameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase DNS name');
+const NamespaceSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label');
+const SelectorSchema = z.string().max(1024).regex(/^[^\n\r]*$/, 'must be one line');
+const KindSchema = z.string().regex(/^[A-Z][A-Za-z0-9]{0,62}$/, 'must be a Kubernetes kind such as Pod');
+const PatchOptionsSchema = z.object({
+  dryRun: z.boolean().optional(),
+  fieldManager: z.string().min(1).max(128).regex(/^[\x20-\x7e]+$/).optional(),
+});
+const LogOptionsSchema = z.object({
+  previous: z.boolean().optional(),
+  tailLines: z.number().int().min(1).max(10_000).optional(),
+  limitBytes: z.number().int().min(1).max(1024 * 1024).optional(),
+});
+
+function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue && issue.path.length > 0 ? `${field}.${issue.path.join('.')}` : field;
+    throw new ValidationError(`${path}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(value)?.slice(0, 80)})`, path);
+  }
+  return result.data;
+}
+
+function checkPatch(patch: unknown, type: PatchType): void {
+  if (type === 'json') {
+    if (!Array.isArray(patch) || patch.length === 0) {
+      throw new ValidationError('patch: a JSON patch must be a non-empty array of operations', 'patch');
+    }
+    patch.forEach((op, i) => {
+      if (typeof op !== 'object' || op === null || typeof (op as { op?: unknown }).op !== 'string' || typeof (op as { path?: unknown }).path !== 'string') {
+        throw new ValidationError(`patch[${i}]: each JSON patch operation needs string 'op' and 'path'`, `patch.${i}`);
+      }
+    });
+  } else if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new ValidationError(`patch: a ${type} merge patch must be a JSON object`, 'patch');
+  }
+  if (!(PATCH_CONTENT_TYPES[type] as string | undefined)) {
+    throw new ValidationError(`type: unknown patch type '${String(type)}' (strategic, merge or json)`, 'type');
+  }
+}
+
+/** Timestamp an event sorts by: the newest observation it records. */
+function eventTime(event: KubeEvent): string {
+  return event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? '';
+}
+
+interface ListPage {
+  items: unknown[];
+  metadata?: { _continue?: string };
+}
+
+/**
+ * The Cluster port over `@kubernetes/client-node` (the only module that
+ * imports it). Reads return plain API JSON; every failure is a named Kube*
+ * error whose message carries the server's Status message and never a
+ * credential.
+ */
+export class KubeCluster implements Cluster {
+  readonly clusterName: string;
+  private readonly kubeConfig: KubeConfig;
+  private readonly pageSize: number;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly autoscaling: AutoscalingApi;
+  private readonly hpaV2: AutoscalingV2Api;
+  private readonly server: ServerConfiguration<Record<string, string>>;
+  private readonly http: HttpLibrary;
+  private hpaVersion?: Promise<HpaVersion>;
+
+  constructor(options: KubeClusterOptions) {
+    this.clusterName = check(z.string().min(1).max(100), options.clusterName, 'clusterName');
+    this.pageSize = check(z.number().int().min(1).max(10_000), options.pageSize ?? DEFAULT_PAGE_SIZE, 'pageSize');
+    this.timeoutMs = check(z.number().int().min(1).max(600_000), options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, 'requestTimeoutMs');
+    this.clock = options.clock ?? systemClock;
+    this.kubeConfig = options.kubeConfig;
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new ValidationError('kubeConfig: the current context names no cluster', 'kubeConfig');
+    this.core = this.kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = this.kubeConfig.makeApiClient(AppsV1Api);
+    this.autoscaling = this.kubeConfig.makeApiClient(AutoscalingApi);
+    this.hpaV2 = this.kubeConfig.makeApiClient(AutoscalingV2Api);
+    this.server = new ServerConfiguration(cluster.server.replace(/\/+$/, ''), {});
+    this.http = createConfiguration({ baseServer: this.server }).httpApi;
+  }
+
+  /**
+   * A cluster from a kubeconfig file. `context` selects a context other than
+   * the current one; `clusterName` defaults to the context's cluster name.
+   */
+  static fromKubeconfigFile(
+    path: string,
+    options: { context?: string; clusterName?: string } & Omit<KubeClusterOptions, 'clusterName' | 'kubeConfig'> = {},
+  ): KubeCluster {
+    const kubeConfig = new KubeConfig();
+    try {
+      kubeConfig.loadFromFile(path);
+    } catch (error) {
+      throw new ValidationError(`kubeconfig ${path}: ${(error as Error).message}`, 'kubeconfig', { cause: error });
+    }
+    if (options.context !== undefined) {
+      if (!kubeConfig.getContextObject(options.context)) {
+        const known = kubeConfig.getContexts().map((c) => c.name);
+        throw new ValidationError(`context '${options.context}' is not in ${path} (has: ${known.join(', ') || 'none'})`, 'context');
+      }
+      kubeConfig.setCurrentContext(options.context);
+    }
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new ValidationError(`kubeconfig ${path}: no current context with a cluster`, 'kubeconfig');
+    const { context: _context, clusterName, ...rest } = options;
+    return new KubeCluster({ ...rest, clusterName: clusterName ?? cluster.name, kubeConfig });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async snapshot(options: { namespaces?: string[] } = {}): Promise<ClusterSnapshot> {
+    const scoped = options.namespaces?.map((ns, i) => check(NamespaceSchema, ns, `namespaces.${i}`));
+    const takenAt = this.clock.now().toISOString();
+    const perNamespace = async <T>(
+      all: () => Promise<T[]>,
+      one: (namespace: string) => Promise<T[]>,
+    ): Promise<T[]> => (scoped ? (await Promise.all(scoped.map(one))).flat() : all());
+
+    const [namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events] = await Promise.all([
+      scoped ? this.readNamespaces(scoped) : this.listAll<Namespace>('list namespaces', (c, l) => this.core.listNamespace({ limit: l, _continue: c })),
+      this.listAll<Node>('list nodes', (c, l) => this.core.listNode({ limit: l, _continue: c })),
+      perNamespace(
+        () => this.listAll<Pod>('list pods', (c, l) => this.core.listPodForAllNamespaces({ limit: l, _continue: c })),
+        (ns) => this.listPods(ns),
+      ),
+      perNamespace(
+        () => this.listAll<Deployment>('list deployments', (c, l) => this.apps.listDeploymentForAllNamespaces({ limit: l, _continue: c })),
+        (ns) => this.listAll<Deployment>(`list deployments in ${ns}`, (c, l) => this.apps.listNamespacedDeployment({ namespace: ns, limit: l, _continue: c })),
+      ),
+      perNamespace(
+        () => this.listAll<ReplicaSet>('list replicasets', (c, l) => this.apps.listReplicaSetForAllNamespaces({ limit: l, _continue: c })),
+        (ns) => this.listReplicaSets(ns),
+      ),
+      perNamespace(
+        () => this.listAll<StatefulSet>('list statefulsets', (c, l) => this.apps.listStatefulSetForAllNamespaces({ limit: l, _continue: c })),
+        (ns) => this.listAll<StatefulSet>(`list statefulsets in ${ns}`, (c, l) => this.apps.listNamespacedStatefulSet({ namespace: ns, limit: l, _continue: c })),
+      ),
+      perNamespace(() => this.listHpas(undefined), (ns) => this.listHpas(ns)),
+      perNamespace(
+        () => this.listAll<KubeEvent>('list events', (c, l) => this.core.listEventForAllNamespaces({ limit: l, _continue: c })),
+        (ns) => this.listAll<KubeEvent>(`list events in ${ns}`, (c, l) => this.core.listNamespacedEvent({ namespace: ns, limit: l, _continue: c })),
+      ),
+    ]);
+    return { cluster: this.clusterName, takenAt, namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events };
+  }
+
+  async getNamespace(name: string): Promise<Namespace> {
+    check(NamespaceSchema, name, 'name');
+    return this.call(`get namespace ${name}`, () => this.core.readNamespace({ name }, this.options()));
+  }
+
+  async getPod(namespace: string, name: string): Promise<Pod> {
+    this.checkRef(namespace, name);
+    return this.call(`get pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }, this.options()));
+  }
+
+  async listPods(namespace: string, labelSelector?: string): Promise<Pod[]> {
+    check(NamespaceSchema, namespace, 'namespace');
+    if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
+    return this.listAll<Pod>(`list pods in ${namespace}`, (c, l) =>
+      this.core.listNamespacedPod({ namespace, labelSelector, limit: l, _continue: c }),
+    );
+  }
+
+  async getDeployment(namespace: string, name: string): Promise<Deployment> {
+    this.checkRef(namespace, name);
+    return this.call(`get deployment ${namespace}/${name}`, () =>
+      this.apps.readNamespacedDeployment({ namespace, name }, this.options()),
+    );
+  }
+
+  async listReplicaSets(namespace: string, labelSelector?: string): Promise<ReplicaSet[]> {
+    check(NamespaceSchema, namespace, 'namespace');
+    if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
+    return this.listAll<ReplicaSet>(`list replicasets in ${namespace}`, (c, l) =>
+      this.apps.listNamespacedReplicaSet({ namespace, labelSelector, limit: l, _continue: c }),
+    );
+  }
+
+  async getHpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler> {
+    this.checkRef(namespace, name);
+    const what = `get horizontalpodautoscaler ${namespace}/${name}`;
+    const version = await this.detectHpaVersion();
+    if (version === 'v2') {
+      return this.call(what, () =>
+        this.hpaV2.readNamespacedHorizontalPodAutoscaler({ namespace, name }, this.options()),
+      );
+    }
+    if (version === 'none') throw new KubeNotFound(`${what}: the server serves no autoscaling/v2 or v2beta2 API`, 404);
+    return (await this.raw(what, HttpMethod.GET, this.hpaPath(namespace, name))) as HorizontalPodAutoscaler;
+  }
+
+  async eventsFor(namespace: string, kind: string, name: string): Promise<KubeEvent[]> {
+    this.checkRef(namespace, name);
+    check(KindSchema, kind, 'kind');
+    const events = await this.listAll<KubeEvent>(`list events for ${kind} ${namespace}/${name}`, (c, l) =>
+      this.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+        limit: l,
+        _continue: c,
+      }),
+    );
+    // Filtered again here: a server that ignores the field selector must not
+    // make another object's events look like this one's.
+    return events
+      .filter((e) => e.involvedObject?.kind === kind && e.involvedObject?.name === name)
+      .sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+  }
+
+  async readLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    options: { previous?: boolean; tailLines?: number; limitBytes?: number } = {},
+  ): Promise<string> {
+    this.checkRef(namespace, pod);
+    check(NamespaceSchema, container, 'container');
+    const o = check(LogOptionsSchema, options, 'options');
+    const limitBytes = o.limitBytes ?? DEFAULT_LIMIT_BYTES;
+    // Through the raw transport: the server answers 204 with no body for a pod
+    // that never ran, which client-node 1.4's generated log call cannot parse.
+    const text = await this.raw(
+      `read log of ${namespace}/${pod}/${container}`,
+      HttpMethod.GET,
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      {
+        container,
+        previous: o.previous ? 'true' : undefined,
+        tailLines: String(o.tailLines ?? DEFAULT_TAIL_LINES),
+        limitBytes: String(limitBytes),
+      },
+      undefined,
+      undefined,
+      'text',
+    );
+    // The bound holds even against a server that ignores limitBytes.
+    const bytes = Buffer.from(text, 'utf8');
+    return bytes.length <= limitBytes ? text : bytes.subarray(0, limitBytes).toString('utf8').replace(/\uFFFD$/, '');
+  }
+
+  // --------------------------------------------------------------- writes
+
+  async patchDeployment(namespace: string, name: string, patch: unknown, type: PatchType, options: WriteOptions = {}): Promise<Deployment> {
+    this.checkRef(namespace, name);
+    checkPatch(patch, type);
+    const o = check(PatchOptionsSchema, options, 'options');
+    return this.call(`patch deployment ${namespace}/${name}`, () =>
+      this.apps.patchNamespacedDeployment(
+        { namespace, name, body: patch, dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER },
+        this.options(PATCH_CONTENT_TYPES[type]),
+      ),
+    );
+  }
+
+  async scaleDeployment(namespace: string, name: string, replicas: number, options: WriteOptions = {}): Promise<Deployment> {
+    this.checkRef(namespace, name);
+    check(z.number().int().min(0).max(100_000), replicas, 'replicas');
+    const o = check(PatchOptionsSchema, options, 'options');
+    await this.run(`scale deployment ${namespace}/${name} to ${replicas}`, () =>
+      this.apps.patchNamespacedDeploymentScale(
+        {
+          namespace,
+          name,
+          body: { spec: { replicas } },
+          dryRun: o.dryRun ? 'All' : undefined,
+          fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER,
+        },
+        this.options(PatchStrategy.MergePatch),
+      ),
+    );
+    // The scale subresource answers with a Scale; callers want the Deployment
+    // as stored now (unchanged under a dry run).
+    return this.getDeployment(namespace, name);
+  }
+
+  async patchHpa(
+    namespace: string,
+    name: string,
+    patch: unknown,
+    type: PatchType,
+    options: WriteOptions = {},
+  ): Promise<HorizontalPodAutoscaler> {
+    this.checkRef(namespace, name);
+    checkPatch(patch, type);
+    const o = check(PatchOptionsSchema, options, 'options');
+    const what = `patch horizontalpodautoscaler ${namespace}/${name}`;
+    const dryRun = o.dryRun ? 'All' : undefined;
+    const fieldManager = o.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    const version = await this.detectHpaVersion();
+    if (version === 'v2') {
+      return this.call(what, () =>
+        this.hpaV2.patchNamespacedHorizontalPodAutoscaler(
+          { namespace, name, body: patch, dryRun, fieldManager },
+          this.options(PATCH_CONTENT_TYPES[type]),
+        ),
+      );
+    }
+    if (version === 'none') throw new KubeNotFound(`${what}: the server serves no autoscaling/v2 or v2beta2 API`, 404);
+    return (await this.raw(what, HttpMethod.PATCH, this.hpaPath(namespace, name), { dryRun, fieldManager }, patch, PATCH_CONTENT_TYPES[type])) as HorizontalPodAutoscaler;
+  }
+
+  async deletePod(namespace: string, name: string, options: WriteOptions & { gracePeriodSeconds?: number } = {}): Promise<void> {
+    this.checkRef(namespace, name);
+    const { gracePeriodSeconds, ...write } = options;
+    if (gracePeriodSeconds !== undefined) check(z.number().int().min(0).max(86_400), gracePeriodSeconds, 'gracePeriodSeconds');
+    const o = check(PatchOptionsSchema, write, 'options');
+    await this.run(`delete pod ${namespace}/${name}`, () =>
+      this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, dryRun: o.dryRun ? 'All' : undefined }, this.options()),
+    );
+  }
+
+  async createEvent(event: KubeEvent, options: WriteOptions = {}): Promise<void> {
+    const o = check(PatchOptionsSchema, options, 'options');
+    const involved = check(
+      z.object({ kind: KindSchema, name: NameSchema, namespace: NamespaceSchema, uid: z.string().optional() }),
+      event.involvedObject,
+      'event.involvedObject',
+    );
+    check(z.string().min(1).max(128), event.reason, 'event.reason');
+    check(z.string().max(1024).optional(), event.message, 'event.message');
+    const namespace = event.metadata?.namespace ?? involved.namespace;
+    if (namespace !== involved.namespace) {
+      throw new ValidationError('event.metadata.namespace must equal event.involvedObject.namespace', 'event.metadata.namespace');
+    }
+    const now = this.clock.now().toISOString();
+    const body = {
+      type: 'Normal',
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component: 'eks-reflexion' },
+      reportingComponent: 'eks-reflexion',
+      ...event,
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        ...event.metadata,
+        namespace,
+        ...(event.metadata?.name ? {} : { generateName: `${involved.name.slice(0, 200)}.` }),
+      },
+      involvedObject: { ...event.involvedObject, namespace },
+    };
+    await this.run(`create event on ${involved.kind} ${namespace}/${involved.name}`, () =>
+      this.core.createNamespacedEvent(
+        { namespace, body: body as never, dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER },
+        this.options(),
+      ),
+    );
+  }
+
+  // -------------------------------------------------------------- helpers
+
+  private checkRef(namespace: string, name: string): void {
+    check(NamespaceSchema, namespace, 'namespace');
+    check(NameSchema, name, 'name');
+  }
+
+  /** Per-call options: the request timeout, and a Content-Type override for patches. */
+  private options(contentType?: string): ConfigurationOptions<ObservableMiddleware> {
+    const timeoutMs = this.timeoutMs;
+    const timeout: ObservableMiddleware = {
+      pre: (context: RequestContext) => {
+        context.setSignal(AbortSignal.timeout(timeoutMs));
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response) => new Observable(Promise.resolve(response)),
+    };
+    const base: ConfigurationOptions<ObservableMiddleware> = { middleware: [timeout], middlewareMergeStrategy: 'append' };
+    return contentType ? setHeaderOptions('Content-Type', contentType, base) : base;
+  }
+
+  /** Secrets that must never appear in an error message. */
+  private secrets(): string[] {
+    const token = this.kubeConfig.getCurrentUser()?.token;
+    return token ? [token] : [];
+  }
+
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toKubeError(error, what, this.secrets());
+    }
+  }
+
+  private async call<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
+    return toPlain<T>(await this.run(what, fn));
+  }
+
+  /**
+   * Follows `continue` tokens to the end. An expired token (410 Gone: the
+   * server compacted the snapshot the list was reading) restarts the list
+   * once from the beginning, as kubectl does.
+   */
+  private async listAll<T>(what: string, page: (cont: string | undefined, limit: number) => Promise<ListPage>): Promise<T[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      const items: T[] = [];
+      let cont: string | undefined;
+      try {
+        for (let n = 0; ; n += 1) {
+          if (n >= MAX_PAGES) throw new KubeError(`${what}: more than ${MAX_PAGES} pages; the server keeps answering with a continue token`);
+          const list = await this.run(what, () => page(cont, this.pageSize));
+          for (const item of list.items ?? []) items.push(toPlain<T>(item));
+          const next = list.metadata?._continue;
+          if (!next) return items;
+          if (next === cont) throw new KubeError(`${what}: the server repeated the same continue token`);
+          cont = next;
+        }
+      } catch (error) {
+        if (attempt === 0 && cont !== undefined && error instanceof KubeError && error.status === 410) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async readNamespaces(names: string[]): Promise<Namespace[]> {
+    const found = await Promise.all(
+      names.map(async (name) => {
+        try {
+          return await this.getNamespace(name);
+        } catch (error) {
+          // An absent namespace contributes nothing to the snapshot.
+          if (error instanceof KubeNotFound) return undefined;
+          throw error;
+        }
+      }),
+    );
+    return found.filter((ns): ns is Namespace => ns !== undefined);
+  }
+
+  /**
+   * autoscaling/v2 where the server has it, else v2beta2 (Kubernetes < 1.23),
+   * decided once per adapter from API discovery. A server without discovery
+   * for the group is assumed to be modern (v2).
+   */
+  private detectHpaVersion(): Promise<HpaVersion> {
+    this.hpaVersion ??= this.run('discover autoscaling API versions', () => this.autoscaling.getAPIGroup(this.options()))
+      .then((group): HpaVersion => {
+        const versions = new Set((group.versions ?? []).map((v) => v.version));
+        if (versions.has('v2')) return 'v2';
+        if (versions.has('v2beta2')) return 'v2beta2';
+        return 'none';
+      })
+      .catch((error: unknown): HpaVersion => {
+        if (error instanceof KubeNotFound) return 'v2';
+        // Not cached: a transient failure must not fix the choice for the adapter's life.
+        this.hpaVersion = undefined;
+        throw error;
+      });
+    return this.hpaVersion;
+  }
+
+  private hpaPath(namespace: string | undefined, name?: string): string {
+    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `/apis/autoscaling/v2beta2${ns}/horizontalpodautoscalers${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  private async listHpas(namespace: string | undefined): Promise<HorizontalPodAutoscaler[]> {
+    const what = namespace ? `list horizontalpodautoscalers in ${namespace}` : 'list horizontalpodautoscalers';
+    const version = await this.detectHpaVersion();
+    if (version === 'none') return [];
+    if (version === 'v2') {
+      return this.listAll<HorizontalPodAutoscaler>(what, (c, l) =>
+        namespace
+          ? this.hpaV2.listNamespacedHorizontalPodAutoscaler({ namespace, limit: l, _continue: c }, this.options())
+          : this.hpaV2.listHorizontalPodAutoscalerForAllNamespaces({ limit: l, _continue: c }, this.options()),
+      );
+    }
+    // v2beta2 has no model in client-node 1.4; its JSON is already plain.
+    return this.listAll<HorizontalPodAutoscaler>(what, async (c, l) => {
+      const list = (await this.raw(what, HttpMethod.GET, this.hpaPath(namespace), { limit: String(l), continue: c })) as {
+        items?: unknown[];
+        metadata?: { continue?: string };
+      };
+      return { items: list.items ?? [], metadata: { _continue: list.metadata?.continue } };
+    });
+  }
+
+  /**
+   * A request through client-node's transport and auth (TLS, CA, token) for
+   * what its generated calls cannot do: APIs it has no model for and bodies
+   * that are not JSON.
+   */
+  private async raw(
+    what: string,
+    method: HttpMethod,
+    path: string,
+    query?: Record<string, string | undefined>,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<unknown>;
+  private async raw(
+    what: string,
+    method: HttpMethod,
+    path: string,
+    query: Record<string, string | undefined> | undefined,
+    body: unknown,
+    contentType: string | undefined,
+    answer: 'text',
+  ): Promise<string>;
+  private async raw(
+    what: string,
+    method: HttpMethod,
+    path: string,
+    query: Record<string, string | undefined> = {},
+    body?: unknown,
+    contentType = 'application/json',
+    answer: 'json' | 'text' = 'json',
+  ): Promise<unknown> {
+    return this.run(what, async () => {
+      const context = this.server.makeRequestContext(path, method);
+      context.setHeaderParam('Accept', answer === 'json' ? 'application/json' : '*/*');
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) context.setQueryParam(key, value);
+      if (body !== undefined) {
+        context.setHeaderParam('Content-Type', contentType);
+        context.setBody(JSON.stringify(body));
+      }
+      await this.kubeConfig.applySecurityAuthentication(context);
+      context.setSignal(AbortSignal.timeout(this.timeoutMs));
+      const response = await this.http.send(context).toPromise();
+      const text = await response.body.text();
+      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+        throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP request', text, response.headers);
+      }
+      if (answer === 'text') return text;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new KubeError(`${what}: the server answered ${response.httpStatusCode} with a body that is not JSON`, response.httpStatusCode, { cause: error });
+      }
+    });
+  }
+}
