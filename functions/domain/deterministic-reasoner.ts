@@ -48,8 +48,19 @@ export function rolloutFacts(incident: Incident): {
   const previousGood = earlier.find((r) => r.healthy === true) ?? earlier.find((r) => r.healthy !== false);
   if (!current || !previousGood) return { current, previousGood, badNewRevision: false, imageChanged: false };
   const imageChanged = JSON.stringify(sortedEntries(current.images)) !== JSON.stringify(sortedEntries(previousGood.images));
-  return { current, previousGood, badNewRevision: current.healthy !== true, imageChanged };
+  // An earlier revision seen healthy is proof; one merely not known to be failing (scaled to zero,
+  // e.g. after a Recreate rollout) only counts when the current revision is recent, because a
+  // week-old revision that starts failing points at something else (a dependency, the node).
+  const recent =
+    current.createdAt !== undefined &&
+    Date.parse(incident.detectedAt) - Date.parse(current.createdAt) <= NEW_REVISION_WINDOW_MS &&
+    Date.parse(incident.detectedAt) - Date.parse(current.createdAt) >= 0;
+  const badNewRevision = current.healthy !== true && (previousGood.healthy === true || recent);
+  return { current, previousGood, badNewRevision, imageChanged };
 }
+
+/** How recent a revision must be to be blamed without proof that the previous one was healthy. */
+const NEW_REVISION_WINDOW_MS = 2 * 60 * 60 * 1000;
 
 const sortedEntries = (r: Record<string, string>) => Object.entries(r).sort(([a], [b]) => a.localeCompare(b));
 
@@ -146,7 +157,7 @@ export const formatMi = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20)
 
 /** First integer after `name` (e.g. `maxReplicas=10`, `initialDelaySeconds: 5`) in the text. */
 function numberAfter(text: string, name: string): number | undefined {
-  const m = new RegExp(`${name}["']?\\s*[=:]\\s*(\\d{1,6})`, 'i').exec(text);
+  const m = new RegExp(`\\b${name}["']?\\s*[=:]?\\s*(\\d{1,6})\\b`, 'i').exec(text);
   return m?.[1] === undefined ? undefined : Number(m[1]);
 }
 
@@ -324,7 +335,14 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
       ];
     }
     case 'Evicted':
-      return [escalate(incident, `pods are evicted (${incident.message || sub}); node pressure needs capacity or request changes`)];
+      // A pod over its own ephemeral-storage limit is evicted again wherever it runs.
+      if (/ephemeral-storage-limit/.test(sub)) {
+        return [escalate(incident, `pods exceed their ephemeral-storage limit (${incident.message || sub}); the limit or the app's disk use must change`)];
+      }
+      return [
+        restartPod(incident, `the pod was evicted (${sub}); removing it lets its controller place a replacement on a node with room`),
+        escalate(incident, `pods are evicted (${incident.message || sub}); node pressure needs capacity or request changes`),
+      ];
     case 'PodFailed':
       return [
         restartPod(incident, 'the pod failed or is unknown; its controller recreates it on a healthy node'),

@@ -97,6 +97,56 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 15 },
     },
     {
+      why: 'the detector writes probe timings as the probe spec JSON',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['liveness probe: {"httpGet":{"path":"/healthz","port":8080},"initialDelaySeconds":10,"timeoutSeconds":2,"periodSeconds":5}'] } }),
+      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 40, timeout_seconds: 4 },
+    },
+    {
+      why: 'the detector writes HPA facts as "currentReplicas 4 = maxReplicas 4": a small max grows by half',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 180% > target 70%', 'currentReplicas 4 = maxReplicas 4, desired 9'] } }),
+      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 6 },
+    },
+    {
+      why: 'an evicted pod of a deployment under node pressure: remove it so a replacement lands elsewhere',
+      inc: incident({ kind: 'Evicted', subReason: 'node-memory-pressure' }),
+      expected: { action: 'restart_pod', pod: 'web-7d9f8b6c5-abcde' },
+    },
+    {
+      why: 'a pod over its own ephemeral-storage limit is evicted again wherever it runs',
+      inc: incident({ kind: 'Evicted', subReason: 'ephemeral-storage-limit' }),
+      expected: { action: 'escalate' },
+    },
+    {
+      why: 'a week-old revision that starts crashing is not blamed when the older one is only "not known failing"',
+      inc: incident({
+        kind: 'CrashLoopBackOff',
+        subReason: 'exit-1',
+        detectedAt: '2026-01-08T00:00:00.000Z',
+        evidence: {
+          rolloutHistory: [
+            { revision: 3, replicaSet: 'web-6c8f9d7b4', images: { web: 'registry.example.com/shop/web:1.26' }, replicas: 0 },
+            { revision: 4, replicaSet: 'web-7d9f8b6c5', images: { web: 'registry.example.com/shop/web:1.27' }, healthy: false, createdAt: '2026-01-01T00:00:00.000Z' },
+          ],
+        },
+      }),
+      expected: { action: 'rollout_restart' },
+    },
+    {
+      why: 'a revision created minutes ago after a Recreate rollout (old one scaled to zero) is blamed',
+      inc: incident({
+        kind: 'CrashLoopBackOff',
+        subReason: 'exit-1',
+        detectedAt: '2026-01-01T00:10:00.000Z',
+        evidence: {
+          rolloutHistory: [
+            { revision: 3, replicaSet: 'web-6c8f9d7b4', images: { web: 'registry.example.com/shop/web:1.26' }, replicas: 0 },
+            { revision: 4, replicaSet: 'web-7d9f8b6c5', images: { web: 'registry.example.com/shop/web:1.27' }, healthy: false, createdAt: '2026-01-01T00:02:00.000Z' },
+          ],
+        },
+      }),
+      expected: { action: 'rollback_deployment', to_revision: 3 },
+    },
+    {
       why: 'HPA at max with an unknown current max: no safe number to propose',
       inc: incident({ kind: 'HpaAtMax', subReason: 'at-max', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' } }),
       expected: { action: 'escalate' },
