@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ClusterSnapshot, KubeObject } from '../../functions/domain/k8s';
+import { detectIncidents, type DetectOptions } from '../../functions/domain/detectors/index';
+import type { ClusterSnapshot, KubeObject, Pod } from '../../functions/domain/k8s';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/k8s/', import.meta.url));
 
@@ -60,3 +61,26 @@ export function named<T extends KubeObject>(items: KubeObject[], kind: string, n
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
+
+
+/** Detection as the detect Lambda runs it, strict so a detector bug fails the test. */
+export function detect(snapshot: unknown, options: Partial<DetectOptions> = {}) {
+  return detectIncidents(snapshot, { source: 'schedule', protectedNamespaces: [], strict: true, ...options });
+}
+
+/** Another replica of the same pod (same owner and status), as the ReplicaSet would create it. */
+export function replicaOf(pod: Pod, name: string): Pod {
+  const copy = clone(pod);
+  copy.metadata = { ...copy.metadata, name, uid: `${copy.metadata?.uid ?? 'uid'}-${name}` };
+  return copy;
+}
+
+/** The same objects in another namespace (events follow their objects). */
+export function moveToNamespace(items: KubeObject[], namespace: string): KubeObject[] {
+  return items.map((item) => {
+    const copy = clone(item) as KubeObject & { involvedObject?: { namespace?: string } };
+    if (copy.metadata?.namespace) copy.metadata.namespace = namespace;
+    if (copy.involvedObject) copy.involvedObject.namespace = namespace;
+    return copy;
+  });
+}

@@ -369,8 +369,15 @@ function buildIncident(
     .slice(0, MAX_UNKNOWNS);
   if (pods.length > MAX_PODS) notes.unshift(`${pods.length - MAX_PODS} more pods not listed`);
 
+  // A pod of a DaemonSet/Job/bare ReplicaSet stands for its controller: the
+  // first failing pod by name is the target (restart_pod acts on it), the
+  // controller is what the message and fingerprint name.
+  const target = g.target.kind === 'Pod' && podNames[0] ? { ...g.target, name: podNames[0] } : g.target;
   const podCount = pods.length;
-  const lead = podCount > 0 ? `${podCount} pod${podCount === 1 ? '' : 's'} of ${g.target.kind} ${ns}/${g.target.name}` : `${g.target.kind} ${ns}/${g.target.name}`;
+  const lead =
+    podCount > 0 && g.identity.kind !== 'Pod'
+      ? `${podCount} pod${podCount === 1 ? '' : 's'} of ${g.identity.kind} ${ns}/${g.identity.name}`
+      : `${g.identity.kind} ${ns}/${g.identity.name}`;
   return IncidentSchema.parse({
     fingerprint: fingerprint({
       cluster: ctx.snapshot.cluster,
@@ -383,7 +390,7 @@ function buildIncident(
     signature: signatureOf(kind, subReason),
     cluster: ctx.snapshot.cluster,
     namespace: ns,
-    target: g.target,
+    target,
     kind,
     subReason,
     reason: clip(finding.reason, 200),

@@ -24,17 +24,14 @@ const FIT_REASONS: { subReason: string; pattern: RegExp }[] = [
  * taint {...}." (the preemption part is ignored: it repeats the same nodes).
  */
 export function classifySchedulerMessage(message: string): string {
-  const fit = message.split(/preemption:/i)[0] ?? '';
+  const fit = (message.split(/preemption:/i)[0] ?? '').replace(/^.*?nodes are available:/is, '');
   const counts = new Map<string, number>();
-  for (const m of fit.matchAll(/(\d+) ([^,.]+)/g)) {
-    const text = m[2] ?? '';
-    const hit = FIT_REASONS.find((r) => r.pattern.test(text));
-    if (hit) counts.set(hit.subReason, (counts.get(hit.subReason) ?? 0) + Number(m[1]));
+  for (const segment of fit.split(/,\s*(?=\d+ )/)) {
+    const m = /^\s*(\d+)\s+(.*)$/s.exec(segment);
+    const hit = m ? FIT_REASONS.find((r) => r.pattern.test(m[2] ?? '')) : undefined;
+    if (m && hit) counts.set(hit.subReason, (counts.get(hit.subReason) ?? 0) + Number(m[1]));
   }
-  if (counts.size === 0) {
-    const hit = FIT_REASONS.find((r) => r.pattern.test(fit));
-    return hit?.subReason ?? 'unknown';
-  }
+  if (counts.size === 0) return FIT_REASONS.find((r) => r.pattern.test(fit))?.subReason ?? 'unknown';
   let best = 'unknown';
   let bestCount = -1;
   for (const r of FIT_REASONS) {
