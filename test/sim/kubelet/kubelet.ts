@@ -98,9 +98,8 @@ interface ContainerRuntime {
   containerId?: string;
   /** Environment fixed at creation, as for a real container. */
   env?: Map<string, string>;
-  log: string;
-  previousLog?: string;
-  logDirty: boolean;
+  /** Log writes not yet sent: lines to append, or a rotation (the container restarted). */
+  logOps: ({ rotate: true } | { text: string })[];
 }
 
 interface PodRuntime {
@@ -144,7 +143,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   const ipSeq = new Map<string, number>();
   let registered = false;
   let lastHeartbeat = -Infinity;
-  let simLogs = options.simLogs ?? false;
+  const simLogs = options.simLogs ?? false;
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -228,7 +227,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   const startedAt = clock.now().getTime();
 
   function newContainer(c: RawContainer, init: boolean): ContainerRuntime {
-    return { name: c.name ?? '', init, image: c.image ?? '', pulled: false, restartCount: 0, starts: 0, ready: false, log: '', logDirty: false };
+    return { name: c.name ?? '', init, image: c.image ?? '', pulled: false, restartCount: 0, starts: 0, ready: false, logOps: [] };
   }
 
   function podObject(rt: PodRuntime, fieldPath?: string): InvolvedObject {
@@ -384,11 +383,11 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     return exits[0];
   }
 
-  function appendLog(c: ContainerRuntime, lines: string[], at: number): void {
-    if (lines.length === 0) return;
-    c.log += lines.map((l) => `${rfc3339(at)} ${l}\n`).join('');
-    if (c.log.length > 64 * 1024) c.log = c.log.slice(-64 * 1024);
-    c.logDirty = true;
+  function appendLog(c: ContainerRuntime, lines: string[]): void {
+    if (lines.length === 0 || !simLogs) return;
+    c.logOps.push({ text: lines.map((l) => `${l}\n`).join('') });
+    // Bounded: a pod whose log endpoint keeps failing must not grow the heap.
+    if (c.logOps.length > 100) c.logOps.splice(0, c.logOps.length - 100);
   }
 
   async function startContainer(rt: PodRuntime, c: ContainerRuntime, behaviour: ImageBehaviour | undefined, env: Map<string, string>, now: Date): Promise<void> {
@@ -397,9 +396,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     if (c.terminated) {
       c.lastTerminated = stripAt(c.terminated);
       c.restartCount += 1;
-      c.previousLog = c.log;
-      c.log = '';
-      c.logDirty = true;
+      if (simLogs) c.logOps.push({ rotate: true });
       c.terminated = undefined;
       await emit(rt, c, { type: 'Normal', reason: 'Pulled', message: `Container image "${c.image}" already present on machine` }, now);
     }
@@ -412,7 +409,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     c.liveness = undefined;
     await emit(rt, c, { type: 'Normal', reason: 'Created', message: `Created container ${c.name}` }, now);
     await emit(rt, c, { type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }, now);
-    appendLog(c, behaviour?.logs ?? [], t);
+    appendLog(c, behaviour?.logs ?? []);
   }
 
   async function exitContainer(rt: PodRuntime, c: ContainerRuntime, at: number, reason: string, exitCode: number, now: Date): Promise<void> {
@@ -540,7 +537,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       const next = Math.min(lAt, rAt, eAt);
       if (next > t) break;
       if (next === eAt && exit) {
-        if (exit.log) appendLog(c, [exit.log], exit.at);
+        if (exit.log) appendLog(c, [exit.log]);
         await exitContainer(rt, c, exit.at, exit.reason, exit.exitCode, now);
         break;
       }
@@ -750,15 +747,15 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   async function flushLogs(rt: PodRuntime): Promise<void> {
     if (!simLogs) return;
     for (const c of [...rt.init, ...rt.containers]) {
-      if (!c.logDirty) continue;
-      c.logDirty = false;
       try {
         const path = `/api/v1/namespaces/${rt.namespace}/pods/${rt.name}/simlog`;
-        if (c.previousLog !== undefined) await client.create(path, { container: c.name, text: c.previousLog, previous: true });
-        await client.create(path, { container: c.name, text: c.log });
+        while (c.logOps.length > 0) {
+          await client.create(path, { container: c.name, ...c.logOps[0] });
+          c.logOps.shift();
+        }
       } catch (e) {
-        // A server without the sim-only log endpoint (a real apiserver): logs cannot be written there.
-        if (isNotFound(e) || (e as { status?: number }).status === 405) simLogs = false;
+        // The pod went away meanwhile: its log has nowhere to go.
+        if (isNotFound(e)) c.logOps.length = 0;
         else throw e;
       }
     }
