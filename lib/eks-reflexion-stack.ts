@@ -312,7 +312,11 @@ export class EksReflexionStack extends Stack {
 
     const sm = this.incidentStateMachine.stateMachine;
     Validations.of(sm.role).acknowledge(
-      xray,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing and the CloudWatch Logs vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) that Step Functions logging needs do not support resource-level permissions.',
+      },
       ...(['lock', 'analyse', 'select-strategy', 'remediate', 'verify', 'reflect'] as const).map((r) => qualified(this.functions[r])),
     );
     Validations.of(scheduleRole).acknowledge(qualified(this.functions.detect));
