@@ -31,8 +31,12 @@ export const failedRolloutDetector: WorkloadDetector = {
       const rsAvailable = rs?.status?.availableReplicas ?? 0;
       const rsDesired = rs?.spec?.replicas ?? 0;
       const exceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+      // Once the controller reported NewReplicaSetAvailable the rollout is
+      // complete; pods failing later are a runtime failure, not a rollout's.
+      const complete = progressing?.reason === 'NewReplicaSetAvailable';
       const stalled =
         !exceeded &&
+        !complete &&
         desired > 0 &&
         rs !== undefined &&
         (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
