@@ -168,12 +168,9 @@ function rollback(incident: Incident, why: string): Proposal | undefined {
   const { previousGood } = rolloutFacts(incident);
   if (!deployment || !previousGood || previousGood.revision < 1) return undefined;
   return {
-    action: {
-      action: 'rollback_deployment',
-      namespace: incident.namespace,
-      deployment,
-      to_revision: previousGood.revision,
-    },
+    // to_revision is left to its default (the newest earlier good revision, chosen again at execution
+    // time): the same proposal then becomes the same strategy across incidents, so its statistics add up.
+    action: { action: 'rollback_deployment', namespace: incident.namespace, deployment },
     rationale: `${why}; revision ${previousGood.revision} is the last known good one`,
   };
 }
@@ -396,7 +393,7 @@ export function ruledOutActions(signatures: string[], lessons: Lesson[]): Set<Ac
 
 // ---------------------------------------------------------------- analysis
 
-function analyse(incident: Incident): Analysis {
+function analyse(incident: Incident, lessons: Lesson[]): Analysis {
   const facts = rolloutFacts(incident);
   const refined = refineSubReason(incident);
   const sub = refined ?? incident.subReason;
@@ -464,6 +461,9 @@ function analyse(incident: Incident): Analysis {
       hypotheses.push(`the pod failed or its node became unreachable: ${incident.message}`.trim());
       break;
   }
+
+  const remembered = lessons.find((l) => l.signature === incident.signature && l.outcome === 'success');
+  if (remembered) hypotheses.push(`an earlier incident with this signature: ${remembered.text}`);
 
   const summary =
     `${where}: ${incident.kind} (${sub}) on ${podCount} pod${podCount === 1 ? '' : 's'}. ` +
@@ -627,23 +627,31 @@ export class DeterministicReasoner implements Reasoner {
   }
 
   async analyse(input: Parameters<Reasoner['analyse']>[0]): Promise<Analysis> {
-    return analyse(input.incident);
+    return analyse(input.incident, input.lessons);
   }
 
   async propose(input: Parameters<Reasoner['propose']>[0]): ReturnType<Reasoner['propose']> {
     const { incident, analysis, lessons, previousReflections } = input;
     const signatures = [incident.signature];
     if (analysis.subReason) signatures.push(`${incident.kind}:${analysis.subReason}`);
-    const ruledOut = ruledOutActions(signatures, [...lessons, ...previousReflections.flatMap((r) => r.lessons)]);
-    for (const proposal of rankedProposals(incident, analysis, this.opts)) {
+    const allLessons = [...lessons, ...previousReflections.flatMap((r) => r.lessons)];
+    const ruledOut = ruledOutActions(signatures, allLessons);
+    const worked = new Set(
+      allLessons.filter((l) => l.outcome === 'success' && l.action && signatures.includes(l.signature)).map((l) => l.action),
+    );
+    // Reflexion: among the plausible proposals, one that a lesson says worked for this signature comes first.
+    const ranked = rankedProposals(incident, analysis, this.opts);
+    const ordered = [...ranked.filter((p) => p && worked.has(p.action.action)), ...ranked.filter((p) => !p || !worked.has(p.action.action))];
+    for (const proposal of ordered) {
       if (!proposal || ruledOut.has(proposal.action.action)) continue;
       // The catalogue schema is the contract; a proposal that does not fit it is skipped, never returned.
       const parsed = ActionRequestSchema.safeParse(proposal.action);
       if (!parsed.success) continue;
       const skipped = [...ruledOut].join(', ');
+      const learned = worked.has(parsed.data.action) ? ' (a lesson says it worked before for this signature)' : '';
       return {
         action: parsed.data,
-        rationale: `${proposal.rationale}${skipped ? ` (not ${skipped}: failed before for this signature)` : ''}`.slice(0, 2000),
+        rationale: `${proposal.rationale}${learned}${skipped ? ` (not ${skipped}: failed before for this signature)` : ''}`.slice(0, 2000),
         usage: usage(),
       };
     }

@@ -60,7 +60,7 @@ const crash = incident({
 });
 const analysis: Analysis = { summary: 'crash after new revision', hypotheses: ['bad template'], usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' } };
 const proposeInput = { incident: crash, analysis, lessons: [], candidates: [], previousReflections: [] };
-const fallbackAction = { action: 'rollback_deployment', namespace: 'shop', deployment: 'web', to_revision: 3 };
+const fallbackAction = { action: 'rollback_deployment', namespace: 'shop', deployment: 'web' };
 
 const propose = (rationale: string, action: unknown): ScriptedAnswer => ({
   toolUse: { name: 'propose_action', input: { action, rationale } },

@@ -20,7 +20,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     {
       why: 'a new revision with a tag that does not exist: go back to the last good revision',
       inc: incident({ kind: 'ImagePullBackOff', subReason: 'tag-not-found', message: 'manifest unknown', evidence: { containers: [{ ...container, reason: 'ImagePullBackOff' }], rolloutHistory: newRevisionHistory } }),
-      expected: { action: 'rollback_deployment', deployment: 'web', to_revision: 3 },
+      expected: { action: 'rollback_deployment', deployment: 'web' },
     },
     {
       why: 'tag not found but nothing earlier to return to: only a human can pick an image',
@@ -35,7 +35,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     {
       why: 'a crash that came with a new revision follows the template: roll back',
       inc: incident({ kind: 'CrashLoopBackOff', subReason: 'exit-1', evidence: { containers: [{ ...container, lastExitCode: 1 }], rolloutHistory: newRevisionHistory } }),
-      expected: { action: 'rollback_deployment', to_revision: 3 },
+      expected: { action: 'rollback_deployment' },
     },
     {
       why: 'a crash without a template change may be transient: a rollout restart is the cheap first try',
@@ -74,7 +74,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     {
       why: 'missing ConfigMap introduced by a new revision: roll back',
       inc: incident({ kind: 'CreateContainerConfigError', subReason: 'missing-configmap', evidence: { rolloutHistory: newRevisionHistory } }),
-      expected: { action: 'rollback_deployment', to_revision: 3 },
+      expected: { action: 'rollback_deployment' },
     },
     {
       why: 'node selector mismatch: no catalogue action changes nodes',
@@ -84,7 +84,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     {
       why: 'a stuck rollout with a good earlier revision: roll back',
       inc: incident({ kind: 'FailedRollout', subReason: 'progress-deadline', evidence: { rolloutHistory: newRevisionHistory } }),
-      expected: { action: 'rollback_deployment', to_revision: 3 },
+      expected: { action: 'rollback_deployment' },
     },
     {
       why: 'aggressive liveness probe: more initial delay and timeout, from the current values',
@@ -144,7 +144,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
           ],
         },
       }),
-      expected: { action: 'rollback_deployment', to_revision: 3 },
+      expected: { action: 'rollback_deployment' },
     },
     {
       why: 'HPA at max with an unknown current max: no safe number to propose',
@@ -170,6 +170,11 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     expect(proposal).toBeDefined();
     expect(ActionRequestSchema.safeParse(proposal?.action).success).toBe(true);
     expect(proposal?.action).toMatchObject({ ...expected, ...(expected.action === 'escalate' ? {} : { namespace: 'shop' }) });
+    // Rollbacks leave the revision to its default so the proposal is the same strategy across incidents; the rationale names it.
+    if (expected.action === 'rollback_deployment') {
+      expect(proposal?.action).not.toHaveProperty('to_revision');
+      expect(proposal?.rationale).toContain('revision 3 is the last known good one');
+    }
     expect(proposal?.usage).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' });
   });
 });
@@ -219,6 +224,21 @@ describe('DeterministicReasoner.propose never repeats an action a lesson ruled o
   ])('lessons → $expected', async ({ lessons, expected }) => {
     const proposal = await proposeFor(crash, lessons);
     expect(proposal?.action.action).toBe(expected);
+  });
+
+  it('prefers, among plausible actions, one a lesson says worked for this signature', async () => {
+    // Why: Reflexion — the second incident of a kind starts from what fixed the first.
+    const worked: Lesson = { text: 'restart fixed it', signature: sig, action: 'rollout_restart', outcome: 'success' };
+    const proposal = await proposeFor(crash, [worked]);
+    expect(proposal?.action.action).toBe('rollout_restart');
+    expect(proposal?.rationale).toContain('a lesson says it worked before');
+  });
+
+  it('a success lesson cannot bring in an action that does not fit the incident', async () => {
+    // Why: patch_hpa worked for this signature elsewhere, but this incident has no HPA target.
+    const worked: Lesson = { text: 'raising max fixed it', signature: sig, action: 'patch_hpa', outcome: 'success' };
+    const proposal = await proposeFor(crash, [worked]);
+    expect(proposal?.action.action).toBe('rollback_deployment');
   });
 
   it('also honours lessons carried by this incident\'s earlier reflections', async () => {
