@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../functions/domain/errors';
+import { stackPropsFromContext } from '../../lib/app-context';
+
+const fromContext = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
+
+describe('stackPropsFromContext', () => {
+  // cdk.json holds JSON values, `-c` always strings: both must give the same props.
+  it.each([
+    ['a comma list from -c', { clusterNames: 'prod-eks, staging-eks' }, ['prod-eks', 'staging-eks']],
+    ['a JSON array string from -c', { clusterNames: '["prod-eks","staging-eks"]' }, ['prod-eks', 'staging-eks']],
+    ['a JSON array from cdk.json', { clusterNames: ['prod-eks'] }, ['prod-eks']],
+    ["DESIGN.md's -c clusterName=prod-eks", { clusterName: 'prod-eks' }, ['prod-eks']],
+    ['both keys, deduplicated', { clusterNames: 'a,b', clusterName: 'b' }, ['a', 'b']],
+  ])('reads cluster names given as %s', (_why, context, clusters) => {
+    expect(fromContext(context).clusterNames).toEqual(clusters);
+  });
+
+  it('defaults to dry-run, every minute, the default memory namespace and no Bedrock model', () => {
+    const props = fromContext({ clusterNames: 'prod-eks' });
+    expect(props).toMatchObject({ scheduleRateMinutes: 1, memoryNamespace: 'default' });
+    expect(props.policy).toMatchObject({ mode: 'dry-run', maxTrials: 3, optInNamespaces: [], protectedNamespaces: [] });
+    expect(props.bedrockModelId).toBeUndefined();
+  });
+
+  it('builds the policy from the context keys, strings or numbers', () => {
+    const props = fromContext({
+      clusterNames: 'prod-eks',
+      mode: 'enforce',
+      scheduleRate: '5',
+      protectedNamespaces: 'payments',
+      optInNamespaces: ['shop', 'web'],
+      maxTrials: '4',
+      verifyIntervalSeconds: 10,
+      verifyTimeoutSeconds: '600',
+      bedrockModelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+      memoryNamespace: 'team-a',
+    });
+    expect(props).toMatchObject({ scheduleRateMinutes: 5, memoryNamespace: 'team-a', bedrockModelId: 'anthropic.claude-3-5-haiku-20241022-v1:0' });
+    expect(props.policy).toMatchObject({
+      mode: 'enforce',
+      protectedNamespaces: ['payments'],
+      optInNamespaces: ['shop', 'web'],
+      maxTrials: 4,
+      verify: { intervalSeconds: 10, timeoutSeconds: 600 },
+    });
+  });
+
+  // Each bad value stops the app with an error that names the context key the operator typed.
+  it.each([
+    ['an unknown mode', 'mode', { clusterNames: 'a', mode: 'yolo' }],
+    ['no cluster at all', 'clusterNames', {}],
+    ['a cluster name EKS would refuse', 'clusterNames', { clusterNames: 'bad name!' }],
+    ['a malformed JSON list', 'clusterNames', { clusterNames: '["a",' }],
+    ['a schedule of zero minutes', 'scheduleRate', { clusterNames: 'a', scheduleRate: '0' }],
+    ['a schedule that is not a number', 'scheduleRate', { clusterNames: 'a', scheduleRate: 'often' }],
+    ['too many trials', 'maxTrials', { clusterNames: 'a', maxTrials: '11' }],
+    ['a verify interval out of range', 'verifyIntervalSeconds', { clusterNames: 'a', verifyIntervalSeconds: '0' }],
+    ['an interval not shorter than the timeout', 'verifyIntervalSeconds', { clusterNames: 'a', verifyIntervalSeconds: '120', verifyTimeoutSeconds: '60' }],
+    ['a memory namespace with capitals', 'memoryNamespace', { clusterNames: 'a', memoryNamespace: 'Prod' }],
+    ['a Bedrock model id with spaces', 'bedrockModelId', { clusterNames: 'a', bedrockModelId: 'claude please' }],
+  ])('rejects %s, naming %s', (_why, key, context) => {
+    let error: unknown;
+    try {
+      fromContext(context);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe(key);
+    expect((error as Error).message).toMatch(new RegExp(`^context '${key}'`));
+  });
+});
+
+describe('bin/app.ts', () => {
+  it('exits 1 with one clear line naming the bad key, before building anything', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ clusterNames: 'prod-eks', mode: 'yolo' }) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(/^eks-reflexion: context 'mode': .*"observe".*"dry-run".*"enforce"/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
