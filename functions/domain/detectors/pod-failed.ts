@@ -22,8 +22,8 @@ export const podFailedDetector: PodDetector = {
     });
     const t = terminated[0]?.status.state?.terminated;
     let subReason: string;
-    if (phase === 'Unknown') subReason = 'phase-unknown';
-    else if (pod.status?.reason) subReason = kebab(pod.status.reason);
+    if (pod.status?.reason) subReason = kebab(pod.status.reason);
+    else if (phase === 'Unknown') subReason = 'phase-unknown';
     else if (t) subReason = terminationSubReason(t.reason, t.exitCode);
     else subReason = 'unknown';
     const unknowns: string[] = [];
