@@ -243,6 +243,22 @@ describe('BedrockReasoner: throttling, errors and timeouts', () => {
     expect(server.requests).toHaveLength(requests);
   });
 
+  it('a model that rejects forced tool choice is asked again without it, and remembered', async () => {
+    // Why: not every Bedrock model supports toolChoice.tool; that must not mean "always fall back".
+    server.script(
+      { error: 'ValidationException', message: "This model doesn't support the toolConfig.toolChoice.tool field. Remove toolConfig.toolChoice.tool and try again." },
+      propose('restart once', { action: 'rollout_restart', namespace: 'shop', deployment: 'web' }),
+      propose('restart once', { action: 'rollout_restart', namespace: 'shop', deployment: 'web' }),
+    );
+    const r = reasoner({ maxRetries: 0 });
+    const first = await r.propose(proposeInput);
+    const second = await r.propose(proposeInput);
+    expect(first?.rationale).toBe('restart once');
+    expect(second?.rationale).toBe('restart once');
+    expect(server.requests.map((q) => q.body.toolConfig?.toolChoice)).toEqual([{ tool: { name: 'propose_action' } }, undefined, undefined]);
+    expect(server.requests[1]?.body.toolConfig?.tools?.[0]?.toolSpec?.name).toBe('propose_action');
+  });
+
   it('a model call that outlives the timeout is abandoned, retried, then replaced by the fallback', async () => {
     const slow = propose('too late', { action: 'rollout_restart', namespace: 'shop', deployment: 'web' });
     server.script({ ...slow, delayMs: 3000 }, { ...slow, delayMs: 3000 });

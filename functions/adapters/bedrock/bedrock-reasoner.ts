@@ -71,6 +71,8 @@ export class BedrockReasoner implements Reasoner {
   private readonly maxRetries: number;
   private readonly price: ModelPrice;
   private readonly backoffMs: number;
+  /** Set once the model has rejected toolChoice.tool (e.g. models without forced tool use). */
+  private noForcedToolChoice = false;
 
   constructor(options: BedrockReasonerOptions) {
     if (!options.modelId || options.modelId.trim() === '') throw new ReasonerError('BedrockReasoner needs a modelId');
@@ -173,7 +175,7 @@ export class BedrockReasoner implements Reasoner {
   /** One Converse exchange with retries; the answer validated by the prompt's tool schema. */
   private async converse<T>(prompt: Prompt<T>, op: string): Promise<CallOutcome<T>> {
     const tokens: Tokens = { inputTokens: 0, outputTokens: 0 };
-    const command = new ConverseCommand({
+    const command = (forceTool: boolean) => new ConverseCommand({
       modelId: this.modelId,
       system: [{ text: prompt.system }],
       messages: [{ role: 'user', content: [{ text: prompt.user }] }],
@@ -188,19 +190,29 @@ export class BedrockReasoner implements Reasoner {
             },
           },
         ],
-        toolChoice: { tool: { name: prompt.tool.name } },
+        // Models without forced tool choice still get the tool offered and the prompt names it.
+        ...(forceTool ? { toolChoice: { tool: { name: prompt.tool.name } } } : {}),
       },
     });
+    let forceTool = !this.noForcedToolChoice;
 
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.timeoutMs);
       let response;
       try {
-        response = await this.client.send(command, { abortSignal: controller.signal });
+        response = await this.client.send(command(forceTool), { abortSignal: controller.signal });
       } catch (err) {
         const timedOut = controller.signal.aborted;
         const name = timedOut ? 'Timeout' : errorName(err);
+        if (forceTool && name === 'ValidationException' && /tool\s*_?choice/i.test(errorMessage(err))) {
+          // This model rejects toolChoice.tool: remember it and ask again once without it (not a retry of the same request).
+          this.logger.info('model does not support forced tool choice; asking without it', { op, modelId: this.modelId });
+          this.noForcedToolChoice = true;
+          forceTool = false;
+          attempt--;
+          continue;
+        }
         const retryable = timedOut || RETRYABLE_NAMES.has(name) || statusOf(err) === 429 || (statusOf(err) ?? 0) >= 500;
         const reason = timedOut ? `model call timed out after ${this.timeoutMs} ms` : `model call failed: ${name}`;
         if (retryable && attempt < this.maxRetries) {
@@ -309,6 +321,11 @@ function errorName(err: unknown): string {
     if (typeof e.name === 'string') return e.name;
   }
   return 'UnknownError';
+}
+
+function errorMessage(err: unknown): string {
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message.slice(0, 500) : '';
 }
 
 function statusOf(err: unknown): number | undefined {
