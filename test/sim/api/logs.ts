@@ -1,0 +1,93 @@
+/**
+ * Container log buffers: the current and the previous instance of each
+ * container, bounded in bytes so a chatty simulated container cannot grow the
+ * heap. The kubelet side writes them (in-process or through the sim-only
+ * `simlog` subresource); `pods/{name}/log` reads them.
+ */
+
+export interface LogLine {
+  time: string;
+  text: string;
+}
+
+interface Instance {
+  lines: LogLine[];
+  bytes: number;
+}
+
+export const MAX_LOG_BYTES_PER_INSTANCE = 256 * 1024;
+
+export interface ReadLogOptions {
+  previous?: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+  sinceTime?: Date;
+  timestamps?: boolean;
+}
+
+export class LogBuffers {
+  private readonly containers = new Map<string, { current: Instance; previous?: Instance }>();
+
+  private key(namespace: string, pod: string, container: string): string {
+    return `${namespace}/${pod}/${container}`;
+  }
+
+  private entry(namespace: string, pod: string, container: string): { current: Instance; previous?: Instance } {
+    const k = this.key(namespace, pod, container);
+    let e = this.containers.get(k);
+    if (!e) {
+      e = { current: { lines: [], bytes: 0 } };
+      this.containers.set(k, e);
+    }
+    return e;
+  }
+
+  append(namespace: string, pod: string, container: string, text: string, time: Date, previous = false): void {
+    const e = this.entry(namespace, pod, container);
+    const target = previous ? (e.previous ??= { lines: [], bytes: 0 }) : e.current;
+    const iso = time.toISOString();
+    const pieces = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+    for (const piece of pieces) {
+      target.lines.push({ time: iso, text: piece });
+      target.bytes += piece.length + 1;
+    }
+    while (target.bytes > MAX_LOG_BYTES_PER_INSTANCE && target.lines.length > 1) {
+      const dropped = target.lines.shift()!;
+      target.bytes -= dropped.text.length + 1;
+    }
+  }
+
+  /** A container restarted: what it wrote becomes `previous`, the new instance starts empty. */
+  rotate(namespace: string, pod: string, container: string): void {
+    const e = this.entry(namespace, pod, container);
+    e.previous = e.current;
+    e.current = { lines: [], bytes: 0 };
+  }
+
+  has(namespace: string, pod: string, container: string, previous: boolean): boolean {
+    const e = this.containers.get(this.key(namespace, pod, container));
+    if (!e) return false;
+    return previous ? e.previous !== undefined : true;
+  }
+
+  read(namespace: string, pod: string, container: string, options: ReadLogOptions = {}): string {
+    const e = this.containers.get(this.key(namespace, pod, container));
+    const instance = options.previous ? e?.previous : e?.current;
+    if (!instance) return '';
+    let lines = instance.lines;
+    if (options.sinceTime) {
+      const since = options.sinceTime.toISOString();
+      lines = lines.filter((l) => l.time >= since);
+    }
+    if (options.tailLines !== undefined) lines = options.tailLines === 0 ? [] : lines.slice(-options.tailLines);
+    let text = lines.map((l) => (options.timestamps ? `${l.time.replace(/\.\d+Z$/, (m) => `${m.slice(0, -1).padEnd(10, '0')}Z`)} ${l.text}` : l.text)).join('\n');
+    if (lines.length) text += '\n';
+    if (options.limitBytes !== undefined) text = Buffer.from(text, 'utf8').subarray(0, options.limitBytes).toString('utf8');
+    return text;
+  }
+
+  deletePod(namespace: string, pod: string): void {
+    const prefix = `${namespace}/${pod}/`;
+    for (const k of this.containers.keys()) if (k.startsWith(prefix)) this.containers.delete(k);
+  }
+}
