@@ -1,3 +1,4 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
@@ -232,6 +233,35 @@ describe('locks and action counts', () => {
 
   it('refuses a lock with a bad ttl instead of writing a lease that never expires', async () => {
     await expect(memory().locks.acquire('k', 'o', 0, t0)).rejects.toMatchObject({ name: 'ValidationError', field: 'ttlSeconds' });
+  });
+});
+
+describe('transaction conflicts', () => {
+  it('retries a TransactionConflict (real DynamoDB under contention) and counts the outcome once', async () => {
+    // Arrange: DynamoDB Local serialises transactions, so the conflict real DynamoDB raises is injected for the first two tries.
+    const { doc, client } = createDynamoClients({ endpoint: db.endpoint });
+    let conflicts = 2;
+    doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand' && conflicts > 0) {
+          conflicts -= 1;
+          throw new TransactionCanceledException({
+            message: 'Transaction cancelled',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'conflict' },
+    );
+    const m = createDynamoMemory({ client: doc, tables: db.tables, namespace: db.namespace() });
+    // Act
+    const result = await m.strategies.recordOutcome({ strategy: strategy(), success: true, timeToRecoverSeconds: 12, at: '2026-11-23T10:00:00.000Z', outcomeId: 'x#1' });
+    client.destroy();
+    // Assert
+    expect(conflicts).toBe(0);
+    expect(result).toMatchObject({ successes: 1, failures: 0, meanTimeToRecoverSeconds: 12 });
   });
 });
 

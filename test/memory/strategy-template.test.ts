@@ -151,7 +151,7 @@ describe('instantiate', () => {
     { why: 'memory already at the ceiling', context: { currentResources: { limits: { memory: '8Gi' } } }, template: { memory_limit_factor: 2 } },
     { why: 'no limit to scale', context: { currentResources: { requests: { memory: '1Gi' } } }, template: { memory_limit_factor: 2 } },
     { why: 'request already at the floor', context: { currentResources: { requests: { cpu: '10m' } } }, template: { cpu_request_factor: 0.5 } },
-  ])('refuses a resource change that does not apply: $why', ({ context, template }) => {
+  ] as { why: string; context: TemplateContext; template: Record<string, unknown> }[])('refuses a resource change that does not apply: $why', ({ context, template }) => {
     const s = strat('patch_resources', { deployment: '{{target.name}}', container: 'app', ...template });
     expect(() => instantiate(s, incident({ evidence: { containers: [] } }), context)).toThrow(ValidationError);
   });

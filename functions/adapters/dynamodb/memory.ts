@@ -37,6 +37,8 @@ const MAX_TRANSACTION_ATTEMPTS = 12;
 const LESSON_SAME_SIGNATURE_EPISODES = 50;
 const LESSON_SAME_KIND_EPISODES = 200;
 const MAX_LIST = 1000;
+// Leaves room under DynamoDB's 400 KB item limit for the keys, lessons and features.
+const MAX_EPISODE_BYTES = 300_000;
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -197,6 +199,11 @@ function createEpisodeStore(client: DynamoDBDocumentClient, table: string, keys:
   return {
     async put(value) {
       const episode = input(EpisodeSchema, value, 'episode');
+      const body = JSON.stringify(episode);
+      // DynamoDB items stop at 400 KB; say so plainly instead of surfacing a generic SDK error.
+      if (Buffer.byteLength(body, 'utf8') > MAX_EPISODE_BYTES) {
+        throw new ValidationError(`episode ${episode.episodeId} is ${Buffer.byteLength(body, 'utf8')} bytes, above ${MAX_EPISODE_BYTES}`, 'episode');
+      }
       const item: Item = {
         ...keys.episode(episode.episodeId),
         ...keys.episodeIndexes({ ...episode, kind: episode.incident.kind }),
@@ -212,7 +219,7 @@ function createEpisodeStore(client: DynamoDBDocumentClient, table: string, keys:
         endedAt: episode.endedAt,
         // The whole episode as JSON: cluster-derived values (pre-images, annotations)
         // may hold map keys DynamoDB attribute names cannot; zod re-validates it on read.
-        body: JSON.stringify(episode),
+        body,
         lessons: JSON.stringify(episodeLessons(episode)),
         features: incidentFeatures(episode.incident),
       };
