@@ -364,7 +364,11 @@ function buildIncident(
     return `also observed: ${k} (${n} pods): ${representative(other).message}`;
   });
   const notes = [...(finding.notes ?? []), ...others].map((n) => clip(n, 1000));
-  const unknowns = [...new Set([...(finding.unknowns ?? []), 'container logs (read by the analyse step, not the detector)'])]
+  const ownerUnknown =
+    g.target.kind === 'Pod' && g.identity.kind === 'ReplicaSet'
+      ? [`whether ReplicaSet ${g.identity.name} belongs to a Deployment (no Deployment owner in the snapshot)`]
+      : [];
+  const unknowns = [...new Set([...(finding.unknowns ?? []), ...ownerUnknown, 'container logs (read by the analyse step, not the detector)'])]
     .map((u) => clip(u, 300))
     .slice(0, MAX_UNKNOWNS);
   if (pods.length > MAX_PODS) notes.unshift(`${pods.length - MAX_PODS} more pods not listed`);
