@@ -2,6 +2,7 @@ import type { Reasoner } from '../ports/reasoner';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from './actions';
 import type { Incident, RolloutRevision } from './incident';
 import type { Analysis, Lesson, Reflection, Usage, Verification } from './model';
+import { sanitise } from './redact';
 
 /**
  * The reasoner used when no model is configured, and the fallback of the
@@ -176,10 +177,9 @@ function rollback(incident: Incident, why: string): Proposal | undefined {
 }
 
 function escalate(incident: Incident, reason: string): Proposal {
-  return {
-    action: { action: 'escalate', namespace: incident.namespace, reason: reason.slice(0, 2000) },
-    rationale: reason,
-  };
+  // The reason quotes cluster messages and ends up in events, notifications and memory: redact it.
+  const clean = sanitise(reason, 2000);
+  return { action: { action: 'escalate', namespace: incident.namespace, reason: clean }, rationale: clean };
 }
 
 function rolloutRestart(incident: Incident, why: string): Proposal | undefined {
@@ -470,8 +470,8 @@ function analyse(incident: Incident, lessons: Lesson[]): Analysis {
     `${capitalise(hypotheses[0] ?? 'cause unknown')}.` +
     (incident.unknowns.length > 0 ? ` Unknown: ${incident.unknowns.slice(0, 3).join('; ')}.` : '');
   return {
-    summary: summary.slice(0, 4000),
-    hypotheses: hypotheses.slice(0, 10).map((h) => h.slice(0, 500)),
+    summary: sanitise(summary, 4000),
+    hypotheses: hypotheses.slice(0, 10).map((h) => sanitise(h, 500)),
     ...(refined ? { subReason: refined } : {}),
     usage: usage(),
   };
@@ -600,10 +600,11 @@ function reflect(input: Parameters<Reasoner['reflect']>[0]): Reflection {
     sentences.push(`Trial ${trial}: ${lesson}.`);
     lessons.push({ text: lesson, signature, action: action.action });
   }
+  // Lessons quote cluster text and are stored and reused: redact them like prompt data.
   return {
     trial,
-    text: sentences.slice(0, 3).join(' ').slice(0, 2000),
-    lessons: lessons.slice(0, 3).map((l) => ({ ...l, text: l.text.slice(0, 500) })),
+    text: sanitise(sentences.slice(0, 3).join(' '), 2000),
+    lessons: lessons.slice(0, 3).map((l) => ({ ...l, text: sanitise(l.text, 500) })),
     usage: usage(),
   };
 }

@@ -179,6 +179,21 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
   });
 });
 
+describe('DeterministicReasoner output that quotes cluster text is redacted', () => {
+  it('escalation reasons and lessons carry no secrets from messages', async () => {
+    // Why: escalation reasons become events and notifications; lessons are stored and reused.
+    const inc = incident({ kind: 'Unschedulable', subReason: 'node-selector', message: 'owner ops@example.com token=abc123secret: no node matches' });
+    const proposal = await proposeFor(inc);
+    expect(proposal?.action.action).toBe('escalate');
+    const reflection = await reasoner.reflect({ incident: inc, trial: 1, action: proposal!.action, outcome: 'escalated' });
+    for (const text of [JSON.stringify(proposal), JSON.stringify(reflection)]) {
+      expect(text).not.toContain('ops@example.com');
+      expect(text).not.toContain('abc123secret');
+      expect(text).toContain('no node matches');
+    }
+  });
+});
+
 describe('DeterministicReasoner.analyse', () => {
   it('names the new revision\'s missing tag as the first hypothesis', async () => {
     const inc = incident({

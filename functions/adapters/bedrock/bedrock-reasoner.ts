@@ -234,7 +234,7 @@ export class BedrockReasoner implements Reasoner {
         this.logger.debug('model answer accepted', { op, modelId: this.modelId, ...tokens });
         return { ok: true, value: parsed.value, tokens };
       }
-      // The model answered: at temperature 0 a retry would give the same answer, so fall back now.
+      // The model answered: the same prompt mostly gets the same answer again, so fall back now.
       this.logger.warn('model answer rejected; using fallback', { op, modelId: this.modelId, reason: parsed.reason, ...tokens });
       return { ok: false, reason: parsed.reason, tokens };
     }
