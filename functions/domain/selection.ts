@@ -163,24 +163,36 @@ export function selectStrategy(input: SelectionInput): Selection {
   const excludedNote = excludedCount > 0 ? `; ${excludedCount} excluded` : '';
   const capped = (list: Candidate[]) => list.slice(0, MAX_CANDIDATES);
 
-  if (eligible.length === 0) {
+  // Escalation is the fallback, not a rival: an SRE hands over only when no fix is left to try.
+  const fallback = eligible.find((s) => s.action === 'escalate');
+  const actionable = eligible.filter((s) => s.action !== 'escalate');
+  if (actionable.length === 0) {
+    if (fallback) {
+      return {
+        chosen: fallback,
+        mode: 'escalate',
+        candidates: capped(candidates),
+        why: `No fix from the catalogue is left for ${input.incident.signature}${excludedNote}, so escalating: ${fallback.description || 'hand over to an operator'}${lessonsNote}.`.slice(0, 2000),
+      };
+    }
     const result = escalation(input, capped(candidates));
     return { ...result, why: result.why.replace(/\.$/, `${lessonsNote}.`) };
   }
+  const fallbackNote = fallback ? '; escalation kept as the fallback' : '';
   const describe = (s: Strategy) => `${s.action} (${s.source}, ${stats(s)} succeeded)`;
 
-  if (eligible.length === 1) {
-    const only = eligible[0] as Strategy;
+  if (actionable.length === 1) {
+    const only = actionable[0] as Strategy;
     return {
       chosen: only,
       mode: 'only-candidate',
       candidates: capped(candidates),
-      why: `Only ${describe(only)} is left for ${input.incident.signature}${excludedNote}${lessonsNote}.`,
+      why: `Only ${describe(only)} is left for ${input.incident.signature}${excludedNote}${fallbackNote}${lessonsNote}.`,
     };
   }
 
   // The best by posterior mean (ties: more evidence, then the earlier = preferred order).
-  const bestByMean = eligible.reduce((best, s) => {
+  const bestByMean = actionable.reduce((best, s) => {
     const d = posteriorMean(s) - posteriorMean(best);
     if (d > 1e-12) return s;
     if (d < -1e-12) return best;
@@ -189,43 +201,45 @@ export function selectStrategy(input: SelectionInput): Selection {
 
   if (config.method === 'epsilon-greedy') {
     const explore = random() < config.epsilon;
-    const others = eligible.filter((s) => s !== bestByMean);
+    const others = actionable.filter((s) => s !== bestByMean);
     const chosen = explore ? (others[Math.floor(random() * others.length)] ?? bestByMean) : bestByMean;
     return {
       chosen,
       mode: explore ? 'explore' : 'exploit',
       candidates: capped(candidates),
       why: explore
-        ? `Epsilon-greedy explored ${describe(chosen)} (probability ${config.epsilon}) instead of the best mean ${round(posteriorMean(bestByMean))} of ${describe(bestByMean)}${excludedNote}${lessonsNote}.`
-        : `Epsilon-greedy exploited ${describe(chosen)}, best posterior mean ${round(posteriorMean(chosen))} among ${eligible.length}${excludedNote}${lessonsNote}.`,
+        ? `Epsilon-greedy explored ${describe(chosen)} (probability ${config.epsilon}) instead of the best mean ${round(posteriorMean(bestByMean))} of ${describe(bestByMean)}${excludedNote}${fallbackNote}${lessonsNote}.`
+        : `Epsilon-greedy exploited ${describe(chosen)}, best posterior mean ${round(posteriorMean(chosen))} among ${actionable.length}${excludedNote}${fallbackNote}${lessonsNote}.`,
     };
   }
 
-  // Thompson sampling: one posterior draw per eligible strategy, highest draw wins.
+  // Thompson sampling: one posterior draw per actionable strategy, highest draw wins.
   const samples = new Map<Strategy, number>();
-  for (const s of eligible) samples.set(s, sampleBeta(s.successes + 1, s.failures + 1, random));
+  for (const s of actionable) samples.set(s, sampleBeta(s.successes + 1, s.failures + 1, random));
   for (const c of candidates) {
-    const s = eligible.find((e) => e.id === c.strategyId);
+    const s = actionable.find((e) => e.id === c.strategyId);
     if (s) c.sample = round(samples.get(s) as number);
   }
-  const bySample = eligible.reduce((best, s) => ((samples.get(s) as number) > (samples.get(best) as number) ? s : best));
+  const bySample = actionable.reduce((best, s) => ((samples.get(s) as number) > (samples.get(best) as number) ? s : best));
   const floor = random() < config.explorationFloor;
   if (floor) {
-    const others = eligible.filter((s) => s !== bySample);
+    const others = actionable.filter((s) => s !== bySample);
     const chosen = others[Math.floor(random() * others.length)] ?? bySample;
     return {
       chosen,
       mode: 'explore',
       candidates: capped(candidates),
-      why: `Exploration floor (${config.explorationFloor}) picked ${describe(chosen)} at random instead of the top Thompson draw ${round(samples.get(bySample) as number)} of ${describe(bySample)}${excludedNote}${lessonsNote}.`,
+      why: `Exploration floor (${config.explorationFloor}) picked ${describe(chosen)} at random instead of the top Thompson draw ${round(samples.get(bySample) as number)} of ${describe(bySample)}${excludedNote}${fallbackNote}${lessonsNote}.`,
     };
   }
-  const runnerUp = eligible.filter((s) => s !== bySample).reduce((b, s) => ((samples.get(s) as number) > (samples.get(b) as number) ? s : b));
-  const mode: SelectionMode = posteriorMean(bySample) >= posteriorMean(bestByMean) - 1e-12 ? 'exploit' : 'explore';
+  const runnerUp = actionable.filter((s) => s !== bySample).reduce((b, s) => ((samples.get(s) as number) > (samples.get(b) as number) ? s : b));
+  // Exploiting means using what evidence favours; a pick among the untried is exploration.
+  const hasEvidence = bySample.successes + bySample.failures > 0;
+  const mode: SelectionMode = hasEvidence && posteriorMean(bySample) >= posteriorMean(bestByMean) - 1e-12 ? 'exploit' : 'explore';
   return {
     chosen: bySample,
     mode,
     candidates: capped(candidates),
-    why: `Thompson sampling chose ${describe(bySample)} with draw ${round(samples.get(bySample) as number)} (posterior mean ${round(posteriorMean(bySample))}) over ${describe(runnerUp)} with ${round(samples.get(runnerUp) as number)}${mode === 'explore' ? ', exploring a less proven strategy' : ''}${excludedNote}${lessonsNote}.`,
+    why: `Thompson sampling chose ${describe(bySample)} with draw ${round(samples.get(bySample) as number)} (posterior mean ${round(posteriorMean(bySample))}) over ${describe(runnerUp)} with ${round(samples.get(runnerUp) as number)}${mode === 'explore' ? ', exploring a less proven strategy' : ''}${excludedNote}${fallbackNote}${lessonsNote}.`,
   };
 }

@@ -129,6 +129,25 @@ describe('selectStrategy', () => {
     expect(r.why).toMatch(/escalating/);
   });
 
+  it('keeps escalation as the fallback: never sampled against a fix, chosen once no fix is left', () => {
+    // Why: a coin flip between "roll back" and "hand over" would escalate half the fixable incidents.
+    const esc = strategy({ id: 'esc', action: 'escalate', template: { reason: 'r' }, description: 'call the on-call' });
+    const fix = strategy({ id: 'fix' });
+    for (let seed = 0; seed < 200; seed += 1) {
+      expect(selectStrategy(input({ seeded: [esc, fix], random: mulberry32(seed) })).chosen.id).toBe('fix');
+    }
+    const after = selectStrategy(input({ seeded: [esc, fix], tried: [{ strategyId: 'fix', outcome: 'failed' }] }));
+    expect(after).toMatchObject({ chosen: { id: 'esc' }, mode: 'escalate' });
+    expect(after.why).toMatch(/call the on-call/);
+  });
+
+  it('labels a pick among untried strategies as exploration, a pick of the proven best as exploitation', () => {
+    const fresh = [strategy({ id: 'a' }), strategy({ id: 'b', action: 'rollout_restart' })];
+    expect(selectStrategy(input({ seeded: fresh })).mode).toBe('explore');
+    const proven = selectStrategy(input({ stored: [good, bad], random: mulberry32(4) }));
+    expect(proven).toMatchObject({ chosen: { id: 'good' }, mode: 'exploit' });
+  });
+
   it('merges by id: stored statistics win over the seeded copy; the proposal joins as a candidate', () => {
     const seededCopy = strategy({ id: 'good', description: 'seeded text' });
     const proposal = strategy({ id: 'prop', action: 'rollout_restart', source: 'reasoner' });
