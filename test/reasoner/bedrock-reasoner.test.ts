@@ -92,6 +92,13 @@ describe('BedrockReasoner: a good tool-use answer', () => {
     expect(JSON.stringify(req.body)).not.toContain('hunter2');
   });
 
+  it('a model escalation keeps its reason (redacted) but not a free-form proposed change', async () => {
+    // Why: nothing free-form from a model is passed on; the reason reaches humans, so no secrets.
+    server.script(propose('needs a human', { action: 'escalate', namespace: 'shop', reason: 'ask ops@example.com', proposed: { kind: 'Namespace', metadata: { name: 'x' } } }));
+    const result = await reasoner().propose(proposeInput);
+    expect(result?.action).toEqual({ action: 'escalate', namespace: 'shop', reason: 'ask [REDACTED:email]' });
+  });
+
   it('pricing given in options overrides the table', async () => {
     server.script(propose('restart once', { action: 'rollout_restart', namespace: 'shop', deployment: 'web' }));
     const result = await reasoner({ pricing: { inputPerMTok: 1, outputPerMTok: 10 } }).propose(proposeInput);

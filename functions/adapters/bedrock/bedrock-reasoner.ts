@@ -111,7 +111,7 @@ export class BedrockReasoner implements Reasoner {
     if (call.ok) {
       const refusal = outOfScope(call.value.action, input.incident) ?? this.repeatsFailure(call.value.action, input);
       if (!refusal) {
-        return { action: call.value.action, rationale: call.value.rationale, usage: this.usage(call.tokens) };
+        return { action: tidy(call.value.action), rationale: sanitise(call.value.rationale, 2000), usage: this.usage(call.tokens) };
       }
       reason = refusal;
       this.logger.warn('model proposal rejected', { op: 'propose', modelId: this.modelId, reason });
@@ -311,6 +311,17 @@ export function outOfScope(action: ActionRequest, incident: Incident): string | 
 }
 
 const clean = (text: string): string => sanitise(text, 300);
+
+/**
+ * An escalation reason from the model goes to events and notifications:
+ * redact it; and a free-form `proposed` object from the model is dropped,
+ * because nothing free-form from a model is passed on.
+ */
+function tidy(action: ActionRequest): ActionRequest {
+  if (action.action !== 'escalate') return action;
+  const { proposed: _dropped, ...rest } = action;
+  return { ...rest, reason: sanitise(rest.reason, 2000) };
+}
 const nonNegative = (n: number | undefined): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
