@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from '../domain/actions';
 import { KubeConflict, KubeNotFound, PolicyViolation, ValidationError } from '../domain/errors';
 import type { Deployment, HorizontalPodAutoscaler, KubeObject, Pod, ReplicaSet } from '../domain/k8s';
-import { evaluatePolicy, workloadKey, type WorkloadFacts } from '../domain/policy';
+import { evaluatePolicy, namespaceRefusal, workloadKey, type WorkloadFacts } from '../domain/policy';
 import type { PolicyConfig } from '../domain/policy-config';
 import { baselineOf, observeDeployment, observePod, type Baseline } from '../domain/verify';
 import { controllerOf, imagesSeenFor, resolveWorkload, rolloutHistory } from '../domain/workload';
@@ -82,6 +82,7 @@ export async function executeAction(deps: ExecuteDeps, request: ActionRequest, c
     throw new ValidationError(`context.${issue?.path.join('.')}: ${issue?.message}`, `context.${issue?.path.join('.')}`);
   }
   const action = parsed.data;
+  if (action.action !== 'escalate') refuseNamespaceEarly(deps, action.namespace);
   switch (action.action) {
     case 'escalate':
       return escalationResult(action, deps.clock.now());
@@ -327,6 +328,15 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     await locks.recordAction(key, context.actionId, now);
     logger.info('action applied', { action: reportAs, target, actionId: context.actionId });
     return { ...base, applied: true, dryRun: false, noop: false, preImage: plan.preImage, message: bounded(`${plan.summary}; why: ${context.reason}`), details };
+  }
+}
+
+/** A protected or not-opted-in namespace is refused before anything in it is read. */
+export function refuseNamespaceEarly(deps: ExecuteDeps, namespace: string): void {
+  const refusal = namespaceRefusal(deps.policy, namespace);
+  if (refusal) {
+    deps.logger.warn('policy refused action', { rule: refusal.rule, namespace });
+    throw new PolicyViolation(refusal.message, refusal.rule);
   }
 }
 

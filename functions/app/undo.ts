@@ -16,7 +16,7 @@ import {
 import { hpaPreImage } from './actions/patch-hpa';
 import { PROBE_FIELD } from './actions/patch-probe';
 import { templateForDeployment } from './actions/rollback-deployment';
-import { deploymentWrite, writeObject, type ActionContext, type ExecuteDeps } from './execute-action';
+import { deploymentWrite, refuseNamespaceEarly, writeObject, type ActionContext, type ExecuteDeps } from './execute-action';
 
 /**
  * Restores the recorded pre-image of an applied action, through the same
@@ -52,6 +52,7 @@ export async function undoAction(deps: ExecuteDeps, result: ActionResult, contex
   const request = ActionRequestSchema.safeParse(done.details['request']);
   if (!request.success) throw new ValidationError('result.details.request: the original request is missing; cannot undo', 'result.details.request');
   const original = request.data;
+  if (original.action !== 'escalate') refuseNamespaceEarly(deps, original.namespace);
 
   if (original.action === 'patch_hpa') {
     return writeObject<HorizontalPodAutoscaler>(deps, {

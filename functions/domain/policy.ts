@@ -129,14 +129,24 @@ export function evaluatePolicy(input: PolicyInput): PolicyDecision {
   return { allowed: true, dryRunOnly: mode === 'dry-run' };
 }
 
-function scopeRule({ config, namespace, workload, action }: PolicyInput): Refusal | undefined {
-  const ns = namespace.name;
+/**
+ * The part of the policy that needs only the namespace's name: checked before
+ * anything is read, so a protected namespace is not even looked into.
+ */
+export function namespaceRefusal(config: PolicyConfig, ns: string): { rule: PolicyRule; message: string } | undefined {
   if ((ALWAYS_PROTECTED_NAMESPACES as readonly string[]).includes(ns) || config.protectedNamespaces.includes(ns)) {
     return refuse('protected-namespace', `namespace '${ns}' is protected and never touched`);
   }
   if (config.optInNamespaces.length > 0 && !config.optInNamespaces.includes(ns)) {
     return refuse('opt-in-namespace', `namespace '${ns}' is not among the opted-in namespaces (${config.optInNamespaces.join(', ')})`);
   }
+  return undefined;
+}
+
+function scopeRule({ config, namespace, workload, action }: PolicyInput): Refusal | undefined {
+  const ns = namespace.name;
+  const byName = namespaceRefusal(config, ns);
+  if (byName) return byName;
   if (config.optInLabel !== undefined) {
     const [key = '', value = ''] = config.optInLabel.split('=');
     const carries = (labels?: Record<string, string>) => labels?.[key] === value;
