@@ -90,7 +90,11 @@ function words(text: string): string[] {
     .map((w) => w.replace(/^[.-]+|[.-]+$/g, ''))
     .filter((w) => w.length >= 3 && w.length <= 40 && !STOPWORDS.has(w))
     // Hashes, uids and pure numbers identify one object, not a kind of failure.
-    .filter((w) => !/^[0-9]+$/.test(w) && !/^[0-9a-f]{8,}$/.test(w) && !/[0-9a-f]{5,}-?[0-9a-z]{5}$/.test(w));
+    .filter(
+      (w) =>
+        /^v?[0-9]+(\.[0-9]+)+$/.test(w) ||
+        (!/^[0-9]+$/.test(w) && !/^[0-9a-f]{8,}$/.test(w) && !(/[a-z]/.test(w) && (w.match(/[0-9]/g) ?? []).length >= 3)),
+    );
 }
 
 /** |a ∩ b| / |a ∪ b|; 0 when both are empty. */

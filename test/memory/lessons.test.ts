@@ -66,6 +66,12 @@ describe('incidentFeatures', () => {
     expect(featureOverlap(a, b)).toBe(1);
   });
 
+  it('drops object identities (uids, hashes, generated suffixes) but keeps words and versions', () => {
+    const f = incidentFeatures(incident({ message: 'pod uid 3f2a9c1e7b6d4e8f failed: replicaset rs-5c4d8f7b9a crashed, feedback loop in v1.27' }));
+    expect(f).toEqual(expect.arrayContaining(['w:feedback', 'w:loop', 'w:crashed', 'w:v1.27']));
+    expect(f.some((x) => x.includes('3f2a9c1e') || x.includes('5c4d8f7b9a'))).toBe(false);
+  });
+
   it('bounds the number of features', () => {
     const long = Array.from({ length: 250 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).join(' ');
     expect(incidentFeatures(incident({ message: long })).length).toBeLessThanOrEqual(48);
