@@ -12,6 +12,7 @@ import { TABLES, type TableDefinition } from '../functions/adapters/dynamodb/tab
 import type { EnvInput, FunctionRole } from '../functions/config/env';
 import { ValidationError } from '../functions/domain/errors';
 import { PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
+import { EksReflexionDashboard } from './eks-reflexion-dashboard';
 import { IncidentStateMachine } from './incident-state-machine';
 import { ReflexionFunction } from './reflexion-function';
 
@@ -208,6 +209,12 @@ export class EksReflexionStack extends Stack {
         retryAttempts: 0,
         maxEventAge: Duration.minutes(1),
       }),
+    });
+
+    new EksReflexionDashboard(this, 'Dashboard', {
+      stateMachine,
+      functions: Object.fromEntries(Object.values(this.functions).map((f) => [f.role, f.function])),
+      tables: this.tables,
     });
 
     this.acknowledgeNagFindings(scheduleRole, settings.bedrockModelId);

@@ -247,6 +247,15 @@ describe('schedule, bus and state machine wiring', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('shows incidents by outcome and every function', () => {
+    const [dashboard] = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties['DashboardBody']);
+    for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut']) expect(body).toContain(metric);
+    for (const role of FUNCTION_ROLES) expect(body).toContain(`\\"label\\":\\"${role}\\"`);
+  });
+});
+
 describe('cdk-nag', () => {
   it('AwsSolutions finds no unacknowledged error or warning', () => {
     const findings = s.nag.violations.map((v) => `${v.severity} ${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`);
