@@ -159,6 +159,8 @@ export class EksReflexionStack extends Stack {
       { ...common, LOCKS_TABLE: tableEnv.LOCKS_TABLE, STATE_MACHINE_ARN: stateMachine.stateMachineArn, EVENT_BUS_NAME: this.eventBus.eventBusName },
       { memorySize: 1024, timeout: Duration.seconds(300) },
     );
+    // Scans are idempotent and the next one is a minute away: a failed or stale scan is dropped, not retried.
+    detect.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
     const actions = make('ActionsFunction', 'actions', {
       ...common,
       ...tableEnv,

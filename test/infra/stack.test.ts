@@ -227,6 +227,14 @@ describe('schedule, bus and state machine wiring', () => {
     });
   });
 
+  it('a failed or stale scan is dropped, not retried by Lambda', () => {
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionsByRole().detect.logicalId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 120,
+    });
+  });
+
   it('the bus is named eks-reflexion; detect and the state machine may put events on it', () => {
     s.template.hasResourceProperties('AWS::Events::EventBus', { Name: EVENT_BUS_NAME });
     const detectActions = actionsOf(statementsOfRole(s.template, functionsByRole().detect.roleLogicalId));
