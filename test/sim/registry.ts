@@ -34,6 +34,12 @@ export interface ImageBehaviour {
   memoryRampSeconds?: number;
   /** Endpoints served (probes against anything else fail with connection refused / 404). */
   endpoints?: ImageEndpoint[];
+  /**
+   * Pods whose local state is corrupt (a bad cache on an emptyDir, a stale
+   * lock): every start in these pods exits 1 after 3 s, while a fresh pod is
+   * fine. Scenarios push pod names here at inject time (the array is shared by reference).
+   */
+  poisonedPods?: string[];
   /** Lines the container writes to stdout once started. */
   logs?: string[];
 }
@@ -127,4 +133,22 @@ export class ImageRegistry {
     }
     return { ok: true, entry };
   }
+}
+
+/**
+ * The registry is not reachable through the Kubernetes API, so a scenario
+ * that only holds an API client finds it by the cluster's URL: the kubelet
+ * emulator links its registry to the URL it serves, for its lifetime.
+ */
+const linked = new Map<string, ImageRegistry>();
+
+export function linkRegistry(url: string, registry: ImageRegistry): () => void {
+  linked.set(url, registry);
+  return () => {
+    if (linked.get(url) === registry) linked.delete(url);
+  };
+}
+
+export function registryFor(url: string): ImageRegistry | undefined {
+  return linked.get(url);
 }

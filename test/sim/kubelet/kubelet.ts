@@ -4,7 +4,7 @@ import type { SimClock } from '../clock';
 import type { KubeClientLike } from '../kube-client';
 import { isNotFound } from '../kube-client';
 import type { ImageBehaviour, ImageEndpoint, ImageRegistry } from '../registry';
-import { normaliseImage } from '../registry';
+import { linkRegistry, normaliseImage } from '../registry';
 import { EventRecorder, rfc3339, type InvolvedObject, type RecordedEvent } from './events';
 import { MI, parseQuantity } from './quantity';
 
@@ -46,7 +46,8 @@ export interface KubeletOptions {
 export interface Kubelet {
   /** One pass: heartbeat if due, then sync every pod on these nodes. */
   reconcile(): Promise<void>;
-  stop(): void;
+  /** Stops the loop and waits for a pass in flight. */
+  stop(): Promise<void>;
 }
 
 // Real kubelet constants (pkg/kubelet/kubelet.go): 10 s initial back-off, 5 min cap.
@@ -362,9 +363,12 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   }
 
   /** When, if ever, the running instance exits by itself, and how. */
-  function plannedExit(c: ContainerRuntime, spec: RawContainer, behaviour: ImageBehaviour | undefined, env: Map<string, string>): { at: number; reason: string; exitCode: number; log?: string } | undefined {
+  function plannedExit(rt: PodRuntime, c: ContainerRuntime, spec: RawContainer, behaviour: ImageBehaviour | undefined, env: Map<string, string>): { at: number; reason: string; exitCode: number; log?: string } | undefined {
     const since = c.runningSince!;
     const exits: { at: number; reason: string; exitCode: number; log?: string }[] = [];
+    if (behaviour?.poisonedPods?.includes(rt.name)) {
+      exits.push({ at: since + 3000, reason: 'Error', exitCode: 1, log: 'panic: cache index corrupt: checksum mismatch in /var/cache/app/index.db' });
+    }
     const missing = (behaviour?.requiresEnv ?? []).filter((n) => !env.get(n));
     if (missing.length > 0) {
       exits.push({ at: since + 1000, reason: 'Error', exitCode: 1, log: `FATAL: required environment variable ${missing[0]} is not set` });
@@ -520,7 +524,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     }
 
     // Running: exits, probes.
-    const exit = plannedExit(c, spec, behaviour, c.env ?? new Map());
+    const exit = plannedExit(rt, c, spec, behaviour, c.env ?? new Map());
     const liveness = spec.livenessProbe;
     const readiness = spec.readinessProbe;
     const since = c.runningSince!;
@@ -796,6 +800,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     const all = await client.list<RawPod>('/api/v1/pods');
     const seen = new Set<string>();
     for (const pod of all) {
+      if (stopped) return;
       const node = pod.spec?.nodeName;
       if (!node || !nodes.has(node)) continue;
       const uid = pod.metadata?.uid ?? '';
@@ -823,6 +828,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     return running;
   };
 
+  const unlink = linkRegistry(client.url, registry);
   let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (clock.virtual) unsubscribe = clock.onTick(() => guarded());
@@ -833,10 +839,12 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       if (running) await running;
       await reconcile();
     },
-    stop() {
+    async stop() {
       stopped = true;
+      unlink();
       unsubscribe?.();
       if (timer) clearInterval(timer);
+      await running?.catch(() => undefined);
     },
   };
 }

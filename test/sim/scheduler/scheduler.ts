@@ -24,7 +24,8 @@ export interface SchedulerOptions {
 
 export interface Scheduler {
   reconcile(): Promise<void>;
-  stop(): void;
+  /** Stops the loop and waits for a pass in flight. */
+  stop(): Promise<void>;
 }
 
 interface SchedPod extends Pod {
@@ -129,6 +130,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
     const live = new Set<string>();
     for (const pod of pending) {
+      if (stopped) return;
       const ns = pod.metadata?.namespace ?? 'default';
       const name = pod.metadata?.name ?? '';
       const uid = pod.metadata?.uid ?? `${ns}/${name}`;
@@ -200,10 +202,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (running) await running;
       await reconcile();
     },
-    stop() {
+    async stop() {
       stopped = true;
       unsubscribe?.();
       if (timer) clearInterval(timer);
+      await running?.catch(() => undefined);
     },
   };
 }
