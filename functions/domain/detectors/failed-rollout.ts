@@ -25,7 +25,7 @@ export const failedRolloutDetector: WorkloadDetector = {
       const progressing = conditionOf(d.status?.conditions, 'Progressing');
       const deadline = d.spec?.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
       const desired = d.spec?.replicas ?? 1;
-      const rs = currentReplicaSetOf(d, ctx.snapshot.replicaSets);
+      const rs = currentReplicaSetOf(d, ctx.replicaSetsIn(ns));
       const rsName = rs?.metadata?.name;
       const rsAge = secondsSince(rs?.metadata?.creationTimestamp, ctx.now);
       const rsAvailable = rs?.status?.availableReplicas ?? 0;
@@ -47,9 +47,9 @@ export const failedRolloutDetector: WorkloadDetector = {
       if (!exceeded && !stalled) continue;
 
       const pods: Pod[] = rs
-        ? ctx.snapshot.pods.filter((p) => {
+        ? ctx.podsIn(ns).filter((p) => {
             const ctrl = controllerOf(p);
-            return p.metadata?.namespace === ns && ctrl?.kind === 'ReplicaSet' && ctrl.name === rsName;
+            return ctrl?.kind === 'ReplicaSet' && ctrl.name === rsName;
           })
         : [];
       const unknowns: string[] = [];

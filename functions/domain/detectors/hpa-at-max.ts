@@ -116,8 +116,8 @@ export const hpaAtMaxDetector: WorkloadDetector = {
 
       const ns = hpa.metadata?.namespace ?? '';
       const ref = hpa.spec?.scaleTargetRef;
-      const pods: Pod[] = ctx.snapshot.pods.filter((p) => {
-        if (p.metadata?.namespace !== ns || !ref) return false;
+      const pods: Pod[] = ctx.podsIn(ns).filter((p) => {
+        if (!ref) return false;
         const w = ctx.workloadOf(p);
         return w.kind === ref.kind && w.name === ref.name;
       });

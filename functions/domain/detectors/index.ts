@@ -70,6 +70,19 @@ const MAX_NOTES = 20;
 const MAX_UNKNOWNS = 20;
 const MAX_SKIPPED = 500;
 
+function byNamespace<T extends KubeObject>(objects: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const o of objects) {
+    const ns = o.metadata?.namespace ?? '';
+    const list = out.get(ns);
+    if (list) list.push(o);
+    else out.set(ns, [o]);
+  }
+  return out;
+}
+
+// Indexes keep a 10 000-pod scan linear: owner lookups and rollout history
+// only ever look inside one namespace (owners cannot cross namespaces).
 function buildContext(snapshot: ClusterSnapshot): DetectContext {
   const events = new Map<string, KubeEvent[]>();
   for (const e of snapshot.events) {
@@ -81,6 +94,9 @@ function buildContext(snapshot: ClusterSnapshot): DetectContext {
   }
   for (const list of events.values()) list.sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
   const deployments = new Map(snapshot.deployments.map((d) => [`${d.metadata?.namespace}/${d.metadata?.name}`, d]));
+  const replicaSets = new Map(snapshot.replicaSets.map((r) => [`${r.metadata?.namespace}/${r.metadata?.name}`, r]));
+  const replicaSetsByNs = byNamespace(snapshot.replicaSets);
+  const podsByNs = byNamespace(snapshot.pods);
   const workloads = new Map<Pod, ResolvedWorkload>();
   const histories = new Map<Deployment, RolloutRevision[]>();
   return {
@@ -90,7 +106,10 @@ function buildContext(snapshot: ClusterSnapshot): DetectContext {
     workloadOf(pod) {
       let w = workloads.get(pod);
       if (!w) {
-        w = resolveWorkload(pod, snapshot.replicaSets);
+        const ns = pod.metadata?.namespace ?? '';
+        const ctrl = pod.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === 'ReplicaSet');
+        const owner = ctrl ? replicaSets.get(`${ns}/${ctrl.name}`) : undefined;
+        w = resolveWorkload(pod, owner ? [owner] : []);
         workloads.set(pod, w);
       }
       return w;
@@ -99,11 +118,14 @@ function buildContext(snapshot: ClusterSnapshot): DetectContext {
     historyOf(deployment) {
       let h = histories.get(deployment);
       if (!h) {
-        h = rolloutHistory(deployment, snapshot.replicaSets, snapshot.pods);
+        const ns = deployment.metadata?.namespace ?? '';
+        h = rolloutHistory(deployment, replicaSetsByNs.get(ns) ?? [], podsByNs.get(ns) ?? []);
         histories.set(deployment, h);
       }
       return h;
     },
+    replicaSetsIn: (namespace) => replicaSetsByNs.get(namespace) ?? [],
+    podsIn: (namespace) => podsByNs.get(namespace) ?? [],
   };
 }
 
@@ -187,9 +209,13 @@ function containerEvidence(pod: Pod, names: string[]) {
 
 function eventEvidence(ctx: DetectContext, objects: { kind: string; name: string }[], namespace: string) {
   const all: KubeEvent[] = objects.flatMap((o) => ctx.eventsFor(o.kind, namespace, o.name));
-  return all
+  const newestFirst = (a: KubeEvent, b: KubeEvent) => (eventTime(b) ?? 0) - (eventTime(a) ?? 0);
+  // Warnings first (they explain failures), then the newest Normal events to fill; shown oldest first.
+  const warnings = all.filter((e) => e.type === 'Warning').sort(newestFirst);
+  const normal = all.filter((e) => e.type !== 'Warning').sort(newestFirst);
+  return [...warnings, ...normal]
+    .slice(0, MAX_EVENTS)
     .sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0))
-    .slice(-MAX_EVENTS)
     .map((e) => {
       const t = eventTime(e);
       return {

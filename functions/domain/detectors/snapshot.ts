@@ -4,8 +4,9 @@ import type { ClusterSnapshot, KubeObject } from '../k8s';
 
 /**
  * The boundary between untrusted cluster JSON and the detectors. Each object
- * is checked on the fields the detectors read (unknown fields pass through);
- * an object that fails is left out of detection and reported with why, so one
+ * is checked on the fields the detectors read and only those are kept
+ * (managedFields, volumes and the rest are dropped: a 10 000-pod scan stays
+ * small); an object that fails is left out of detection and reported with why, so one
  * malformed object never stops the scan and never yields a wrong incident.
  * Fields the API server legitimately emits as `null` (event times, template
  * creationTimestamp, condition lastProbeTime) are not checked or are nullable.
@@ -17,7 +18,7 @@ const nullableTime = z.string().nullable().optional();
 const stringMap = z.record(z.string(), z.string());
 const count = z.number().int().nonnegative();
 
-const OwnerReference = z.looseObject({
+const OwnerReference = z.object({
   apiVersion: optStr,
   kind: str,
   name: str,
@@ -26,7 +27,7 @@ const OwnerReference = z.looseObject({
 });
 
 const metadata = (namespaced: boolean) =>
-  z.looseObject({
+  z.object({
     name: K8sNameSchema,
     namespace: namespaced ? K8sNamespaceSchema : optStr,
     uid: optStr,
@@ -38,7 +39,7 @@ const metadata = (namespaced: boolean) =>
     ownerReferences: z.array(OwnerReference).optional(),
   });
 
-const Condition = z.looseObject({
+const Condition = z.object({
   type: str,
   status: str,
   reason: optStr,
@@ -48,7 +49,7 @@ const Condition = z.looseObject({
 });
 const conditions = z.array(Condition).optional();
 
-const Terminated = z.looseObject({
+const Terminated = z.object({
   reason: optStr,
   message: optStr,
   exitCode: z.number().int().optional(),
@@ -56,12 +57,12 @@ const Terminated = z.looseObject({
   startedAt: nullableTime,
   finishedAt: nullableTime,
 });
-const ContainerState = z.looseObject({
-  waiting: z.looseObject({ reason: optStr, message: optStr }).optional(),
-  running: z.looseObject({ startedAt: nullableTime }).optional(),
+const ContainerState = z.object({
+  waiting: z.object({ reason: optStr, message: optStr }).optional(),
+  running: z.object({ startedAt: nullableTime }).optional(),
   terminated: Terminated.optional(),
 });
-const ContainerStatus = z.looseObject({
+const ContainerStatus = z.object({
   name: str,
   image: optStr,
   ready: z.boolean().optional(),
@@ -71,33 +72,38 @@ const ContainerStatus = z.looseObject({
   lastState: ContainerState.optional(),
 });
 
-const Probe = z.looseObject({
+const Probe = z.object({
+  httpGet: z.unknown().optional(),
+  tcpSocket: z.unknown().optional(),
+  exec: z.unknown().optional(),
+  grpc: z.unknown().optional(),
   initialDelaySeconds: z.number().optional(),
   periodSeconds: z.number().optional(),
   timeoutSeconds: z.number().optional(),
   failureThreshold: z.number().optional(),
+  successThreshold: z.number().optional(),
 });
-const Container = z.looseObject({
+const Container = z.object({
   name: str,
   image: optStr,
-  resources: z.looseObject({ requests: stringMap.optional(), limits: stringMap.optional() }).optional(),
+  resources: z.object({ requests: stringMap.optional(), limits: stringMap.optional() }).optional(),
   livenessProbe: Probe.optional(),
   readinessProbe: Probe.optional(),
   startupProbe: Probe.optional(),
 });
-const PodSpec = z.looseObject({
+const PodSpec = z.object({
   containers: z.array(Container).optional(),
   initContainers: z.array(Container).optional(),
   nodeName: optStr,
   nodeSelector: stringMap.optional(),
 });
-const Template = z.looseObject({
-  metadata: z.looseObject({ labels: stringMap.optional(), annotations: stringMap.optional() }).optional(),
+const Template = z.object({
+  metadata: z.object({ labels: stringMap.optional(), annotations: stringMap.optional() }).optional(),
   spec: PodSpec.optional(),
 });
-const Selector = z.looseObject({ matchLabels: stringMap.optional() });
+const Selector = z.object({ matchLabels: stringMap.optional() });
 
-export const SnapshotPodSchema = z.looseObject({
+export const SnapshotPodSchema = z.object({
   metadata: metadata(true),
   spec: PodSpec.optional(),
   status: z
@@ -113,7 +119,7 @@ export const SnapshotPodSchema = z.looseObject({
     .optional(),
 });
 
-export const SnapshotDeploymentSchema = z.looseObject({
+export const SnapshotDeploymentSchema = z.object({
   metadata: metadata(true),
   spec: z
     .looseObject({
@@ -137,24 +143,24 @@ export const SnapshotDeploymentSchema = z.looseObject({
     .optional(),
 });
 
-export const SnapshotReplicaSetSchema = z.looseObject({
+export const SnapshotReplicaSetSchema = z.object({
   metadata: metadata(true),
-  spec: z.looseObject({ replicas: count.optional(), selector: Selector.optional(), template: Template.optional() }).optional(),
+  spec: z.object({ replicas: count.optional(), selector: Selector.optional(), template: Template.optional() }).optional(),
   status: z
     .looseObject({ replicas: count.optional(), readyReplicas: count.optional(), availableReplicas: count.optional() })
     .optional(),
 });
 
-export const SnapshotStatefulSetSchema = z.looseObject({
+export const SnapshotStatefulSetSchema = z.object({
   metadata: metadata(true),
-  spec: z.looseObject({ replicas: count.optional(), template: Template.optional() }).optional(),
-  status: z.looseObject({ replicas: count.optional(), readyReplicas: count.optional() }).optional(),
+  spec: z.object({ replicas: count.optional(), template: Template.optional() }).optional(),
+  status: z.object({ replicas: count.optional(), readyReplicas: count.optional() }).optional(),
 });
 
-export const SnapshotHpaSchema = z.looseObject({
+export const SnapshotHpaSchema = z.object({
   metadata: metadata(true),
-  spec: z.looseObject({
-    scaleTargetRef: z.looseObject({ apiVersion: optStr, kind: str, name: str }),
+  spec: z.object({
+    scaleTargetRef: z.object({ apiVersion: optStr, kind: str, name: str }),
     minReplicas: count.optional(),
     maxReplicas: count,
     metrics: z.array(z.unknown()).optional(),
@@ -169,9 +175,9 @@ export const SnapshotHpaSchema = z.looseObject({
     .optional(),
 });
 
-export const SnapshotEventSchema = z.looseObject({
-  metadata: z.looseObject({ name: optStr, namespace: optStr, creationTimestamp: optStr }).optional(),
-  involvedObject: z.looseObject({ kind: str, name: str, namespace: optStr, uid: optStr, fieldPath: optStr }),
+export const SnapshotEventSchema = z.object({
+  metadata: z.object({ name: optStr, namespace: optStr, creationTimestamp: optStr }).optional(),
+  involvedObject: z.object({ kind: str, name: str, namespace: optStr, uid: optStr, fieldPath: optStr }),
   reason: optStr,
   message: optStr,
   type: optStr,
@@ -179,10 +185,11 @@ export const SnapshotEventSchema = z.looseObject({
   firstTimestamp: nullableTime,
   lastTimestamp: nullableTime,
   eventTime: nullableTime,
+  series: z.object({ count: count.optional(), lastObservedTime: nullableTime }).nullable().optional(),
 });
 
-export const SnapshotNamespaceSchema = z.looseObject({ metadata: metadata(false) });
-export const SnapshotNodeSchema = z.looseObject({ metadata: metadata(false) });
+export const SnapshotNamespaceSchema = z.object({ metadata: metadata(false) });
+export const SnapshotNodeSchema = z.object({ metadata: metadata(false) });
 
 export interface Skipped {
   object: string;

@@ -1,5 +1,5 @@
 import type { FailureKind, RolloutRevision } from '../incident';
-import type { ClusterSnapshot, Deployment, KubeEvent, Pod } from '../k8s';
+import type { ClusterSnapshot, Deployment, KubeEvent, Pod, ReplicaSet } from '../k8s';
 import type { ResolvedWorkload } from '../workload';
 
 /** What a pod-level detector found on one pod. */
@@ -35,6 +35,9 @@ export interface DetectContext {
   deployment(namespace: string, name: string): Deployment | undefined;
   /** Rollout history of a Deployment (with revision health from the snapshot's pods), cached. */
   historyOf(deployment: Deployment): RolloutRevision[];
+  /** Objects of one namespace (owner references never cross namespaces). */
+  replicaSetsIn(namespace: string): ReplicaSet[];
+  podsIn(namespace: string): Pod[];
 }
 
 export interface PodDetector {
