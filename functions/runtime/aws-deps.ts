@@ -62,7 +62,8 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
   const deterministic = new DeterministicReasoner();
   const reasoner =
     e.BEDROCK_MODEL_ID && e.BEDROCK_MODEL_ID.length > 0
-      ? new BedrockReasoner({ client: new BedrockRuntimeClient({ region }), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
+      ? // The adapter retries with back-off itself; SDK retries on top would multiply the calls.
+        new BedrockReasoner({ client: new BedrockRuntimeClient({ region, maxAttempts: 1 }), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
       : deterministic;
 
   const clusterFactory = createEksClusterFactory({ eks: new EKSClient({ region }), region, credentials, clock: systemClock });

@@ -60,7 +60,7 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
       });
       summary.incidents = incidents.length;
       summary.skipped = skipped;
-      for (const object of skipped) deps.logger.info('skipped object', object);
+      for (const object of skipped) deps.logger.info('skipped object', { ...object });
       for (const incident of incidents) {
         const now = deps.clock.now();
         const name = executionName(incident, now);
