@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metricsAboveTarget } from '../../functions/domain/detectors/hpa-at-max';
-import type { HorizontalPodAutoscaler } from '../../functions/domain/k8s';
+import type { Deployment, HorizontalPodAutoscaler } from '../../functions/domain/k8s';
 import { detect, loadItems, named, snapshotOf } from './support';
 
 const hpaOf = (items: ReturnType<typeof loadItems>, name: string) => named<HorizontalPodAutoscaler>(items, 'HorizontalPodAutoscaler', name);
@@ -43,6 +43,20 @@ describe('HpaAtMax detector', () => {
     (hpaOf(items, 'frontend').status as { currentMetrics?: unknown }).currentMetrics = null;
     const [incident] = detect(snapshotOf(items)).incidents;
     expect(incident).toMatchObject({ kind: 'HpaAtMax', subReason: 'desired-above-max' });
+  });
+});
+
+describe('HpaAtMax opt-out', () => {
+  it('follows the scale target: an ignored Deployment opts out its HPA', () => {
+    // Raising maxReplicas acts on the Deployment; its owner said hands off.
+    const items = loadItems('hpa-at-max.json');
+    const frontend = named<Deployment>(items, 'Deployment', 'frontend');
+    frontend.metadata!.annotations = { ...frontend.metadata!.annotations, 'eks-reflexion.io/ignore': 'true' };
+    const { incidents, skipped } = detect(snapshotOf(items));
+    expect(incidents).toEqual([]);
+    expect(skipped).toEqual([
+      { object: 'HorizontalPodAutoscaler shop/frontend', why: "the HPA's scale target is annotated eks-reflexion.io/ignore (would be HpaAtMax)" },
+    ]);
   });
 });
 

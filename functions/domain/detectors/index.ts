@@ -1,7 +1,7 @@
 import { ALWAYS_PROTECTED_NAMESPACES } from '../policy-config';
 import { fingerprint, kebab, signatureOf } from '../fingerprint';
 import { IncidentSchema, type FailureKind, type Incident, type RolloutRevision } from '../incident';
-import type { ClusterSnapshot, Deployment, KubeEvent, KubeObject, Pod } from '../k8s';
+import type { ClusterSnapshot, Deployment, HorizontalPodAutoscaler, KubeEvent, KubeObject, Pod } from '../k8s';
 import { resolveWorkload, rolloutHistory, type ResolvedWorkload } from '../workload';
 import { clip, containerSpecOf, eventTime, statusesOf } from './common';
 import { createContainerConfigDetector } from './create-container-config';
@@ -180,6 +180,17 @@ function ignored(obj: KubeObject | undefined): boolean {
   return obj?.metadata?.annotations?.[IGNORE_ANNOTATION] === 'true';
 }
 
+/** An opted-out Deployment opts out its HPA too: scaling it is acting on it. */
+function scaleTargetOf(ctx: DetectContext, g: Group): KubeObject | undefined {
+  if (g.target.kind !== 'HorizontalPodAutoscaler') return undefined;
+  const ref = (g.object as HorizontalPodAutoscaler | undefined)?.spec?.scaleTargetRef;
+  if (ref?.kind === 'Deployment' && ref.name) return ctx.deployment(g.target.namespace, ref.name);
+  if (ref?.kind === 'StatefulSet' && ref.name) {
+    return ctx.snapshot.statefulSets.find((s) => s.metadata?.namespace === g.target.namespace && s.metadata?.name === ref.name);
+  }
+  return undefined;
+}
+
 function containerEvidence(pod: Pod, names: string[]) {
   const wanted = new Set(names);
   return statusesOf(pod)
@@ -327,7 +338,8 @@ export function detectIncidents(input: ClusterSnapshot | unknown, options: Detec
     const why =
       isProtected(g.target.namespace, options) ??
       (ignored(namespaces.get(g.target.namespace)) ? `namespace ${g.target.namespace} is annotated ${IGNORE_ANNOTATION}` : undefined) ??
-      (ignored(g.object) ? `${g.target.kind} is annotated ${IGNORE_ANNOTATION}` : undefined);
+      (ignored(g.object) ? `${g.target.kind} is annotated ${IGNORE_ANNOTATION}` : undefined) ??
+      (ignored(scaleTargetOf(ctx, g)) ? `the HPA's scale target is annotated ${IGNORE_ANNOTATION}` : undefined);
     const kind = PRECEDENCE.find((k) => g.byKind.has(k));
     const chosen = kind ? g.byKind.get(kind) : undefined;
     if (!kind || !chosen) continue;
