@@ -1,6 +1,7 @@
 import type { Incident } from '../../domain/incident';
 import { KubeError } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
+import { incidentFeatures } from '../../domain/lessons';
 import type { AppDeps } from '../deps';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
@@ -16,7 +17,12 @@ export async function analyseStep(deps: AppDeps, input: unknown): Promise<unknow
   const state = parseState(input, 'Analyse');
   const cluster = await clusterFor(deps, state.incident.cluster);
   const incident = await withLogs(deps, cluster, state.incident);
-  const lessons = await deps.memory.episodes.lessonsFor({ signature: incident.signature, kind: incident.kind, limit: 5 });
+  const lessons = await deps.memory.episodes.lessonsFor({
+    signature: incident.signature,
+    kind: incident.kind,
+    features: incidentFeatures(incident),
+    limit: 5,
+  });
   const analysis = await deps.reasoner.analyse({ incident, lessons });
   deps.logger.info('analysed', { signature: incident.signature, hypotheses: analysis.hypotheses.length, lessons: lessons.length });
   return checkState({ ...state, incident, analysis, usage: addUsage(state.usage, analysis.usage) }, 'Analyse');

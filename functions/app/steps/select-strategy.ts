@@ -7,6 +7,7 @@ import type { Lesson, Reflection, Strategy } from '../../domain/model';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { selectStrategy } from '../../domain/selection';
 import { instantiate, type TemplateContext } from '../../domain/strategy-template';
+import { incidentFeatures } from '../../domain/lessons';
 import { KubeNotFound } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
 import type { AppDeps } from '../deps';
@@ -24,7 +25,12 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   const cluster = await clusterFor(deps, incident.cluster);
   const context = await templateContext(cluster, incident);
 
-  const remembered = await deps.memory.episodes.lessonsFor({ signature: incident.signature, kind: incident.kind, limit: 5 });
+  const remembered = await deps.memory.episodes.lessonsFor({
+    signature: incident.signature,
+    kind: incident.kind,
+    features: incidentFeatures(incident),
+    limit: 5,
+  });
   const lessons = [...lessonsFromReflections(state.reflections), ...remembered].slice(0, 10);
   const stored = await deps.memory.strategies.listForSignature(incident.signature);
   const seeded = seededStrategies(incident.signature, incident.kind);
@@ -49,6 +55,16 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     lessons,
     config: deps.policy.selection,
     random: deps.random,
+    // A strategy whose template cannot be filled for this workload (e.g. no earlier revision) is no candidate.
+    applicable: (strategy) => {
+      try {
+        instantiate(strategy, incident, context);
+        return undefined;
+      } catch (error) {
+        if (error instanceof ValidationError) return error.message;
+        throw error;
+      }
+    },
   });
 
   let action: ActionRequest;
