@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   demo: { summary: 'run the demo: simulated cluster + DynamoDB Local + the real state machine', load: () => import('./commands/demo') },
   run: { summary: 'detect and remediate against a cluster from a kubeconfig', load: () => import('./commands/run') },
   bench: { summary: 'fault-suite and performance benchmarks', load: () => import('./commands/bench') },
+  detect: { summary: 'one detection pass over a cluster (kubeconfig) or a snapshot file; prints incidents as JSON', load: () => import('./commands/detect') },
   'get-token': { summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)', load: () => import('./commands/get-token') },
 };
 

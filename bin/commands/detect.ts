@@ -1,0 +1,277 @@
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { Command } from '../cli';
+import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import { detectIncidents, type DetectResult, type Skipped } from '../../functions/domain/detectors/index';
+import { ReflexionError } from '../../functions/domain/errors';
+import type { ClusterSnapshot, KubeObject } from '../../functions/domain/k8s';
+
+const HELP = `usage: eks-reflexion detect [--kubeconfig PATH] [--context NAME] [--namespace NS ...]
+       eks-reflexion detect --snapshot FILE [--taken-at TIME] [--namespace NS ...]
+
+One detection pass; prints { "incidents": [...], "skipped": [...] } as JSON.
+Nothing is written to the cluster.
+  --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+  --context NAME             kubeconfig context (default: its current context)
+  --snapshot FILE            read objects from FILE instead of a cluster: a JSON
+                             Kubernetes List (kubectl get pods,deploy,rs,events -A -o json),
+                             an array of Lists, or a saved snapshot
+  --taken-at TIME            RFC 3339 time the snapshot file was taken (default: now)
+  --cluster-name NAME        name recorded in incidents (default: the context's cluster, or 'snapshot')
+  --namespace NS             only these namespaces (repeatable; default: all non-protected)
+  --protected-namespace NS   never report these (repeatable; kube-system, kube-public
+                             and kube-node-lease always are)`;
+
+/** A snapshot file bigger than this is refused rather than exhausting memory. */
+const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+
+const KIND_TO_KEY = {
+  Namespace: 'namespaces',
+  Node: 'nodes',
+  Pod: 'pods',
+  Deployment: 'deployments',
+  ReplicaSet: 'replicaSets',
+  StatefulSet: 'statefulSets',
+  HorizontalPodAutoscaler: 'hpas',
+  Event: 'events',
+} as const satisfies Record<string, keyof ClusterSnapshot>;
+type ListKey = (typeof KIND_TO_KEY)[keyof typeof KIND_TO_KEY];
+
+const SNAPSHOT_KEYS = Object.values(KIND_TO_KEY);
+
+const ListSchema = z.object({
+  kind: z.string().optional(),
+  items: z.array(z.unknown()),
+});
+
+class UsageError extends Error {
+  override readonly name = 'UsageError' as const;
+}
+class SnapshotFileError extends Error {
+  override readonly name = 'SnapshotFileError' as const;
+}
+
+function label(obj: unknown, kind: string, where: string): string {
+  const meta = typeof obj === 'object' && obj !== null ? (obj as { metadata?: { name?: unknown; namespace?: unknown } }).metadata : undefined;
+  const name = typeof meta?.name === 'string' ? meta.name.slice(0, 253) : undefined;
+  const ns = typeof meta?.namespace === 'string' ? meta.namespace.slice(0, 63) : undefined;
+  return name ? `${kind || 'object'} ${ns ? `${ns}/` : ''}${name}` : `${kind || 'object'} at ${where}`;
+}
+
+/**
+ * Turns a snapshot file's JSON into a ClusterSnapshot. Accepts what kubectl
+ * and the API server print: one `List` of mixed kinds, a typed list
+ * (`PodList`, whose items carry no `kind`), an array of those, or a snapshot
+ * saved by this tool. Conservative: anything it cannot place is left out and
+ * reported with why; the detectors check each placed object again.
+ * Throws SnapshotFileError only when the file as a whole is not one of these.
+ */
+export function snapshotFromJson(doc: unknown, options: { cluster: string; takenAt: string }): { snapshot: ClusterSnapshot; skipped: Skipped[] } {
+  const snapshot: ClusterSnapshot = {
+    cluster: options.cluster,
+    takenAt: options.takenAt,
+    namespaces: [],
+    nodes: [],
+    pods: [],
+    deployments: [],
+    replicaSets: [],
+    statefulSets: [],
+    hpas: [],
+    events: [],
+  };
+  const skipped: Skipped[] = [];
+
+  // A snapshot saved by this tool (or by the cluster adapter) goes through as is.
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && !('items' in doc) && SNAPSHOT_KEYS.some((k) => k in doc)) {
+    const saved = doc as Record<string, unknown>;
+    for (const key of SNAPSHOT_KEYS) {
+      const list = saved[key];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) {
+        skipped.push({ object: `snapshot.${key}`, why: `${key}: must be an array` });
+        continue;
+      }
+      (snapshot[key] as unknown[]).push(...list);
+    }
+    if (typeof saved.cluster === 'string' && saved.cluster.length > 0) snapshot.cluster = saved.cluster.slice(0, 100);
+    if (typeof saved.takenAt === 'string' && !Number.isNaN(Date.parse(saved.takenAt))) snapshot.takenAt = saved.takenAt;
+    return { snapshot, skipped };
+  }
+
+  const lists = Array.isArray(doc) ? doc : [doc];
+  if (lists.length === 0) throw new SnapshotFileError('the file holds an empty array: expected Kubernetes List objects');
+  lists.forEach((entry, i) => {
+    const where = Array.isArray(doc) ? `[${i}]` : '(top level)';
+    const parsed = ListSchema.safeParse(entry);
+    if (!parsed.success) {
+      if (!Array.isArray(doc)) throw new SnapshotFileError('expected a Kubernetes List ({"kind": "List", "items": [...]}), an array of Lists, or a saved snapshot');
+      skipped.push({ object: `list ${where}`, why: 'not a Kubernetes List (needs an items array)' });
+      return;
+    }
+    // Typed lists (PodList) omit each item's kind; a plain List carries it per item.
+    const listKind = parsed.data.kind?.endsWith('List') && parsed.data.kind !== 'List' ? parsed.data.kind.slice(0, -4) : undefined;
+    parsed.data.items.forEach((item, j) => {
+      const at = `${where}.items[${j}]`;
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        skipped.push({ object: `item ${at}`, why: 'not an object' });
+        return;
+      }
+      const obj = item as KubeObject;
+      const kind = typeof obj.kind === 'string' ? obj.kind : listKind;
+      if (!kind) {
+        skipped.push({ object: label(obj, '', at), why: 'no kind (neither on the item nor from its list)' });
+        return;
+      }
+      if (kind === 'Event' && typeof obj.apiVersion === 'string' && obj.apiVersion.startsWith('events.k8s.io/')) {
+        skipped.push({ object: label(obj, kind, at), why: `${obj.apiVersion} Events are not read; list core/v1 events (kubectl get events -o json)` });
+        return;
+      }
+      const key: ListKey | undefined = (KIND_TO_KEY as Record<string, ListKey>)[kind];
+      if (!key) {
+        skipped.push({ object: label(obj, kind, at), why: `kind ${kind.slice(0, 63)} is not read by the detectors` });
+        return;
+      }
+      (snapshot[key] as KubeObject[]).push(obj.kind ? obj : { ...obj, kind });
+    });
+  });
+  return { snapshot, skipped };
+}
+
+interface Flags {
+  kubeconfig?: string;
+  context?: string;
+  snapshot?: string;
+  takenAt?: string;
+  clusterName?: string;
+  namespaces: string[];
+  protectedNamespaces: string[];
+  help: boolean;
+}
+
+const NamespaceFlag = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63);
+
+function parseFlags(argv: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        snapshot: { type: 'string' },
+        'taken-at': { type: 'string' },
+        'cluster-name': { type: 'string' },
+        namespace: { type: 'string', multiple: true, short: 'n' },
+        'protected-namespace': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const flags: Flags = {
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    snapshot: values.snapshot,
+    takenAt: values['taken-at'],
+    clusterName: values['cluster-name'],
+    namespaces: values.namespace ?? [],
+    protectedNamespaces: values['protected-namespace'] ?? [],
+    help: values.help ?? false,
+  };
+  if (flags.snapshot !== undefined && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
+    throw new UsageError('--snapshot reads a file; it cannot be combined with --kubeconfig or --context');
+  }
+  if (flags.takenAt !== undefined && flags.snapshot === undefined) throw new UsageError('--taken-at only applies to --snapshot');
+  if (flags.takenAt !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(flags.takenAt)) {
+    throw new UsageError(`--taken-at must be an RFC 3339 time such as 2026-11-23T14:00:00Z (got '${flags.takenAt}')`);
+  }
+  for (const ns of [...flags.namespaces, ...flags.protectedNamespaces]) {
+    if (!NamespaceFlag.safeParse(ns).success) throw new UsageError(`'${ns}' is not a namespace name (lowercase letters, digits, '-')`);
+  }
+  if (flags.clusterName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(flags.clusterName)) {
+    throw new UsageError(`--cluster-name '${flags.clusterName}' must be 1-100 of letters, digits, '.', '_', '-'`);
+  }
+  return flags;
+}
+
+export interface DetectIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now?: () => Date;
+}
+
+async function readSnapshotFile(path: string, flags: Flags, now: Date): Promise<{ snapshot: ClusterSnapshot; skipped: Skipped[] }> {
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new SnapshotFileError(`${path} is not a file`);
+    if (info.size > MAX_SNAPSHOT_BYTES) throw new SnapshotFileError(`${path} is ${info.size} bytes; the limit is ${MAX_SNAPSHOT_BYTES}`);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof SnapshotFileError) throw error;
+    throw new SnapshotFileError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new SnapshotFileError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  return snapshotFromJson(doc, { cluster: flags.clusterName ?? 'snapshot', takenAt: flags.takenAt ?? now.toISOString() });
+}
+
+export async function detect(argv: string[], io: DetectIo): Promise<number> {
+  let flags: Flags;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    io.stderr(`eks-reflexion detect: ${(error as Error).message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (flags.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const now = io.now?.() ?? new Date();
+  let snapshot: ClusterSnapshot;
+  let fileSkipped: Skipped[] = [];
+  try {
+    if (flags.snapshot !== undefined) {
+      ({ snapshot, skipped: fileSkipped } = await readSnapshotFile(flags.snapshot, flags, now));
+    } else {
+      const kubeconfig = flags.kubeconfig ?? io.env.KUBECONFIG?.split(':')[0] ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
+      const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { context: flags.context, clusterName: flags.clusterName, clock: { now: () => io.now?.() ?? new Date() } });
+      snapshot = await cluster.snapshot(flags.namespaces.length > 0 ? { namespaces: flags.namespaces } : {});
+    }
+  } catch (error) {
+    if (error instanceof SnapshotFileError || error instanceof ReflexionError) {
+      io.stderr(`eks-reflexion detect: ${error.name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const result: DetectResult = detectIncidents(snapshot, {
+    source: 'direct',
+    protectedNamespaces: flags.protectedNamespaces,
+    optInNamespaces: flags.namespaces,
+  });
+  io.stdout(`${JSON.stringify({ incidents: result.incidents, skipped: [...fileSkipped, ...result.skipped] }, null, 2)}\n`);
+  return 0;
+}
+
+export const command: Command = {
+  summary: 'one detection pass over a cluster (kubeconfig) or a snapshot file; prints incidents as JSON',
+  run: (argv) =>
+    detect(argv, {
+      env: process.env,
+      stdout: (t) => process.stdout.write(t),
+      stderr: (t) => process.stderr.write(t),
+    }),
+};
