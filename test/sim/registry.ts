@@ -40,6 +40,12 @@ export interface ImageBehaviour {
    * fine. Scenarios push pod names here at inject time (the array is shared by reference).
    */
   poisonedPods?: string[];
+  /**
+   * CPU the whole service needs, in millicores, shared by its running pods
+   * (the metrics emulator turns it into HPA utilisation). Scenarios raise it
+   * at inject time to model a load spike.
+   */
+  serviceCpuMillicores?: number;
   /** Lines the container writes to stdout once started. */
   logs?: string[];
 }

@@ -2,6 +2,7 @@ import type { KubeClientLike } from '../kube-client';
 import { registryFor, type RegistryEntry } from '../registry';
 import { badImageTag } from './bad-image-tag';
 import { crashloopBadConfig } from './crashloop-bad-config';
+import { hpaAtMax } from './hpa-at-max';
 import type { FaultScenario } from './kit';
 import { livenessTooAggressive } from './liveness-too-aggressive';
 import { missingConfigmap } from './missing-configmap';
@@ -53,6 +54,7 @@ const ALL: FaultScenario[] = [
   pendingOversizedRequests,
   pendingNodeSelector,
   missingConfigmap,
+  hpaAtMax,
   scaledToZero,
   noFault,
   protectedNamespace,

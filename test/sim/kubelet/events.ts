@@ -26,9 +26,12 @@ export interface RecordedEvent {
   message: string;
 }
 
+// One sequence for every recorder in the process: the kubelet's node recorders and the scheduler
+// write events on the same pods in the same instant, and names must not collide.
+let seq = 0;
+
 export class EventRecorder {
   private readonly seen = new Map<string, { name: string; namespace: string; count: number }>();
-  private seq = 0;
 
   constructor(
     private readonly client: KubeClientLike,
@@ -51,7 +54,7 @@ export class EventRecorder {
         this.seen.delete(key); // expired or deleted: start a fresh one
       }
     }
-    const name = `${obj.name}.${(now.getTime() * 1000 + (this.seq++ % 1000)).toString(16)}`;
+    const name = `${obj.name}.${(now.getTime() * 1000 + (seq++ % 1000)).toString(16)}`;
     await this.client.create(`/api/v1/namespaces/${namespace}/events`, {
       apiVersion: 'v1',
       kind: 'Event',
