@@ -19,6 +19,7 @@ const ALL_FIXTURES = [
   'failed-pods.json',
   'ledger-init-crashloop.json',
   'namespaces.json',
+  'nodes.json',
 ];
 
 describe('registry', () => {

@@ -20,6 +20,14 @@ describe('Unschedulable detector', () => {
     expect(incidents[0]?.evidence.events.map((e) => e.reason)).toEqual(['FailedScheduling', 'FailedScheduling']);
   });
 
+  it('adds node fit from the nodes in the snapshot', () => {
+    // 48Gi of memory fits no 14Gi node: the fix is not "wait for capacity".
+    const [incident] = detect(snapshotOf([...loadItems('batch-unschedulable.json'), ...loadItems('nodes.json')])).incidents;
+    expect(incident?.evidence.notes[1]).toBe(
+      'node fit: pod requests cpu 8, memory 48.0Gi; largest node allocatable cpu 3920m, memory 14.2Gi (3 schedulable nodes); larger than any node',
+    );
+  });
+
   it('ignores a pod created seconds ago that the scheduler has not looked at yet', () => {
     // Near miss: web's pod is 3 s old, Pending, with no PodScheduled condition.
     const incidents = detect(snapshotOf(loadItems('batch-unschedulable.json'))).incidents;

@@ -189,7 +189,16 @@ export const SnapshotEventSchema = z.object({
 });
 
 export const SnapshotNamespaceSchema = z.object({ metadata: metadata(false) });
-export const SnapshotNodeSchema = z.object({ metadata: metadata(false) });
+export const SnapshotNodeSchema = z.object({
+  metadata: metadata(false),
+  spec: z
+    .object({
+      taints: z.array(z.object({ key: str, value: optStr, effect: str })).optional(),
+      unschedulable: z.boolean().optional(),
+    })
+    .optional(),
+  status: z.object({ allocatable: stringMap.optional(), conditions }).optional(),
+});
 
 export interface Skipped {
   object: string;

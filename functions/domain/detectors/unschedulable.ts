@@ -1,5 +1,6 @@
 import type { PodDetector } from './types';
-import { clip, conditionOf, podEvents, secondsSince } from './common';
+import type { Node, Pod } from '../k8s';
+import { clip, conditionOf, parseQuantity, podEvents, secondsSince } from './common';
 
 /**
  * How long a pod must have been unschedulable before it is an incident: the
@@ -44,6 +45,45 @@ export function classifySchedulerMessage(message: string): string {
   return best;
 }
 
+/** What the pod asks for: the larger of the app containers' sum and the largest init container. */
+export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  const sum = { cpu: 0, memory: 0 };
+  for (const c of pod.spec?.containers ?? []) {
+    sum.cpu += parseQuantity(c.resources?.requests?.cpu) ?? 0;
+    sum.memory += parseQuantity(c.resources?.requests?.memory) ?? 0;
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    sum.cpu = Math.max(sum.cpu, parseQuantity(c.resources?.requests?.cpu) ?? 0);
+    sum.memory = Math.max(sum.memory, parseQuantity(c.resources?.requests?.memory) ?? 0);
+  }
+  return sum;
+}
+
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)}Gi`;
+const cores = (n: number) => (Number.isInteger(n) ? `${n}` : `${Math.round(n * 1000)}m`);
+
+/**
+ * Node fit, from allocatable (not free) capacity: whether the pod could fit
+ * on an empty node at all, which separates "the cluster is full" from "no
+ * node is big enough".
+ */
+export function nodeFitNote(pod: Pod, nodes: Node[]): string | undefined {
+  const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true);
+  if (schedulable.length === 0) return undefined;
+  const req = podRequests(pod);
+  let maxCpu = 0;
+  let maxMem = 0;
+  for (const n of schedulable) {
+    maxCpu = Math.max(maxCpu, parseQuantity(n.status?.allocatable?.cpu) ?? 0);
+    maxMem = Math.max(maxMem, parseQuantity(n.status?.allocatable?.memory) ?? 0);
+  }
+  const fits = req.cpu <= maxCpu && req.memory <= maxMem;
+  return (
+    `node fit: pod requests cpu ${cores(req.cpu)}, memory ${gib(req.memory)}; largest node allocatable cpu ${cores(maxCpu)}, memory ${gib(maxMem)} ` +
+    `(${schedulable.length} schedulable nodes); ${fits ? 'fits an empty node, so the nodes are full' : 'larger than any node'}`
+  );
+}
+
 /** Pending with PodScheduled=False/Unschedulable for longer than the grace period. */
 export const unschedulableDetector: PodDetector = {
   kind: 'Unschedulable',
@@ -79,7 +119,10 @@ export const unschedulableDetector: PodDetector = {
         2000,
       ),
       containers: [],
-      notes: message ? [`scheduler: ${clip(message, 980)}`] : [],
+      notes: [
+        ...(message ? [`scheduler: ${clip(message, 980)}`] : []),
+        ...[nodeFitNote(pod, ctx.snapshot.nodes)].filter((n): n is string => n !== undefined),
+      ],
       unknowns,
     };
   },
