@@ -59,19 +59,20 @@ export class IncidentStateMachine extends Construct {
         lambdaFunction: fn[role],
         comment,
         payloadResponseOnly: true,
-        resultPath: '$',
+        // No ResultPath: the default ($) replaces the document with the handler's answer. An explicit
+        // "$" means the same to Step Functions, but aws-local-stepfunctions 3 nests it under a "$" key.
         retryOnServiceExceptions: false,
       });
       addTaskRetry(task);
       return task;
     };
-    const lockTask = (name: string, op: 'acquire' | 'release', resultPath: string) => {
+    const lockTask = (name: string, op: 'acquire' | 'release', resultPath: string | undefined) => {
       const task = new tasks.LambdaInvoke(this, name, {
         lambdaFunction: fn.lock,
         comment: op === 'acquire' ? 'One active remediation per workload' : 'Release the workload lock (its TTL is the backstop)',
         payloadResponseOnly: true,
         payload: sfn.TaskInput.fromObject({ op, state: sfn.JsonPath.entirePayload }),
-        resultPath,
+        ...(resultPath ? { resultPath } : {}),
         retryOnServiceExceptions: false,
       });
       addTaskRetry(task);
@@ -85,6 +86,8 @@ export class IncidentStateMachine extends Construct {
             eventBus: props.eventBus,
             source: EVENT_SOURCE,
             detailType,
+            // A missing path here is States.Runtime, which no Catch catches: these paths exist in every
+            // document after AcquireLock (it validated the document; every handler returns it whole).
             detail: sfn.TaskInput.fromObject({
               executionId: sfn.JsonPath.stringAt('$$.Execution.Id'),
               fingerprint: sfn.JsonPath.stringAt('$.incident.fingerprint'),
@@ -127,7 +130,8 @@ export class IncidentStateMachine extends Construct {
     publishResolved.next(resolved);
     publishEscalated.next(escalated);
 
-    const acquire = lockTask('AcquireLock', 'acquire', '$');
+    // Acquire answers the whole document with `lock` set (default ResultPath, see invoke()).
+    const acquire = lockTask('AcquireLock', 'acquire', undefined);
     acquire.addCatch(lockFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const analyse = invoke('Analyse', 'analyse', 'What failed and why, with lessons from similar incidents');
     const select = invoke('SelectStrategy', 'select-strategy', 'Pick an action: learned strategies, seeded defaults, the reasoner');

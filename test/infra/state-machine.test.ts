@@ -127,14 +127,14 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
     expect(JSON.stringify(def)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
   });
 
-  // Step tasks carry the whole document in and out; lock tasks wrap it with their op.
+  // Step tasks carry the whole document in and out (no ResultPath = the default "$"); lock tasks wrap it with their op.
   it.each([
-    ['Analyse', undefined, '$'],
-    ['SelectStrategy', undefined, '$'],
-    ['Restart', undefined, '$'],
-    ['Verify', undefined, '$'],
-    ['Reflect', undefined, '$'],
-    ['AcquireLock', { op: 'acquire', 'state.$': '$' }, '$'],
+    ['Analyse', undefined, undefined],
+    ['SelectStrategy', undefined, undefined],
+    ['Restart', undefined, undefined],
+    ['Verify', undefined, undefined],
+    ['Reflect', undefined, undefined],
+    ['AcquireLock', { op: 'acquire', 'state.$': '$' }, undefined],
     ['ReleaseLockResolved', { op: 'release', 'state.$': '$' }, '$.lockRelease'],
     ['ReleaseLockEscalated', { op: 'release', 'state.$': '$' }, '$.lockRelease'],
     ['ReleaseLockDone', { op: 'release', 'state.$': '$' }, '$.lockRelease'],
