@@ -2,8 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detect } from '../../bin/commands/detect';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import {
   KubeConflict,
@@ -14,6 +15,7 @@ import {
   KubeUnavailable,
   ValidationError,
 } from '../../functions/domain/errors';
+import { startSimulatedCluster } from '../sim/index';
 import { startKubeControlPlane } from '../support/kube-control-plane';
 
 /**
@@ -24,12 +26,34 @@ import { startKubeControlPlane } from '../support/kube-control-plane';
 interface Target {
   name: string;
   start(): Promise<{ kubeconfigPath: string; stop(): Promise<void> } | { skipped: string }>;
-  /** Whether the server serves HorizontalPodAutoscalers. */
-  hpa: boolean;
+  /** Pod admission needs the namespace's default ServiceAccount (created by a controller). */
+  serviceAccounts: boolean;
+  /** The server answers 204 with no body for the log of a pod that never ran (the real one does). */
+  emptyLogForUnscheduledPod: boolean;
+}
+
+async function startSimulator(): Promise<{ kubeconfigPath: string; stop(): Promise<void> }> {
+  const sim = await startSimulatedCluster();
+  const dir = await mkdtemp(join(tmpdir(), 'kc-sim-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  await sim.writeKubeconfig(kubeconfigPath);
+  return {
+    kubeconfigPath,
+    async stop() {
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 const targets: Target[] = [
-  { name: 'real kube-apiserver 1.20 (autoscaling/v2beta2)', start: () => startKubeControlPlane(), hpa: true },
+  { name: 'the cluster simulator (autoscaling/v2)', start: startSimulator, serviceAccounts: false, emptyLogForUnscheduledPod: false },
+  {
+    name: 'real kube-apiserver 1.20 (autoscaling/v2beta2)',
+    start: () => startKubeControlPlane(),
+    serviceAccounts: true,
+    emptyLogForUnscheduledPod: true,
+  },
 ];
 
 const POD_COUNT = 7;
@@ -96,7 +120,7 @@ for (const target of targets) {
 
       await core.createNamespace({ body: { metadata: { name: ns } } });
       // Pod admission needs the namespace's default ServiceAccount, which a controller creates.
-      await eventually(() => core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }));
+      if (target.serviceAccounts) await eventually(() => core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }));
       for (let i = 0; i < POD_COUNT; i += 1) {
         await eventually(() =>
           core.createNamespacedPod({
@@ -109,15 +133,13 @@ for (const target of targets) {
         );
       }
       await apps.createNamespacedDeployment({ namespace: ns, body: deploymentBody('web') });
-      if (target.hpa) {
-        await kc.makeApiClient(AutoscalingV1Api).createNamespacedHorizontalPodAutoscaler({
-          namespace: ns,
-          body: {
-            metadata: { name: 'web' },
-            spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 4 },
-          },
-        });
-      }
+      // v2beta2 is the one HPA version both the 1.20 server and the simulator serve.
+      await KubernetesObjectApi.makeApiClient(kc).create({
+        apiVersion: 'autoscaling/v2beta2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web', namespace: ns },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 4 },
+      } as never);
     });
 
     afterAll(async () => {
@@ -144,7 +166,7 @@ for (const target of targets) {
       expect(snap.pods.filter((p) => p.metadata?.labels?.suite === 'paging')).toHaveLength(POD_COUNT);
       expect(snap.pods.every((p) => p.metadata?.namespace === ns)).toBe(true);
       expect(snap.deployments.map((d) => d.metadata?.name)).toEqual(['web']);
-      if (target.hpa) expect(snap.hpas.map((h) => h.spec?.maxReplicas)).toEqual([4]);
+      expect(snap.hpas.map((h) => h.spec?.maxReplicas)).toEqual([4]);
       // Plain JSON: no Date anywhere, timestamps are RFC 3339 strings, JSON round trip is lossless.
       expect(hasDate(snap)).toBe(false);
       expect(snap.pods[0]?.metadata?.creationTimestamp).toMatch(RFC3339);
@@ -200,11 +222,9 @@ for (const target of targets) {
       expect(after.metadata?.generation).toBe(before.metadata?.generation);
       await expect(cluster.getPod(ns, 'p0')).resolves.toMatchObject({ metadata: { name: 'p0' } });
       expect((await cluster.eventsFor(ns, 'Deployment', 'web')).filter((e) => e.reason === 'DryRunOnly')).toEqual([]);
-      if (target.hpa) {
-        const hpa = await cluster.patchHpa(ns, 'web', { spec: { maxReplicas: 9 } }, 'merge', { dryRun: true });
-        expect(hpa.spec?.maxReplicas).toBe(9);
-        expect((await cluster.getHpa(ns, 'web')).spec?.maxReplicas).toBe(4);
-      }
+      const hpa = await cluster.patchHpa(ns, 'web', { spec: { maxReplicas: 9 } }, 'merge', { dryRun: true });
+      expect(hpa.spec?.maxReplicas).toBe(9);
+      expect((await cluster.getHpa(ns, 'web')).spec?.maxReplicas).toBe(4);
     });
 
     live('scale goes through the scale subresource and returns the Deployment', async () => {
@@ -214,15 +234,15 @@ for (const target of targets) {
       expect((await cluster.getDeployment(ns, 'web')).spec?.replicas).toBe(3);
     });
 
-    if (target.hpa) {
-      live('HPA read and patch through the API version the server has', async () => {
-        const hpa = await cluster.patchHpa(ns, 'web', { spec: { maxReplicas: 6 } }, 'merge');
-        expect(hpa.spec?.maxReplicas).toBe(6);
-        const read = await cluster.getHpa(ns, 'web');
-        expect(read.spec?.maxReplicas).toBe(6);
-        expect(read.apiVersion).toMatch(/^autoscaling\/v2/);
-      });
-    }
+    live('HPA read and patch (json patch too) through the API version the server has', async () => {
+      const hpa = await cluster.patchHpa(ns, 'web', { spec: { maxReplicas: 6 } }, 'merge');
+      expect(hpa.spec?.maxReplicas).toBe(6);
+      await cluster.patchHpa(ns, 'web', [{ op: 'replace', path: '/spec/minReplicas', value: 2 }], 'json');
+      const read = await cluster.getHpa(ns, 'web');
+      expect(read.spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+      expect(read.apiVersion).toMatch(/^autoscaling\/v2/);
+      expect(hasDate(read)).toBe(false);
+    });
 
     live('createEvent records an Event that eventsFor finds, newest last, with string timestamps', async () => {
       await cluster.createEvent({
@@ -242,6 +262,42 @@ for (const target of targets) {
     live('deletePod with grace period 0 removes an unbound pod', async () => {
       await cluster.deletePod(ns, 'p6', { gracePeriodSeconds: 0 });
       await expect(cluster.getPod(ns, 'p6')).rejects.toBeInstanceOf(KubeNotFound);
+    });
+
+    live('eks-reflexion detect --kubeconfig finds a failing pod through this adapter', async () => {
+      // Play the kubelet: p2 cannot pull its image.
+      await core.patchNamespacedPodStatus(
+        {
+          namespace: ns,
+          name: 'p2',
+          body: {
+            status: {
+              phase: 'Pending',
+              containerStatuses: [
+                {
+                  name: 'c',
+                  image: 'busybox:1.36',
+                  imageID: '',
+                  ready: false,
+                  restartCount: 0,
+                  state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "busybox:1.36"' } },
+                },
+              ],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      let stdout = '';
+      let stderr = '';
+      const code = await detect(['--kubeconfig', server!.kubeconfigPath, '--namespace', ns, '--cluster-name', 'test'], {
+        env: {},
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+      });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const out = JSON.parse(stdout) as { incidents: { kind: string; cluster: string; target: { kind: string; name: string } }[] };
+      expect(out.incidents.map((i) => [i.cluster, i.kind, i.target.name])).toContainEqual(['test', 'ImagePullBackOff', 'p2']);
     });
 
     live('404 → KubeNotFound with the server message', async () => {
@@ -296,9 +352,11 @@ for (const target of targets) {
       }
     });
 
-    live('the log of a pod that never ran is empty, not an error', async () => {
-      // The API server answers 204 with no body here; the adapter must not choke on it.
-      await expect(cluster.readLog(ns, 'p1', 'c', { tailLines: 10 })).resolves.toBe('');
+    live('the log of a pod that never ran is empty or a named error, never a crash', async () => {
+      // The real API server answers 204 with no body here; the adapter must not choke on it.
+      const result = await cluster.readLog(ns, 'p1', 'c', { tailLines: 10 }).catch((e: unknown) => e);
+      if (target.emptyLogForUnscheduledPod) expect(result).toBe('');
+      else expect(result).toBeInstanceOf(KubeInvalid);
     });
 
     live('the log of a container the pod does not have → KubeInvalid', async () => {
