@@ -506,7 +506,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       if (!restart || (c.init && code === 0)) return;
       const finished = c.terminated.at;
       if (inBackoffSince(c.crashBackoff, finished, t)) {
-        const message = `back-off ${c.crashBackoff!.delay / 1000}s restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})`;
+        const message = `back-off ${goDuration(c.crashBackoff!.delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})`;
         if (c.waiting?.message !== message) {
           await emit(rt, c, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${rt.name}_${rt.namespace}(${rt.uid})` }, now);
         }
@@ -690,7 +690,12 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   async function writeStatus(rt: PodRuntime, pod: RawPod, initialised: boolean, now: Date): Promise<void> {
     const specs = pod.spec?.containers ?? [];
     const initSpecs = pod.spec?.initContainers ?? [];
-    const statuses = rt.containers.map((c, i) => containerStatus(c, specs[i] ?? {}));
+    const statuses = rt.containers.map((c, i) => {
+      const s = containerStatus(c, specs[i] ?? {});
+      // Until every init container has completed, app containers wait with the kubelet's PodInitializing.
+      if (!initialised && s.state?.waiting?.reason === 'ContainerCreating' && rt.init.length > 0) s.state = { waiting: { reason: 'PodInitializing' } };
+      return s;
+    });
     const initStatuses = rt.init.map((c, i) => {
       const s = containerStatus(c, initSpecs[i] ?? {});
       if (c.terminated?.exitCode === 0) s.ready = true;
@@ -847,6 +852,17 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       await running?.catch(() => undefined);
     },
   };
+}
+
+/** Go's time.Duration.String() for whole seconds: 10s, 1m20s, 5m0s (the kubelet's message format). */
+export function goDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  if (h > 0) return `${h}h${m}m${sec}s`;
+  if (m > 0) return `${m}m${sec}s`;
+  return `${sec}s`;
 }
 
 function stripAt(t: ContainerStateTerminated & { at?: number }): ContainerStateTerminated {
