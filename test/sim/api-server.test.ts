@@ -53,6 +53,26 @@ describe('authentication and error Status bodies', () => {
   });
 });
 
+describe('bad input', () => {
+  it.each([
+    // Each is refused with a 400 that names the problem, and nothing is written.
+    ['malformed JSON', 'POST', '/api/v1/namespaces/default/configmaps', '{"metadata": {', /not valid JSON/],
+    ['wrong kind for the URL', 'POST', '/api/v1/namespaces/default/configmaps', { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'bad-kind' } }, /Secret is not ConfigMap/],
+    ['body namespace differs from URL', 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bad-ns', namespace: 'kube-system' } }, /namespace of the provided object does not match/],
+    ['resourceVersion on create', 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bad-rv', resourceVersion: '5' } }, /resourceVersion should not be set/],
+    ['name differs from URL on update', 'PUT', '/api/v1/namespaces/default/configmaps/bad-target', { metadata: { name: 'other' } }, /does not match the name on the URL/],
+    ['negative grace period', 'DELETE', '/api/v1/namespaces/default/configmaps/bad-target?gracePeriodSeconds=-1', undefined, /gracePeriodSeconds/],
+  ])('%s → 400', async (_label, method, path, body, message) => {
+    if (!t.server.store.get('configmaps', ns, 'bad-target')) await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'bad-target' }, data: { v: '1' } } });
+    const before = t.server.store.resourceVersion();
+    const res = await t.raw(method, path, body === undefined ? {} : { body });
+    expect(res.code).toBe(400);
+    expect(res.body.reason).toBe('BadRequest');
+    expect(res.body.message).toMatch(message);
+    expect(t.server.store.resourceVersion()).toBe(before);
+  });
+});
+
 describe('optimistic concurrency', () => {
   it('PUT with a stale resourceVersion is 409 Conflict with the exact Status body', async () => {
     const created = await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'occ' }, data: { v: '1' } } });

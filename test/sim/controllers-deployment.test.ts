@@ -164,6 +164,37 @@ describe('Deployment and ReplicaSet controllers', () => {
   });
 });
 
+describe('deletion propagation', () => {
+  it('foreground deletion keeps the owner until its dependents are gone', async () => {
+    await t.apps.createNamespacedDeployment({ namespace: ns, body: deploymentManifest('fg', 'fg:1', 1) });
+    await t.clock.advance(3);
+    await t.apps.deleteNamespacedDeployment({ name: 'fg', namespace: ns, propagationPolicy: 'Foreground' });
+    const pending = await t.apps.readNamespacedDeployment({ name: 'fg', namespace: ns });
+    expect(pending.metadata!.finalizers).toContain('foregroundDeletion');
+    expect(pending.metadata!.deletionTimestamp).toBeDefined();
+
+    await t.clock.advance(5);
+
+    expect(t.server.store.get('deployments', ns, 'fg')).toBeUndefined();
+    expect(t.server.store.list('replicasets', { namespace: ns, labelSelector: 'app=fg' })).toHaveLength(0);
+  });
+
+  it('a deleted namespace is Terminating, refuses new content, and is removed once empty', async () => {
+    await t.core.createNamespace({ body: { metadata: { name: 'doomed' } } });
+    await t.apps.createNamespacedDeployment({ namespace: 'doomed', body: deploymentManifest('d', 'd:1', 2) });
+    await t.clock.advance(3);
+    await t.core.deleteNamespace({ name: 'doomed' });
+    expect((await t.core.readNamespace({ name: 'doomed' })).status!.phase).toBe('Terminating');
+    const refused = await t.raw('POST', '/api/v1/namespaces/doomed/configmaps', { body: { metadata: { name: 'late' } } });
+    expect(refused.code).toBe(403);
+
+    await t.clock.advance(5);
+
+    expect(t.server.store.get('namespaces', undefined, 'doomed')).toBeUndefined();
+    expect(t.server.store.list('pods', { namespace: 'doomed' })).toHaveLength(0);
+  });
+});
+
 describe('HPA controller', () => {
   beforeAll(async () => {
     await t.apps.createNamespacedDeployment({ namespace: ns, body: deploymentManifest('busy', 'busy:1', 2) });
