@@ -51,6 +51,17 @@ class ApiError extends Error {
   }
 }
 
+// Schemas carry the policy's bounds; build them once per policy object, not per payload.
+const schemaCache = new WeakMap<PolicyConfig, PayloadSchemas>();
+function schemasFor(policy: PolicyConfig): PayloadSchemas {
+  let schemas = schemaCache.get(policy);
+  if (!schemas) {
+    schemas = buildPayloadSchemas(policy);
+    schemaCache.set(policy, schemas);
+  }
+  return schemas;
+}
+
 const fail = (code: ErrorCode, message: string): ActionApiResponse => ({ ok: false, error: { code, message: message.slice(0, 2000) || code } });
 
 /** `field: problem`, in words an operator reads without knowing zod. */
@@ -93,7 +104,7 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
       return fail('UNKNOWN_ACTION', `action: '${action.slice(0, 100)}' is not an action (one of ${API_ACTIONS.join(', ')})`);
     }
     const name = action as ApiActionName;
-    const schema = buildPayloadSchemas(deps.policy)[name];
+    const schema = schemasFor(deps.policy)[name];
     const parsed = schema.safeParse(payload);
     if (!parsed.success) return fail('INVALID_PAYLOAD', parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
     const data = parsed.data as ActionPayload;
