@@ -59,38 +59,46 @@ function tolerates(pod: Pod, taint: { key?: string; value?: string; effect?: str
   });
 }
 
-/** Why each node does not fit (empty → fits), with the scheduler's own wording. */
+/**
+ * Why each node does not fit (empty → fits), with the scheduler's own
+ * wording. Like the scheduling framework, filters run in order and a node's
+ * first failing filter is its reason (NodeResourcesFit may name several
+ * resources at once).
+ */
 export function fitPod(pod: Pod, nodes: Node[], podsOnNodes: Map<string, Pod[]>): Fit[] {
   const want = podRequests(pod);
   return nodes.map((node) => {
     const name = node.metadata?.name ?? '';
-    const fails: string[] = [];
-    if (node.spec?.unschedulable) fails.push('node(s) were unschedulable');
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status !== 'True') fails.push('node(s) had untolerated taint {node.kubernetes.io/not-ready: }');
-    const selector = pod.spec?.nodeSelector ?? {};
-    const labels = node.metadata?.labels ?? {};
-    if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) fails.push("node(s) didn't match Pod's node affinity/selector");
-    for (const taint of node.spec?.taints ?? []) {
-      if ((taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerates(pod, taint)) {
-        fails.push(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
-        break;
-      }
-    }
-    const alloc = node.status?.allocatable ?? {};
-    const used = { cpu: 0, memory: 0, pods: 0 };
-    for (const p of podsOnNodes.get(name) ?? []) {
-      const r = podRequests(p);
-      used.cpu += r.cpu;
-      used.memory += r.memory;
-      used.pods += 1;
-    }
-    const allocPods = parseQuantity(alloc.pods) ?? 110;
-    if (used.pods + 1 > allocPods) fails.push('Too many pods');
-    if (want.cpu > 0 && used.cpu + want.cpu > (parseQuantity(alloc.cpu) ?? 0)) fails.push('Insufficient cpu');
-    if (want.memory > 0 && used.memory + want.memory > (parseQuantity(alloc.memory) ?? 0)) fails.push('Insufficient memory');
+    const fails = firstFailure(pod, node, want, podsOnNodes.get(name) ?? []);
     return { node: name, fails };
   });
+}
+
+function firstFailure(pod: Pod, node: Node, want: { cpu: number; memory: number }, onNode: Pod[]): string[] {
+  if (node.spec?.unschedulable) return ['node(s) were unschedulable'];
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True') return ['node(s) had untolerated taint {node.kubernetes.io/not-ready: }'];
+  for (const taint of node.spec?.taints ?? []) {
+    if ((taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerates(pod, taint)) {
+      return [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`];
+    }
+  }
+  const selector = pod.spec?.nodeSelector ?? {};
+  const labels = node.metadata?.labels ?? {};
+  if (Object.entries(selector).some(([k, v]) => labels[k] !== v)) return ["node(s) didn't match Pod's node affinity/selector"];
+  const alloc = node.status?.allocatable ?? {};
+  const used = { cpu: 0, memory: 0, pods: 0 };
+  for (const p of onNode) {
+    const r = podRequests(p);
+    used.cpu += r.cpu;
+    used.memory += r.memory;
+    used.pods += 1;
+  }
+  const fails: string[] = [];
+  if (used.pods + 1 > (parseQuantity(alloc.pods) ?? 110)) fails.push('Too many pods');
+  if (want.cpu > 0 && used.cpu + want.cpu > (parseQuantity(alloc.cpu) ?? 0)) fails.push('Insufficient cpu');
+  if (want.memory > 0 && used.memory + want.memory > (parseQuantity(alloc.memory) ?? 0)) fails.push('Insufficient memory');
+  return fails;
 }
 
 /** `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.` */
