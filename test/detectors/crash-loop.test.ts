@@ -52,6 +52,16 @@ describe('CrashLoopBackOff detector', () => {
     expect(detect(snapshotOf(loadItems('recovered-workloads.json'))).incidents).toEqual([]);
   });
 
+  it('does not call a single fresh restart a loop', () => {
+    // Near miss: one crash a minute ago, running again and not ready yet; a loop needs repeats.
+    const items = loadItems('recovered-workloads.json');
+    const status = named<Pod>(items, 'Pod', 'search-5f4d3c2b1a-p8w2n').status!.containerStatuses![0]!;
+    status.ready = false;
+    status.state = { running: { startedAt: '2026-11-23T13:59:01Z' } };
+    status.lastState!.terminated!.finishedAt = '2026-11-23T13:59:00Z';
+    expect(detect(snapshotOf(items)).incidents).toEqual([]);
+  });
+
   it('ignores a running container with many restarts whose last crash is old', () => {
     // Near miss: restart count is cumulative over the pod's life; old crashes are not a loop.
     const items = loadItems('payments-crashloop.json');

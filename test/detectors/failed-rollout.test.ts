@@ -43,6 +43,14 @@ describe('FailedRollout detector', () => {
     expect(incident?.message).toContain('0/1 available replicas after 1800s');
   });
 
+  it('ignores a completed rollout whose pods fail later', () => {
+    // Near miss: reports' rollout finished days ago (NewReplicaSetAvailable); its OOM kills are a
+    // runtime failure, not a rollout's, even though its ReplicaSet has no available replica now.
+    const { incidents } = detect(snapshotOf(loadItems('reports-oomkilled.json')));
+    expect(incidents.map((i) => i.kind)).toEqual(['OOMKilled']);
+    expect(incidents[0]?.evidence.notes.join('\n')).not.toContain('FailedRollout');
+  });
+
   it('ignores a paused Deployment', () => {
     // An operator paused it on purpose; nothing is progressing by design.
     const items = loadItems('edge-rollouts.json');

@@ -166,6 +166,35 @@ describe('bounds', () => {
   });
 });
 
+describe('event evidence', () => {
+  it('keeps the Warning that explains the failure even when 30 newer Normal events follow it', () => {
+    // Busy workloads emit many Normal events (Pulled, Created, Started); the bounded evidence must keep the Warnings.
+    const items = loadItems('payments-crashloop.json').filter((i) => i.kind !== 'Event');
+    const pod = 'payments-84f7d6c5b9-k2x9q';
+    const event = (i: number, type: string, reason: string, at: string) => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${pod}.${String(i).padStart(16, '0')}`, namespace: 'pay', creationTimestamp: at },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod, namespace: 'pay', fieldPath: 'spec.containers{api}' },
+      reason,
+      message: `${reason} ${i}`,
+      type,
+      count: 1,
+      firstTimestamp: at,
+      lastTimestamp: at,
+    });
+    const normal = Array.from({ length: 30 }, (_, i) => event(i + 1, 'Normal', 'Pulled', `2026-11-23T13:5${Math.floor(i / 10) + 1}:${String(i % 10).padStart(2, '0')}Z`));
+    const warning = event(0, 'Warning', 'BackOff', '2026-11-23T13:45:00Z');
+
+    const [incident] = detect(snapshotOf([...items, warning, ...normal] as KubeObject[])).incidents;
+
+    expect(incident?.evidence.events).toHaveLength(20);
+    expect(incident?.evidence.events[0]).toMatchObject({ type: 'Warning', reason: 'BackOff' });
+    // The rest are the newest Normal events, oldest first.
+    expect(incident?.evidence.events.at(-1)?.message).toBe('Pulled 30');
+  });
+});
+
 describe('bad input', () => {
   const payments = () => snapshotOf(loadItems('payments-crashloop.json'));
   const podAt = (snap: ClusterSnapshot, i: number) => snap.pods[i] as unknown as Record<string, unknown> & { status: Record<string, unknown>; metadata: Record<string, unknown> };
