@@ -49,7 +49,7 @@ describe('fitPod and unschedulableMessage', () => {
     ]);
   });
 
-  it('lists every insufficient resource of a node, in the scheduler's order', () => {
+  it("lists every insufficient resource of a node, in the scheduler's order", () => {
     expect(fitPod(pod({ cpu: '5', memory: '9Gi' }), [node('a')], new Map())).toEqual([{ node: 'a', fails: ['Insufficient cpu', 'Insufficient memory'] }]);
   });
 
