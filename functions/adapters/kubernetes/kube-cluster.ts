@@ -17,7 +17,7 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { KubeError, KubeNotFound, ValidationError } from '../../domain/errors';
+import { KubeError, KubeForbidden, KubeNotFound, ValidationError } from '../../domain/errors';
 import type {
   ClusterSnapshot,
   Deployment,
@@ -197,28 +197,28 @@ export class KubeCluster implements Cluster {
     ): Promise<T[]> => (scoped ? (await Promise.all(scoped.map(one))).flat() : all());
 
     const [namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events] = await Promise.all([
-      scoped ? this.readNamespaces(scoped) : this.listAll<Namespace>('list namespaces', (c, l) => this.core.listNamespace({ limit: l, _continue: c })),
-      this.listAll<Node>('list nodes', (c, l) => this.core.listNode({ limit: l, _continue: c })),
+      scoped ? this.readNamespaces(scoped) : this.listAll<Namespace>('list namespaces', (c, l, o) => this.core.listNamespace({ limit: l, _continue: c }, o)),
+      this.listNodes(),
       perNamespace(
-        () => this.listAll<Pod>('list pods', (c, l) => this.core.listPodForAllNamespaces({ limit: l, _continue: c })),
+        () => this.listAll<Pod>('list pods', (c, l, o) => this.core.listPodForAllNamespaces({ limit: l, _continue: c }, o)),
         (ns) => this.listPods(ns),
       ),
       perNamespace(
-        () => this.listAll<Deployment>('list deployments', (c, l) => this.apps.listDeploymentForAllNamespaces({ limit: l, _continue: c })),
-        (ns) => this.listAll<Deployment>(`list deployments in ${ns}`, (c, l) => this.apps.listNamespacedDeployment({ namespace: ns, limit: l, _continue: c })),
+        () => this.listAll<Deployment>('list deployments', (c, l, o) => this.apps.listDeploymentForAllNamespaces({ limit: l, _continue: c }, o)),
+        (ns) => this.listAll<Deployment>(`list deployments in ${ns}`, (c, l, o) => this.apps.listNamespacedDeployment({ namespace: ns, limit: l, _continue: c }, o)),
       ),
       perNamespace(
-        () => this.listAll<ReplicaSet>('list replicasets', (c, l) => this.apps.listReplicaSetForAllNamespaces({ limit: l, _continue: c })),
+        () => this.listAll<ReplicaSet>('list replicasets', (c, l, o) => this.apps.listReplicaSetForAllNamespaces({ limit: l, _continue: c }, o)),
         (ns) => this.listReplicaSets(ns),
       ),
       perNamespace(
-        () => this.listAll<StatefulSet>('list statefulsets', (c, l) => this.apps.listStatefulSetForAllNamespaces({ limit: l, _continue: c })),
-        (ns) => this.listAll<StatefulSet>(`list statefulsets in ${ns}`, (c, l) => this.apps.listNamespacedStatefulSet({ namespace: ns, limit: l, _continue: c })),
+        () => this.listAll<StatefulSet>('list statefulsets', (c, l, o) => this.apps.listStatefulSetForAllNamespaces({ limit: l, _continue: c }, o)),
+        (ns) => this.listAll<StatefulSet>(`list statefulsets in ${ns}`, (c, l, o) => this.apps.listNamespacedStatefulSet({ namespace: ns, limit: l, _continue: c }, o)),
       ),
       perNamespace(() => this.listHpas(undefined), (ns) => this.listHpas(ns)),
       perNamespace(
-        () => this.listAll<KubeEvent>('list events', (c, l) => this.core.listEventForAllNamespaces({ limit: l, _continue: c })),
-        (ns) => this.listAll<KubeEvent>(`list events in ${ns}`, (c, l) => this.core.listNamespacedEvent({ namespace: ns, limit: l, _continue: c })),
+        () => this.listAll<KubeEvent>('list events', (c, l, o) => this.core.listEventForAllNamespaces({ limit: l, _continue: c }, o)),
+        (ns) => this.listAll<KubeEvent>(`list events in ${ns}`, (c, l, o) => this.core.listNamespacedEvent({ namespace: ns, limit: l, _continue: c }, o)),
       ),
     ]);
     return { cluster: this.clusterName, takenAt, namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events };
@@ -237,8 +237,8 @@ export class KubeCluster implements Cluster {
   async listPods(namespace: string, labelSelector?: string): Promise<Pod[]> {
     check(NamespaceSchema, namespace, 'namespace');
     if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
-    return this.listAll<Pod>(`list pods in ${namespace}`, (c, l) =>
-      this.core.listNamespacedPod({ namespace, labelSelector, limit: l, _continue: c }),
+    return this.listAll<Pod>(`list pods in ${namespace}`, (c, l, o) =>
+      this.core.listNamespacedPod({ namespace, labelSelector, limit: l, _continue: c }, o),
     );
   }
 
@@ -252,8 +252,8 @@ export class KubeCluster implements Cluster {
   async listReplicaSets(namespace: string, labelSelector?: string): Promise<ReplicaSet[]> {
     check(NamespaceSchema, namespace, 'namespace');
     if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
-    return this.listAll<ReplicaSet>(`list replicasets in ${namespace}`, (c, l) =>
-      this.apps.listNamespacedReplicaSet({ namespace, labelSelector, limit: l, _continue: c }),
+    return this.listAll<ReplicaSet>(`list replicasets in ${namespace}`, (c, l, o) =>
+      this.apps.listNamespacedReplicaSet({ namespace, labelSelector, limit: l, _continue: c }, o),
     );
   }
 
@@ -273,13 +273,16 @@ export class KubeCluster implements Cluster {
   async eventsFor(namespace: string, kind: string, name: string): Promise<KubeEvent[]> {
     this.checkRef(namespace, name);
     check(KindSchema, kind, 'kind');
-    const events = await this.listAll<KubeEvent>(`list events for ${kind} ${namespace}/${name}`, (c, l) =>
-      this.core.listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
-        limit: l,
-        _continue: c,
-      }),
+    const events = await this.listAll<KubeEvent>(`list events for ${kind} ${namespace}/${name}`, (c, l, o) =>
+      this.core.listNamespacedEvent(
+        {
+          namespace,
+          fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+          limit: l,
+          _continue: c,
+        },
+        o,
+      ),
     );
     // Filtered again here: a server that ignores the field selector must not
     // make another object's events look like this one's.
@@ -473,14 +476,17 @@ export class KubeCluster implements Cluster {
    * server compacted the snapshot the list was reading) restarts the list
    * once from the beginning, as kubectl does.
    */
-  private async listAll<T>(what: string, page: (cont: string | undefined, limit: number) => Promise<ListPage>): Promise<T[]> {
+  private async listAll<T>(
+    what: string,
+    page: (cont: string | undefined, limit: number, options: ConfigurationOptions<ObservableMiddleware>) => Promise<ListPage>,
+  ): Promise<T[]> {
     for (let attempt = 0; ; attempt += 1) {
       const items: T[] = [];
       let cont: string | undefined;
       try {
         for (let n = 0; ; n += 1) {
           if (n >= MAX_PAGES) throw new KubeError(`${what}: more than ${MAX_PAGES} pages; the server keeps answering with a continue token`);
-          const list = await this.run(what, () => page(cont, this.pageSize));
+          const list = await this.run(what, () => page(cont, this.pageSize, this.options()));
           for (const item of list.items ?? []) items.push(toPlain<T>(item));
           const next = list.metadata?._continue;
           if (!next) return items;
@@ -491,6 +497,20 @@ export class KubeCluster implements Cluster {
         if (attempt === 0 && cont !== undefined && error instanceof KubeError && error.status === 410) continue;
         throw error;
       }
+    }
+  }
+
+  /**
+   * Nodes are supporting evidence (node fit for Pending pods). The view
+   * permissions a detector is given may not cover this cluster-scoped kind;
+   * then the snapshot has no nodes rather than no snapshot at all.
+   */
+  private async listNodes(): Promise<Node[]> {
+    try {
+      return await this.listAll<Node>('list nodes', (c, l, o) => this.core.listNode({ limit: l, _continue: c }, o));
+    } catch (error) {
+      if (error instanceof KubeForbidden) return [];
+      throw error;
     }
   }
 
@@ -541,10 +561,10 @@ export class KubeCluster implements Cluster {
     const version = await this.detectHpaVersion();
     if (version === 'none') return [];
     if (version === 'v2') {
-      return this.listAll<HorizontalPodAutoscaler>(what, (c, l) =>
+      return this.listAll<HorizontalPodAutoscaler>(what, (c, l, o) =>
         namespace
-          ? this.hpaV2.listNamespacedHorizontalPodAutoscaler({ namespace, limit: l, _continue: c }, this.options())
-          : this.hpaV2.listHorizontalPodAutoscalerForAllNamespaces({ limit: l, _continue: c }, this.options()),
+          ? this.hpaV2.listNamespacedHorizontalPodAutoscaler({ namespace, limit: l, _continue: c }, o)
+          : this.hpaV2.listHorizontalPodAutoscalerForAllNamespaces({ limit: l, _continue: c }, o),
       );
     }
     // v2beta2 has no model in client-node 1.4; its JSON is already plain.
