@@ -164,6 +164,35 @@ describe('Deployment and ReplicaSet controllers', () => {
   });
 });
 
+describe('availability and strategies', () => {
+  it('counts a ready pod as available only after minReadySeconds of cluster time', async () => {
+    await t.apps.createNamespacedDeployment({ namespace: ns, body: deploymentManifest('slow', 'slow:1', 2, { minReadySeconds: 20 }) });
+    await t.clock.advance(5);
+    const early = await t.apps.readNamespacedDeployment({ name: 'slow', namespace: ns });
+    expect([early.status!.readyReplicas, early.status!.availableReplicas ?? 0]).toEqual([2, 0]);
+    expect(early.status!.conditions!.find((c) => c.type === 'Available')!.status).toBe('False');
+
+    await t.clock.advance(20);
+
+    const later = await t.apps.readNamespacedDeployment({ name: 'slow', namespace: ns });
+    expect(later.status!.availableReplicas).toBe(2);
+    expect(later.status!.conditions!.find((c) => c.type === 'Available')!.status).toBe('True');
+  });
+
+  it('Recreate never runs old and new pods together', async () => {
+    await t.apps.createNamespacedDeployment({ namespace: ns, body: deploymentManifest('rec', 'rec:1', 2, { strategy: { type: 'Recreate' } }) });
+    await t.clock.advance(3);
+    await setImage('rec', 'rec:2');
+    const imagesSeen: string[][] = [];
+    for (let i = 0; i < 6; i++) {
+      await t.clock.advance(1);
+      imagesSeen.push([...new Set(t.server.store.list('pods', { namespace: ns, labelSelector: 'app=rec' }).map((p) => (p.spec as any).containers[0].image as string))]);
+    }
+    expect(imagesSeen.every((images) => images.length <= 1)).toBe(true);
+    expect(imagesSeen.at(-1)).toEqual(['rec:2']);
+  });
+});
+
 describe('deletion propagation', () => {
   it('foreground deletion keeps the owner until its dependents are gone', async () => {
     await t.apps.createNamespacedDeployment({ namespace: ns, body: deploymentManifest('fg', 'fg:1', 1) });
@@ -192,6 +221,17 @@ describe('deletion propagation', () => {
 
     expect(t.server.store.get('namespaces', undefined, 'doomed')).toBeUndefined();
     expect(t.server.store.list('pods', { namespace: 'doomed' })).toHaveLength(0);
+  });
+});
+
+describe('event TTL', () => {
+  it('events older than an hour of cluster time are removed', async () => {
+    await t.core.createNamespacedEvent({
+      namespace: ns,
+      body: { metadata: { name: 'old.1' }, involvedObject: { kind: 'Pod', name: 'x', namespace: ns }, reason: 'Old', message: 'm', type: 'Normal', lastTimestamp: t.clock.now() as any },
+    });
+    await t.clock.advance(3700, 100);
+    expect(t.server.store.get('events', ns, 'old.1')).toBeUndefined();
   });
 });
 

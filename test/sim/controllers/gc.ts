@@ -73,3 +73,19 @@ export function finalizeNamespaces(store: ObjectStore): void {
     if (remaining === 0) store.finalize('namespaces', undefined, name);
   }
 }
+
+/** Events live for an hour of cluster time (the apiserver's default --event-ttl), which keeps a long `sim serve` bounded. */
+export const EVENT_TTL_SECONDS = 3600;
+
+export function expireEvents(store: ObjectStore, ttlSeconds = EVENT_TTL_SECONDS): void {
+  const cutoff = store.clock.now().getTime() - ttlSeconds * 1000;
+  for (const event of store.list('events')) {
+    const last = (event.lastTimestamp ?? event.eventTime ?? meta(event).creationTimestamp) as string | undefined;
+    if (typeof last !== 'string' || new Date(last).getTime() >= cutoff) continue;
+    try {
+      store.delete('events', namespaceOf(event), nameOf(event));
+    } catch {
+      // Gone already.
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { createRng } from '../api/random';
 import type { ObjectStore } from '../api/store';
 import { DeploymentController } from './deployment';
 import { EventRecorder } from './events';
-import { collectGarbage, finalizeNamespaces } from './gc';
+import { collectGarbage, expireEvents, finalizeNamespaces } from './gc';
 import { HpaController } from './hpa';
 import { syncReplicaSet } from './replicaset';
 
@@ -40,6 +40,7 @@ export function startControllers(options: StartControllersOptions): Controllers 
   const hpas = new HpaController(store, events);
   const report = options.onError ?? (() => undefined);
   let running = false;
+  let lastEventSweep = 0;
 
   const each = (resource: string, sync: (o: Record<string, unknown>) => void): void => {
     for (const object of store.list(resource)) {
@@ -59,6 +60,10 @@ export function startControllers(options: StartControllersOptions): Controllers 
     try {
       guard(() => finalizeNamespaces(store), 'namespaces');
       guard(() => collectGarbage(store), 'garbage collector');
+      if (clock.now().getTime() - lastEventSweep >= 60_000) {
+        lastEventSweep = clock.now().getTime();
+        guard(() => expireEvents(store), 'event ttl');
+      }
       each('horizontalpodautoscalers', (h) => hpas.sync(h));
       each('deployments', (d) => deployments.sync(d));
       each('replicasets', (rs) => syncReplicaSet(store, rs, rng, events));
