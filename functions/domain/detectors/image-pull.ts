@@ -45,7 +45,10 @@ export const imagePullDetector: PodDetector = {
     })
       .filter((e) => /pull|image/i.test(e.message ?? ''))
       .sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
-    const lastPullError = pullErrors.at(-1)?.message;
+    // The kubelet follows each "Failed to pull image …: <cause>" with a bare
+    // "Error: ErrImagePull"; the latest event that names a cause is the one to read.
+    const lastPullError =
+      pullErrors.map((e) => e.message ?? '').findLast((m) => classifyPullError(m) !== 'unknown') ?? pullErrors.at(-1)?.message;
     const text = [waiting.message ?? '', lastPullError ?? ''].join('\n');
     const subReason = reason === 'InvalidImageName' ? 'invalid-name' : classifyPullError(text);
     const unknowns: string[] = [];
