@@ -69,6 +69,15 @@ describe('ImagePullBackOff detector', () => {
     expect(detect(snapshotOf([...items, pulling])).incidents).toEqual([]);
   });
 
+  it('reads the cause from the pull error, not the bare "Error: ErrImagePull" the kubelet sends after it', () => {
+    // The kubelet emits two Failed events per attempt; the newer one names no cause.
+    const items = loadItems('checkout-bad-rollout.json');
+    const failed = items.find((i) => i.kind === 'Event' && (i as KubeEvent).reason === 'Failed') as KubeEvent;
+    const bare: KubeEvent = { ...structuredClone(failed), message: 'Error: ErrImagePull', lastTimestamp: '2026-11-23T13:57:42Z' };
+    bare.metadata = { ...bare.metadata, name: `${BAD_POD}.1879f1c2a3b4c5ff` };
+    expect(detect(snapshotOf([...items, bare])).incidents[0]?.subReason).toBe('tag-not-found');
+  });
+
   it('checks init containers too', () => {
     // An init container whose image is missing blocks the pod just the same (Init:ImagePullBackOff).
     const items = loadItems('checkout-bad-rollout.json').filter((i) => i.kind !== 'Event');

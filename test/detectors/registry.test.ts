@@ -144,6 +144,24 @@ describe('fingerprint stability', () => {
     expect(second?.signature).toBe(first?.signature);
   });
 
+  it('takes the sub-reason most pods show, whatever order the pods are listed in', () => {
+    // Two pods say "not found", one says "unauthorized": the fingerprint must not flip with list order.
+    const items = loadItems('checkout-bad-rollout.json');
+    const bad = named<Pod>(items, 'Pod', 'checkout-6b7f9d5c8-7hx4m');
+    const waiting = (message: string) => ({ waiting: { reason: 'ErrImagePull', message } });
+    const a = replicaOf(bad, 'checkout-6b7f9d5c8-aaaaa');
+    a.status!.containerStatuses![0]!.state = waiting('failed to authorize: 401 Unauthorized');
+    const b = replicaOf(bad, 'checkout-6b7f9d5c8-bbbbb');
+    b.status!.containerStatuses![0]!.state = waiting('registry.example.com/shop/checkout:1.27: not found');
+
+    const forward = detect(snapshotOf([a, ...items, b])).incidents[0];
+    const backward = detect(snapshotOf([b, ...items.reverse(), a])).incidents[0];
+
+    expect(forward?.subReason).toBe('tag-not-found');
+    expect(backward?.fingerprint).toBe(forward?.fingerprint);
+    expect(forward?.pods).toHaveLength(3);
+  });
+
   it('differs between workloads and between clusters', () => {
     const a = detect(snapshotOf(loadItems('payments-crashloop.json'))).incidents[0];
     const other = snapshotOf(moveToNamespace(loadItems('payments-crashloop.json'), 'pay-canary'));

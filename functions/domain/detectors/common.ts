@@ -35,13 +35,6 @@ export function containerSpecOf(pod: Pod, name: string | undefined): Container |
   return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
 }
 
-export function podName(pod: Pod): string {
-  return pod.metadata?.name ?? '';
-}
-export function podNamespace(pod: Pod): string {
-  return pod.metadata?.namespace ?? '';
-}
-
 /** When an event last happened (series-aware: lastTimestamp, else eventTime, else first/creation). */
 export function eventTime(event: KubeEvent): number | undefined {
   const e = event as KubeEvent & { series?: { lastObservedTime?: string } };
