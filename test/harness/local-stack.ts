@@ -105,7 +105,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sim = await startSimulatedCluster({ seed });
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
-    const { cluster, writes } = countingCluster(KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: SIM_CLUSTER }));
+    // Cluster time is the simulator's: snapshots and event timestamps must agree with it.
+    const { cluster, writes } = countingCluster(KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: SIM_CLUSTER, clock: sim.clock }));
     const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
 
     const clock = sim.clock;
