@@ -11,6 +11,7 @@ import {
   KubeTimeout,
   KubeUnavailable,
   LockHeld,
+  MemoryError,
   MemoryThrottled,
   PolicyViolation,
   ReflexionError,
@@ -133,6 +134,7 @@ function toErrorResponse(deps: AppDeps, error: unknown): ActionApiResponse {
     error instanceof KubeTimeout ||
     error instanceof KubeThrottled ||
     error instanceof MemoryThrottled ||
+    error instanceof MemoryError ||
     (error instanceof ReflexionError && error.retryable)
   ) {
     return fail('UNAVAILABLE', message);

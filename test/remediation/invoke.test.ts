@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
+import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+
+/** `eks-reflexion invoke` as a user runs it: a separate process, a kubeconfig, a payload file. */
+const run = promisify(execFile);
+const CLI = resolve(__dirname, '../../bin/eks-reflexion.mjs');
+let sim: SimulatedCluster;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulatedCluster({ seed: 3 });
+  dir = await mkdtemp(join(tmpdir(), 'invoke-'));
+  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
+  sim.registry.add(webImage('registry.sim.local/shop/web:1.0.0'));
+  await ensureNamespace(sim.client, 'shop');
+  await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name: 'web', replicas: 2, container: webContainer('web', 'registry.sim.local/shop/web:1.0.0') }));
+  await sim.advance(20, 1);
+});
+
+afterAll(async () => {
+  await sim?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function invoke(payload: unknown, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const file = join(dir, `payload-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(payload));
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'invoke', file, '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', ...args]);
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe('eks-reflexion invoke', () => {
+  it('prints the ok answer and exits 0; a dry run by default changes nothing', async () => {
+    const before = (await sim.client.get<{ metadata: { resourceVersion: string } }>('/apis/apps/v1/namespaces/shop/deployments/web')).metadata.resourceVersion;
+    const r = await invoke({ action: 'scale_deployment', cluster_name: 'sim', namespace: 'shop', deployment: 'web', replicas: 3 });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, action: 'scale_deployment', dry_run: true, result: { applied: false, dryRun: true } });
+    const after = (await sim.client.get<{ metadata: { resourceVersion: string } }>('/apis/apps/v1/namespaces/shop/deployments/web')).metadata.resourceVersion;
+    expect(after).toBe(before);
+  });
+
+  it('prints the error answer and exits 1 for a bad payload', async () => {
+    const r = await invoke({ action: 'scale_deployment', cluster_name: 'sim', namespace: 'shop', deployment: 'web', replicas: -1 });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual({ ok: false, error: { code: 'INVALID_PAYLOAD', message: 'replicas: must be >= 0' } });
+  });
+
+  it('exits 2 with a usage message for a bad flag value', async () => {
+    const r = await invoke({ action: 'cluster_metrics', cluster_name: 'sim' }, '--mode', 'yolo');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--mode: 'yolo' is not observe, dry-run or enforce");
+  });
+});
