@@ -99,7 +99,7 @@ describe('JSON patch (RFC 6902)', () => {
     ['missing path on replace', [{ op: 'replace', path: '/metadata/nothing', value: 1 }], 422],
     ['index out of bounds', [{ op: 'add', path: '/spec/tolerations/5', value: {} }], 422],
     ['not an array', { op: 'add' }, 400],
-    ['unknown op', [{ op: 'merge', path: '/x' }], 400],
+    ['unknown op (422 like kube-apiserver)', [{ op: 'merge', path: '/x' }], 422],
   ])('%s → %i and the original untouched', (_label, ops, code) => {
     const original = pod();
     const error = (() => {

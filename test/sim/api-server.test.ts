@@ -59,7 +59,6 @@ describe('bad input', () => {
     ['malformed JSON', 'POST', '/api/v1/namespaces/default/configmaps', '{"metadata": {', /not valid JSON/],
     ['wrong kind for the URL', 'POST', '/api/v1/namespaces/default/configmaps', { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'bad-kind' } }, /Secret is not ConfigMap/],
     ['body namespace differs from URL', 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bad-ns', namespace: 'kube-system' } }, /namespace of the provided object does not match/],
-    ['resourceVersion on create', 'POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bad-rv', resourceVersion: '5' } }, /resourceVersion should not be set/],
     ['name differs from URL on update', 'PUT', '/api/v1/namespaces/default/configmaps/bad-target', { metadata: { name: 'other' } }, /does not match the name on the URL/],
     ['negative grace period', 'DELETE', '/api/v1/namespaces/default/configmaps/bad-target?gracePeriodSeconds=-1', undefined, /gracePeriodSeconds/],
   ])('%s → 400', async (_label, method, path, body, message) => {
@@ -71,6 +70,12 @@ describe('bad input', () => {
     expect(res.body.message).toMatch(message);
     expect(t.server.store.resourceVersion()).toBe(before);
   });
+});
+
+it('resourceVersion on create is refused with the real 1.20 server\'s bare 500 (checked against kube-apiserver)', async () => {
+  const res = await t.raw('POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'bad-rv', resourceVersion: '5' } } });
+  expect(res.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'resourceVersion should not be set on objects to be created', code: 500 });
+  expect(t.server.store.get('configmaps', 'default', 'bad-rv')).toBeUndefined();
 });
 
 describe('optimistic concurrency', () => {
@@ -178,9 +183,9 @@ describe('patch types', () => {
     expect((await t.apps.readNamespacedDeployment({ name: 'patchme', namespace: ns })).spec!.replicas).toBe(4);
   });
 
-  it('a malformed JSON patch is a 400 that names the problem', async () => {
+  it('a JSON patch with an unknown op is a 422 (as from kube-apiserver 1.20) that names the problem', async () => {
     const res = await t.raw('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/patchme`, { body: [{ op: 'frobnicate', path: '/x' }], contentType: PatchStrategy.JsonPatch });
-    expect(res.code).toBe(400);
+    expect(res.code).toBe(422);
     expect(res.body.message).toContain('frobnicate');
   });
 });
@@ -246,9 +251,10 @@ describe('dry run', () => {
     expect(res.code).toBe(422);
   });
 
-  it('an unknown dryRun value is a 400, not a real write', async () => {
+  it('an unknown dryRun value is refused like the real server (422 on CreateOptions), not a real write', async () => {
     const res = await t.raw('POST', `/api/v1/namespaces/${ns}/configmaps?dryRun=Some`, { body: { metadata: { name: 'dry-bad' } } });
-    expect(res.code).toBe(400);
+    expect(res.code).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'Invalid', details: { kind: 'CreateOptions', causes: [{ field: 'dryRun' }] } });
     expect(t.server.store.get('configmaps', ns, 'dry-bad')).toBeUndefined();
   });
 });
@@ -371,6 +377,9 @@ describe('subresources', () => {
 
   it('logs: written in-process and through simlog, read through pods/log with previous and tailLines', async () => {
     await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'logger' }, spec: { containers: [{ name: 'app', image: 'x:1' }] } } });
+    // Unbound, the real server has no kubelet to ask: 204 and no body.
+    expect((await t.raw('GET', `/api/v1/namespaces/${ns}/pods/logger/log`)).code).toBe(204);
+    await t.core.createNamespacedPodBinding({ name: 'logger', namespace: ns, body: { metadata: { name: 'logger' }, target: { kind: 'Node', name: 'node-a' } } });
     t.server.store.appendLog(ns, 'logger', 'app', 'first run\ncrashed\n');
     const rotate = await t.raw('POST', `/api/v1/namespaces/${ns}/pods/logger/simlog`, { body: { container: 'app', rotate: true, text: 'second run\n' } });
     expect(rotate.code).toBe(201);

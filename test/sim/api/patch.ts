@@ -194,8 +194,9 @@ interface Operation {
   value?: unknown;
 }
 
+/** The real server's answer to a JSON patch it cannot apply: 422 Invalid with empty details (our message names the problem). */
 function invalidPatch(message: string): ApiError {
-  return new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Invalid', code: 422 });
+  return new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Invalid', details: {}, code: 422 });
 }
 
 function parsePointer(pointer: string): string[] {
@@ -212,7 +213,7 @@ function decodeOperations(patch: unknown): Operation[] {
   return patch.map((raw, i) => {
     if (!isObject(raw)) throw errors.badRequest(`json patch: operation ${i} is not an object`);
     const op = raw.op;
-    if (typeof op !== 'string' || !['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(op)) throw errors.badRequest(`json patch: operation ${i} has unsupported op ${JSON.stringify(op)}`);
+    if (typeof op !== 'string' || !['add', 'remove', 'replace', 'move', 'copy', 'test'].includes(op)) throw invalidPatch(`json patch: operation ${i} has unsupported op ${JSON.stringify(op)}`);
     if (typeof raw.path !== 'string') throw errors.badRequest(`json patch: operation ${i} (${op}) is missing "path"`);
     if ((op === 'move' || op === 'copy') && typeof raw.from !== 'string') throw errors.badRequest(`json patch: operation ${i} (${op}) is missing "from"`);
     if ((op === 'add' || op === 'replace' || op === 'test') && !('value' in raw)) throw errors.badRequest(`json patch: operation ${i} (${op}) is missing "value"`);

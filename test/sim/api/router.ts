@@ -76,10 +76,23 @@ function checkJsonContentType(req: IncomingMessage): void {
   if (type !== 'application/json' && type !== '*/*' && type !== '') throw errors.unsupportedMediaType(type, ['application/json']);
 }
 
-function dryRunOf(query: URLSearchParams): boolean {
+const OPTIONS_KIND: Record<string, 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions'> = {
+  POST: 'CreateOptions',
+  PUT: 'UpdateOptions',
+  PATCH: 'PatchOptions',
+  DELETE: 'DeleteOptions',
+};
+
+function checkDryRunValues(values: unknown[], method: string): void {
+  if (values.every((v) => v === 'All')) return;
+  const goList = `[]string{${values.map((v) => JSON.stringify(String(v))).join(', ')}}`;
+  throw errors.invalidOptions(OPTIONS_KIND[method] ?? 'CreateOptions', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${goList}: supported values: "All"`, field: 'dryRun' }]);
+}
+
+function dryRunOf(query: URLSearchParams, method: string): boolean {
   const values = query.getAll('dryRun');
   if (values.length === 0) return false;
-  for (const v of values) if (v !== 'All') throw errors.badRequest(`Invalid dryRun value "${v}": the only supported value is "All"`);
+  checkDryRunValues(values, method);
   return true;
 }
 
@@ -187,7 +200,7 @@ export async function handle(ctx: RouterContext, req: IncomingMessage, res: Serv
 async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerResponse, method: string, target: Target, query: URLSearchParams): Promise<void> {
   const { store } = ctx;
   const { def, namespace, name, subresource } = target;
-  const dryRun = method === 'GET' ? false : dryRunOf(query);
+  const dryRun = method === 'GET' ? false : dryRunOf(query, method);
 
   if (name === undefined) {
     if (method === 'GET') {
@@ -285,6 +298,11 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
         ...(sinceTime ? { sinceTime: new Date(sinceTime) } : {}),
       };
       const text = store.readLog(namespace!, name, query.get('container') ?? undefined, options);
+      if (text === undefined) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
       return;
@@ -348,7 +366,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams, dryRu
     if (typeof body.preconditions.resourceVersion === 'string') options.preconditions.resourceVersion = body.preconditions.resourceVersion;
   }
   const bodyDryRun = Array.isArray(body.dryRun) ? body.dryRun : [];
-  for (const v of bodyDryRun) if (v !== 'All') throw errors.badRequest(`Invalid dryRun value "${String(v)}": the only supported value is "All"`);
+  if (bodyDryRun.length) checkDryRunValues(bodyDryRun, 'DELETE');
   if (dryRun || bodyDryRun.length) options.dryRun = true;
   return options;
 }

@@ -28,7 +28,7 @@ export interface StatusBody {
   message?: string;
   reason?: string;
   details?: StatusDetails;
-  code: number;
+  code?: number;
 }
 
 /** A failed API call; `status` is the body sent to the client. */
@@ -38,22 +38,27 @@ export class ApiError extends Error {
     super(status.message ?? status.reason ?? `HTTP ${status.code}`);
   }
   get code(): number {
-    return this.status.code;
+    return this.status.code ?? 500;
   }
   get reason(): string | undefined {
     return this.status.reason;
   }
 }
 
-function failure(code: number, reason: string, message: string, details?: StatusDetails): ApiError {
-  const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+function failure(code: number, reason: string | undefined, message: string, details?: StatusDetails): ApiError {
+  // Key order as the real server serializes it (details before code), so bodies compare equal as text too.
+  const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message } as StatusBody;
+  if (reason) body.reason = reason;
   if (details) body.details = details;
+  body.code = code;
   return new ApiError(body);
 }
 
-export function successStatus(code = 200, details?: StatusDetails): StatusBody {
-  const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
+/** A Success Status. The real server omits `code` on delete responses, so `code` is optional here. */
+export function successStatus(code?: number, details?: StatusDetails): StatusBody {
+  const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' } as StatusBody;
   if (details) body.details = details;
+  if (code !== undefined) body.code = code;
   return body;
 }
 
@@ -117,6 +122,15 @@ export const errors = {
   },
   gone(message: string): ApiError {
     return failure(410, 'Gone', message);
+  },
+  /** What the real server answers for a few request errors it classifies as internal (no reason). */
+  bareInternal(message: string): ApiError {
+    return failure(500, undefined, message);
+  },
+  /** Invalid query options (dryRun etc.), reported against the verb's options kind like the real server. */
+  invalidOptions(kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions', causes: StatusCause[]): ApiError {
+    const summary = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+    return failure(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: ${summary}`, { group: 'meta.k8s.io', kind, causes });
   },
   internal(message: string): ApiError {
     return failure(500, 'InternalError', `Internal error occurred: ${message}`);

@@ -134,7 +134,7 @@ export class ObjectStore {
     const object = structuredClone(body);
     this.checkTypeMeta(def, object);
     const meta = isObject(object.metadata) ? object.metadata : (object.metadata = {});
-    if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') throw errors.badRequest('resourceVersion should not be set on objects to be created');
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') throw errors.bareInternal('resourceVersion should not be set on objects to be created');
     const namespace = this.resolveNamespace(def, meta, options.namespace);
     if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
       meta.name = `${meta.generateName}${randomSuffix(this.rng)}`;
@@ -154,10 +154,9 @@ export class ObjectStore {
     delete meta.selfLink;
     if (def.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
-    object.apiVersion = apiVersionOf(def);
-    object.kind = def.kind;
-    if (options.dryRun) return object;
-    return this.commit(def, namespace, name, object, 'ADDED');
+    const typed = withTypeMeta(def, object);
+    if (options.dryRun) return typed;
+    return this.commit(def, namespace, name, typed, 'ADDED');
   }
 
   /**
@@ -232,7 +231,8 @@ export class ObjectStore {
     return next;
   }
 
-  private finishUpdate(def: ResourceDef, namespace: string | undefined, current: Json, next: Json, dryRun: boolean, statusWrite = false): Json {
+  private finishUpdate(def: ResourceDef, namespace: string | undefined, current: Json, candidate: Json, dryRun: boolean, statusWrite = false): Json {
+    let next = candidate;
     const currentMeta = metaOf(current);
     const meta = isObject(next.metadata) ? next.metadata : (next.metadata = {});
     // System-owned metadata cannot be changed by a client.
@@ -243,8 +243,7 @@ export class ObjectStore {
     delete meta.managedFields;
     delete meta.selfLink;
     meta.resourceVersion = currentMeta.resourceVersion;
-    next.apiVersion = apiVersionOf(def);
-    next.kind = def.kind;
+    next = withTypeMeta(def, next);
     const name = String(meta.name);
     const causes: StatusCause[] = [];
     validateMetadata(meta, def.nameRule, causes);
@@ -324,9 +323,13 @@ export class ObjectStore {
       return { kind: 'object', object: next };
     }
 
-    const removed = dryRun ? current : this.remove(def, namespace, name, current);
-    if (def.resource === 'pods') return { kind: 'object', object: removed };
-    return { kind: 'status', status: successStatus(200, { name, group: def.group || undefined, kind: def.resource, uid: meta.uid as string }) };
+    if (def.resource === 'pods') {
+      // The last state of a pod deleted at once carries deletionTimestamp=now and a zero grace period, as from the real registry.
+      const stamped = { ...current, metadata: { ...meta, deletionTimestamp: meta.deletionTimestamp ?? rfc3339(now), deletionGracePeriodSeconds: 0 } };
+      return { kind: 'object', object: dryRun ? stamped : this.remove(def, namespace, name, stamped) };
+    }
+    if (!dryRun) this.remove(def, namespace, name, current);
+    return { kind: 'status', status: successStatus(undefined, { name, group: def.group || undefined, kind: def.resource, uid: meta.uid as string }) };
   }
 
   /* ---------- subresources ---------- */
@@ -441,8 +444,12 @@ export class ObjectStore {
     this.logs.rotate(namespace, pod, container);
   }
 
-  /** pods/{name}/log with the real server's errors for a missing, ambiguous or not-yet-started container. */
-  readLog(namespace: string, pod: string, container: string | undefined, options: ReadLogOptions = {}): string {
+  /**
+   * pods/{name}/log with the real server's errors for a missing, ambiguous or
+   * not-yet-started container. `undefined` for a pod not bound to a node: the
+   * real server has no kubelet to ask and answers 204 No Content.
+   */
+  readLog(namespace: string, pod: string, container: string | undefined, options: ReadLogOptions = {}): string | undefined {
     const object = this.mustGet('pods', namespace, pod);
     const spec = object.spec as Json;
     const names = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : [])].map((c) => String((c as Json).name));
@@ -453,6 +460,7 @@ export class ObjectStore {
       chosen = String((spec.containers as Json[])[0]!.name);
     }
     if (!names.includes(chosen)) throw errors.badRequest(`container ${chosen} is not valid for pod ${pod}`);
+    if (!spec.nodeName) return undefined;
     if (options.previous) {
       if (!this.logs.has(namespace, pod, chosen, true)) throw errors.badRequest(`previous terminated container "${chosen}" in pod "${pod}" not found`);
     } else if (!this.logs.has(namespace, pod, chosen, false)) {
@@ -562,6 +570,12 @@ export class ObjectStore {
     const current = this.get(resource, namespace, name);
     if (current) this.remove(def, namespace, name, current);
   }
+}
+
+/** kind and apiVersion first, as the real server serializes objects. */
+function withTypeMeta(def: ResourceDef, object: Json): Json {
+  const { kind: _k, apiVersion: _a, ...rest } = object;
+  return { kind: def.kind, apiVersion: apiVersionOf(def), ...rest };
 }
 
 /** The autoscaling/v1 Scale view of a workload, as the scale subresource serves it. */
