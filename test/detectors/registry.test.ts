@@ -329,6 +329,15 @@ describe('bad input', () => {
 });
 
 describe('inputs that are valid but odd', () => {
+  it('accepts null condition times and stays conservative about them', () => {
+    // Some controllers write null times; the pod is still read, and "how long" stays unknown rather than 0.
+    const items = loadItems('payments-crashloop.json');
+    for (const pod of ofKind<Pod>(items, 'Pod')) for (const c of pod.status!.conditions!) (c as { lastTransitionTime: unknown }).lastTransitionTime = null;
+    const { incidents, skipped } = detect(snapshotOf(items));
+    expect(skipped).toEqual([]);
+    expect(incidents.map((i) => i.kind)).toEqual(['CrashLoopBackOff']);
+  });
+
   it('skips pods being deleted', () => {
     // A pod with a deletionTimestamp is on its way out; what replaces it is what matters.
     const items = loadItems('payments-crashloop.json');

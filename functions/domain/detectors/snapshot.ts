@@ -44,8 +44,9 @@ const Condition = z.object({
   status: str,
   reason: optStr,
   message: optStr,
-  lastTransitionTime: optStr,
-  lastUpdateTime: optStr,
+  // Some controllers write condition times as null (e.g. custom readiness gates).
+  lastTransitionTime: nullableTime,
+  lastUpdateTime: nullableTime,
 });
 const conditions = z.array(Condition).optional();
 
