@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { makeInformer, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploymentManifest, startTestServer, statusOf, type TestServer } from './api/testing';
 
@@ -468,5 +468,28 @@ describe('watch', () => {
     for (let i = 0; i <= hub.capacity; i++) hub.publish({ rv: t.server.store.currentRv(), resource: 'nodes', namespace: undefined, type: 'MODIFIED', object: {} });
     const events = await collect('/api/v1/pods?watch=true&resourceVersion=1', 1, async () => undefined);
     expect(events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410 } });
+  });
+
+  it('a client-node informer (list, then watch from the list resourceVersion) sees adds and updates', async () => {
+    await t.core.createNamespace({ body: { metadata: { name: 'informed' } } });
+    await t.core.createNamespacedPod({ namespace: 'informed', body: { metadata: { name: 'before' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } });
+    const informer = makeInformer<V1Pod>(t.kc, '/api/v1/namespaces/informed/pods', () => t.core.listNamespacedPod({ namespace: 'informed' }));
+    const seen: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      informer.on('add', (pod) => seen.push(`add ${pod.metadata!.name}`));
+      informer.on('update', (pod) => {
+        seen.push(`update ${pod.metadata!.name}`);
+        resolve();
+      });
+    });
+    await informer.start();
+    try {
+      await t.core.createNamespacedPod({ namespace: 'informed', body: { metadata: { name: 'after' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } });
+      await t.core.patchNamespacedPod({ name: 'after', namespace: 'informed', body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await done;
+    } finally {
+      await informer.stop();
+    }
+    expect(seen).toEqual(['add before', 'add after', 'update after']);
   });
 });
