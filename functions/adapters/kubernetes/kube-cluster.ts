@@ -1,20 +1,11 @@
 import {
   ApiException,
-  AppsV1Api,
-  AutoscalingApi,
-  AutoscalingV2Api,
-  CoreV1Api,
   HttpMethod,
   KubeConfig,
-  Observable,
   PatchStrategy,
   ServerConfiguration,
   createConfiguration,
-  setHeaderOptions,
-  type ConfigurationOptions,
   type HttpLibrary,
-  type ObservableMiddleware,
-  type RequestContext,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { KubeError, KubeForbidden, KubeNotFound, ValidationError } from '../../domain/errors';
@@ -32,7 +23,6 @@ import type {
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Cluster, PatchType, WriteOptions } from '../../ports/cluster';
 import { toKubeError } from './errors';
-import { toPlain } from './plain';
 
 export interface KubeClusterOptions {
   clusterName: string;
@@ -119,8 +109,8 @@ function eventTime(event: KubeEvent): string {
 }
 
 interface ListPage {
-  items: unknown[];
-  metadata?: { _continue?: string };
+  items?: unknown;
+  metadata?: { continue?: string };
 }
 
 /**
@@ -135,10 +125,6 @@ export class KubeCluster implements Cluster {
   private readonly pageSize: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
-  private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-  private readonly autoscaling: AutoscalingApi;
-  private readonly hpaV2: AutoscalingV2Api;
   private readonly server: ServerConfiguration<Record<string, string>>;
   private readonly http: HttpLibrary;
   private hpaVersion?: Promise<HpaVersion>;
@@ -151,10 +137,6 @@ export class KubeCluster implements Cluster {
     this.kubeConfig = options.kubeConfig;
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster) throw new ValidationError('kubeConfig: the current context names no cluster', 'kubeConfig');
-    this.core = this.kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = this.kubeConfig.makeApiClient(AppsV1Api);
-    this.autoscaling = this.kubeConfig.makeApiClient(AutoscalingApi);
-    this.hpaV2 = this.kubeConfig.makeApiClient(AutoscalingV2Api);
     this.server = new ServerConfiguration(cluster.server.replace(/\/+$/, ''), {});
     this.http = createConfiguration({ baseServer: this.server }).httpApi;
   }
@@ -191,99 +173,68 @@ export class KubeCluster implements Cluster {
   async snapshot(options: { namespaces?: string[] } = {}): Promise<ClusterSnapshot> {
     const scoped = options.namespaces?.map((ns, i) => check(NamespaceSchema, ns, `namespaces.${i}`));
     const takenAt = this.clock.now().toISOString();
-    const perNamespace = async <T>(
-      all: () => Promise<T[]>,
-      one: (namespace: string) => Promise<T[]>,
-    ): Promise<T[]> => (scoped ? (await Promise.all(scoped.map(one))).flat() : all());
-
-    const [namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events] = await Promise.all([
-      scoped ? this.readNamespaces(scoped) : this.listAll<Namespace>('list namespaces', (c, l, o) => this.core.listNamespace({ limit: l, _continue: c }, o)),
+    const each = async <T>(resource: Resource): Promise<T[]> =>
+      scoped
+        ? (await Promise.all(scoped.map((ns) => this.list<T>(resource, ns)))).flat()
+        : this.list<T>(resource, undefined);
+    const hpas = async (): Promise<HorizontalPodAutoscaler[]> => {
+      const version = await this.detectHpaVersion();
+      return version === 'none' ? [] : each<HorizontalPodAutoscaler>(hpaResource(version));
+    };
+    const [namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpaList, events] = await Promise.all([
+      scoped ? this.readNamespaces(scoped) : this.list<Namespace>(RESOURCES.namespaces, undefined),
       this.listNodes(),
-      perNamespace(
-        () => this.listAll<Pod>('list pods', (c, l, o) => this.core.listPodForAllNamespaces({ limit: l, _continue: c }, o)),
-        (ns) => this.listPods(ns),
-      ),
-      perNamespace(
-        () => this.listAll<Deployment>('list deployments', (c, l, o) => this.apps.listDeploymentForAllNamespaces({ limit: l, _continue: c }, o)),
-        (ns) => this.listAll<Deployment>(`list deployments in ${ns}`, (c, l, o) => this.apps.listNamespacedDeployment({ namespace: ns, limit: l, _continue: c }, o)),
-      ),
-      perNamespace(
-        () => this.listAll<ReplicaSet>('list replicasets', (c, l, o) => this.apps.listReplicaSetForAllNamespaces({ limit: l, _continue: c }, o)),
-        (ns) => this.listReplicaSets(ns),
-      ),
-      perNamespace(
-        () => this.listAll<StatefulSet>('list statefulsets', (c, l, o) => this.apps.listStatefulSetForAllNamespaces({ limit: l, _continue: c }, o)),
-        (ns) => this.listAll<StatefulSet>(`list statefulsets in ${ns}`, (c, l, o) => this.apps.listNamespacedStatefulSet({ namespace: ns, limit: l, _continue: c }, o)),
-      ),
-      perNamespace(() => this.listHpas(undefined), (ns) => this.listHpas(ns)),
-      perNamespace(
-        () => this.listAll<KubeEvent>('list events', (c, l, o) => this.core.listEventForAllNamespaces({ limit: l, _continue: c }, o)),
-        (ns) => this.listAll<KubeEvent>(`list events in ${ns}`, (c, l, o) => this.core.listNamespacedEvent({ namespace: ns, limit: l, _continue: c }, o)),
-      ),
+      each<Pod>(RESOURCES.pods),
+      each<Deployment>(RESOURCES.deployments),
+      each<ReplicaSet>(RESOURCES.replicaSets),
+      each<StatefulSet>(RESOURCES.statefulSets),
+      hpas(),
+      each<KubeEvent>(RESOURCES.events),
     ]);
-    return { cluster: this.clusterName, takenAt, namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas, events };
+    return { cluster: this.clusterName, takenAt, namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas: hpaList, events };
   }
 
   async getNamespace(name: string): Promise<Namespace> {
     check(NamespaceSchema, name, 'name');
-    return this.call(`get namespace ${name}`, () => this.core.readNamespace({ name }, this.options()));
+    return this.request<Namespace>(`get namespace ${name}`, HttpMethod.GET, `/api/v1/namespaces/${name}`);
   }
 
   async getPod(namespace: string, name: string): Promise<Pod> {
     this.checkRef(namespace, name);
-    return this.call(`get pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }, this.options()));
+    return this.request<Pod>(`get pod ${namespace}/${name}`, HttpMethod.GET, objectPath(RESOURCES.pods, namespace, name));
   }
 
   async listPods(namespace: string, labelSelector?: string): Promise<Pod[]> {
     check(NamespaceSchema, namespace, 'namespace');
     if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
-    return this.listAll<Pod>(`list pods in ${namespace}`, (c, l, o) =>
-      this.core.listNamespacedPod({ namespace, labelSelector, limit: l, _continue: c }, o),
-    );
+    return this.list<Pod>(RESOURCES.pods, namespace, { labelSelector });
   }
 
   async getDeployment(namespace: string, name: string): Promise<Deployment> {
     this.checkRef(namespace, name);
-    return this.call(`get deployment ${namespace}/${name}`, () =>
-      this.apps.readNamespacedDeployment({ namespace, name }, this.options()),
-    );
+    return this.request<Deployment>(`get deployment ${namespace}/${name}`, HttpMethod.GET, objectPath(RESOURCES.deployments, namespace, name));
   }
 
   async listReplicaSets(namespace: string, labelSelector?: string): Promise<ReplicaSet[]> {
     check(NamespaceSchema, namespace, 'namespace');
     if (labelSelector !== undefined) check(SelectorSchema, labelSelector, 'labelSelector');
-    return this.listAll<ReplicaSet>(`list replicasets in ${namespace}`, (c, l, o) =>
-      this.apps.listNamespacedReplicaSet({ namespace, labelSelector, limit: l, _continue: c }, o),
-    );
+    return this.list<ReplicaSet>(RESOURCES.replicaSets, namespace, { labelSelector });
   }
 
   async getHpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler> {
     this.checkRef(namespace, name);
     const what = `get horizontalpodautoscaler ${namespace}/${name}`;
     const version = await this.detectHpaVersion();
-    if (version === 'v2') {
-      return this.call(what, () =>
-        this.hpaV2.readNamespacedHorizontalPodAutoscaler({ namespace, name }, this.options()),
-      );
-    }
     if (version === 'none') throw new KubeNotFound(`${what}: the server serves no autoscaling/v2 or v2beta2 API`, 404);
-    return (await this.raw(what, HttpMethod.GET, this.hpaPath(namespace, name))) as HorizontalPodAutoscaler;
+    return this.request<HorizontalPodAutoscaler>(what, HttpMethod.GET, objectPath(hpaResource(version), namespace, name));
   }
 
   async eventsFor(namespace: string, kind: string, name: string): Promise<KubeEvent[]> {
     this.checkRef(namespace, name);
     check(KindSchema, kind, 'kind');
-    const events = await this.listAll<KubeEvent>(`list events for ${kind} ${namespace}/${name}`, (c, l, o) =>
-      this.core.listNamespacedEvent(
-        {
-          namespace,
-          fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
-          limit: l,
-          _continue: c,
-        },
-        o,
-      ),
-    );
+    const events = await this.list<KubeEvent>(RESOURCES.events, namespace, {
+      fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+    });
     // Filtered again here: a server that ignores the field selector must not
     // make another object's events look like this one's.
     return events
@@ -301,21 +252,20 @@ export class KubeCluster implements Cluster {
     check(NamespaceSchema, container, 'container');
     const o = check(LogOptionsSchema, options, 'options');
     const limitBytes = o.limitBytes ?? DEFAULT_LIMIT_BYTES;
-    // Through the raw transport: the server answers 204 with no body for a pod
-    // that never ran, which client-node 1.4's generated log call cannot parse.
-    const text = await this.raw(
+    // Text, not JSON; and a pod that never ran answers 204 with no body.
+    const text = await this.request<string>(
       `read log of ${namespace}/${pod}/${container}`,
       HttpMethod.GET,
-      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      `${objectPath(RESOURCES.pods, namespace, pod)}/log`,
       {
-        container,
-        previous: o.previous ? 'true' : undefined,
-        tailLines: String(o.tailLines ?? DEFAULT_TAIL_LINES),
-        limitBytes: String(limitBytes),
+        query: {
+          container,
+          previous: o.previous ? 'true' : undefined,
+          tailLines: String(o.tailLines ?? DEFAULT_TAIL_LINES),
+          limitBytes: String(limitBytes),
+        },
+        answer: 'text',
       },
-      undefined,
-      undefined,
-      'text',
     );
     // The bound holds even against a server that ignores limitBytes.
     const bytes = Buffer.from(text, 'utf8');
@@ -328,30 +278,22 @@ export class KubeCluster implements Cluster {
     this.checkRef(namespace, name);
     checkPatch(patch, type);
     const o = check(PatchOptionsSchema, options, 'options');
-    return this.call(`patch deployment ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDeployment(
-        { namespace, name, body: patch, dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER },
-        this.options(PATCH_CONTENT_TYPES[type]),
-      ),
-    );
+    return this.request<Deployment>(`patch deployment ${namespace}/${name}`, HttpMethod.PATCH, objectPath(RESOURCES.deployments, namespace, name), {
+      query: writeQuery(o),
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[type],
+    });
   }
 
   async scaleDeployment(namespace: string, name: string, replicas: number, options: WriteOptions = {}): Promise<Deployment> {
     this.checkRef(namespace, name);
     check(z.number().int().min(0).max(100_000), replicas, 'replicas');
     const o = check(PatchOptionsSchema, options, 'options');
-    await this.run(`scale deployment ${namespace}/${name} to ${replicas}`, () =>
-      this.apps.patchNamespacedDeploymentScale(
-        {
-          namespace,
-          name,
-          body: { spec: { replicas } },
-          dryRun: o.dryRun ? 'All' : undefined,
-          fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER,
-        },
-        this.options(PatchStrategy.MergePatch),
-      ),
-    );
+    await this.request(`scale deployment ${namespace}/${name} to ${replicas}`, HttpMethod.PATCH, `${objectPath(RESOURCES.deployments, namespace, name)}/scale`, {
+      query: writeQuery(o),
+      body: { spec: { replicas } },
+      contentType: PatchStrategy.MergePatch,
+    });
     // The scale subresource answers with a Scale; callers want the Deployment
     // as stored now (unchanged under a dry run).
     return this.getDeployment(namespace, name);
@@ -368,19 +310,13 @@ export class KubeCluster implements Cluster {
     checkPatch(patch, type);
     const o = check(PatchOptionsSchema, options, 'options');
     const what = `patch horizontalpodautoscaler ${namespace}/${name}`;
-    const dryRun = o.dryRun ? 'All' : undefined;
-    const fieldManager = o.fieldManager ?? DEFAULT_FIELD_MANAGER;
     const version = await this.detectHpaVersion();
-    if (version === 'v2') {
-      return this.call(what, () =>
-        this.hpaV2.patchNamespacedHorizontalPodAutoscaler(
-          { namespace, name, body: patch, dryRun, fieldManager },
-          this.options(PATCH_CONTENT_TYPES[type]),
-        ),
-      );
-    }
     if (version === 'none') throw new KubeNotFound(`${what}: the server serves no autoscaling/v2 or v2beta2 API`, 404);
-    return (await this.raw(what, HttpMethod.PATCH, this.hpaPath(namespace, name), { dryRun, fieldManager }, patch, PATCH_CONTENT_TYPES[type])) as HorizontalPodAutoscaler;
+    return this.request<HorizontalPodAutoscaler>(what, HttpMethod.PATCH, objectPath(hpaResource(version), namespace, name), {
+      query: writeQuery(o),
+      body: patch,
+      contentType: PATCH_CONTENT_TYPES[type],
+    });
   }
 
   async deletePod(namespace: string, name: string, options: WriteOptions & { gracePeriodSeconds?: number } = {}): Promise<void> {
@@ -388,9 +324,12 @@ export class KubeCluster implements Cluster {
     const { gracePeriodSeconds, ...write } = options;
     if (gracePeriodSeconds !== undefined) check(z.number().int().min(0).max(86_400), gracePeriodSeconds, 'gracePeriodSeconds');
     const o = check(PatchOptionsSchema, write, 'options');
-    await this.run(`delete pod ${namespace}/${name}`, () =>
-      this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds, dryRun: o.dryRun ? 'All' : undefined }, this.options()),
-    );
+    await this.request(`delete pod ${namespace}/${name}`, HttpMethod.DELETE, objectPath(RESOURCES.pods, namespace, name), {
+      query: {
+        dryRun: o.dryRun ? 'All' : undefined,
+        gracePeriodSeconds: gracePeriodSeconds === undefined ? undefined : String(gracePeriodSeconds),
+      },
+    });
   }
 
   async createEvent(event: KubeEvent, options: WriteOptions = {}): Promise<void> {
@@ -406,7 +345,8 @@ export class KubeCluster implements Cluster {
     if (namespace !== involved.namespace) {
       throw new ValidationError('event.metadata.namespace must equal event.involvedObject.namespace', 'event.metadata.namespace');
     }
-    const now = this.clock.now().toISOString();
+    // metav1.Time has whole seconds.
+    const now = this.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const body = {
       type: 'Normal',
       count: 1,
@@ -424,12 +364,10 @@ export class KubeCluster implements Cluster {
       },
       involvedObject: { ...event.involvedObject, namespace },
     };
-    await this.run(`create event on ${involved.kind} ${namespace}/${involved.name}`, () =>
-      this.core.createNamespacedEvent(
-        { namespace, body: body as never, dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER },
-        this.options(),
-      ),
-    );
+    await this.request(`create event on ${involved.kind} ${namespace}/${involved.name}`, HttpMethod.POST, objectPath(RESOURCES.events, namespace), {
+      query: writeQuery(o),
+      body,
+    });
   }
 
   // -------------------------------------------------------------- helpers
@@ -439,56 +377,37 @@ export class KubeCluster implements Cluster {
     check(NameSchema, name, 'name');
   }
 
-  /** Per-call options: the request timeout, and a Content-Type override for patches. */
-  private options(contentType?: string): ConfigurationOptions<ObservableMiddleware> {
-    const timeoutMs = this.timeoutMs;
-    const timeout: ObservableMiddleware = {
-      pre: (context: RequestContext) => {
-        context.setSignal(AbortSignal.timeout(timeoutMs));
-        return new Observable(Promise.resolve(context));
-      },
-      post: (response) => new Observable(Promise.resolve(response)),
-    };
-    const base: ConfigurationOptions<ObservableMiddleware> = { middleware: [timeout], middlewareMergeStrategy: 'append' };
-    return contentType ? setHeaderOptions('Content-Type', contentType, base) : base;
-  }
-
   /** Secrets that must never appear in an error message. */
   private secrets(): string[] {
     const token = this.kubeConfig.getCurrentUser()?.token;
     return token ? [token] : [];
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw toKubeError(error, what, this.secrets());
-    }
-  }
-
-  private async call<T>(what: string, fn: () => Promise<unknown>): Promise<T> {
-    return toPlain<T>(await this.run(what, fn));
-  }
-
   /**
-   * Follows `continue` tokens to the end. An expired token (410 Gone: the
-   * server compacted the snapshot the list was reading) restarts the list
-   * once from the beginning, as kubectl does.
+   * Every list, paginated: follows `continue` tokens to the end. An expired
+   * token (410 Gone: the server compacted the snapshot the list was reading)
+   * restarts the list once from the beginning, as kubectl does. Items get
+   * their kind and apiVersion back (list items omit them), as kubectl prints.
    */
-  private async listAll<T>(
-    what: string,
-    page: (cont: string | undefined, limit: number, options: ConfigurationOptions<ObservableMiddleware>) => Promise<ListPage>,
-  ): Promise<T[]> {
+  private async list<T>(resource: Resource, namespace: string | undefined, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
+    const what = `list ${resource.plural}${namespace ? ` in ${namespace}` : ''}`;
+    const path = objectPath(resource, namespace);
     for (let attempt = 0; ; attempt += 1) {
       const items: T[] = [];
       let cont: string | undefined;
       try {
         for (let n = 0; ; n += 1) {
           if (n >= MAX_PAGES) throw new KubeError(`${what}: more than ${MAX_PAGES} pages; the server keeps answering with a continue token`);
-          const list = await this.run(what, () => page(cont, this.pageSize, this.options()));
-          for (const item of list.items ?? []) items.push(toPlain<T>(item));
-          const next = list.metadata?._continue;
+          const page = await this.request<ListPage>(what, HttpMethod.GET, path, {
+            query: { ...selectors, limit: String(this.pageSize), continue: cont },
+          });
+          if (!Array.isArray(page.items)) throw new KubeError(`${what}: the answer has no items array`);
+          for (const item of page.items) {
+            if (item !== null && typeof item === 'object') {
+              items.push({ apiVersion: resource.apiVersion, kind: resource.kind, ...(item as object) } as T);
+            }
+          }
+          const next = page.metadata?.continue;
           if (!next) return items;
           if (next === cont) throw new KubeError(`${what}: the server repeated the same continue token`);
           cont = next;
@@ -507,7 +426,7 @@ export class KubeCluster implements Cluster {
    */
   private async listNodes(): Promise<Node[]> {
     try {
-      return await this.listAll<Node>('list nodes', (c, l, o) => this.core.listNode({ limit: l, _continue: c }, o));
+      return await this.list<Node>(RESOURCES.nodes, undefined);
     } catch (error) {
       if (error instanceof KubeForbidden) return [];
       throw error;
@@ -535,7 +454,7 @@ export class KubeCluster implements Cluster {
    * for the group is assumed to be modern (v2).
    */
   private detectHpaVersion(): Promise<HpaVersion> {
-    this.hpaVersion ??= this.run('discover autoscaling API versions', () => this.autoscaling.getAPIGroup(this.options()))
+    this.hpaVersion ??= this.request<{ versions?: { version?: string }[] }>('discover autoscaling API versions', HttpMethod.GET, '/apis/autoscaling')
       .then((group): HpaVersion => {
         const versions = new Set((group.versions ?? []).map((v) => v.version));
         if (versions.has('v2')) return 'v2';
@@ -551,70 +470,25 @@ export class KubeCluster implements Cluster {
     return this.hpaVersion;
   }
 
-  private hpaPath(namespace: string | undefined, name?: string): string {
-    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-    return `/apis/autoscaling/v2beta2${ns}/horizontalpodautoscalers${name ? `/${encodeURIComponent(name)}` : ''}`;
-  }
-
-  private async listHpas(namespace: string | undefined): Promise<HorizontalPodAutoscaler[]> {
-    const what = namespace ? `list horizontalpodautoscalers in ${namespace}` : 'list horizontalpodautoscalers';
-    const version = await this.detectHpaVersion();
-    if (version === 'none') return [];
-    if (version === 'v2') {
-      return this.listAll<HorizontalPodAutoscaler>(what, (c, l, o) =>
-        namespace
-          ? this.hpaV2.listNamespacedHorizontalPodAutoscaler({ namespace, limit: l, _continue: c }, o)
-          : this.hpaV2.listHorizontalPodAutoscalerForAllNamespaces({ limit: l, _continue: c }, o),
-      );
-    }
-    // v2beta2 has no model in client-node 1.4; its JSON is already plain.
-    return this.listAll<HorizontalPodAutoscaler>(what, async (c, l) => {
-      const list = (await this.raw(what, HttpMethod.GET, this.hpaPath(namespace), { limit: String(l), continue: c })) as {
-        items?: unknown[];
-        metadata?: { continue?: string };
-      };
-      return { items: list.items ?? [], metadata: { _continue: list.metadata?.continue } };
-    });
-  }
-
   /**
-   * A request through client-node's transport and auth (TLS, CA, token) for
-   * what its generated calls cannot do: APIs it has no model for and bodies
-   * that are not JSON.
+   * One API request through client-node's transport, with the KubeConfig's
+   * authentication (token, client certificate, exec plugin, EKS IAM token)
+   * and TLS settings (CA, server name). Answers are the server's JSON as it
+   * sent it: no model classes in between, so nothing is dropped or reformatted.
    */
-  private async raw(
+  private async request<T>(
     what: string,
     method: HttpMethod,
     path: string,
-    query?: Record<string, string | undefined>,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<unknown>;
-  private async raw(
-    what: string,
-    method: HttpMethod,
-    path: string,
-    query: Record<string, string | undefined> | undefined,
-    body: unknown,
-    contentType: string | undefined,
-    answer: 'text',
-  ): Promise<string>;
-  private async raw(
-    what: string,
-    method: HttpMethod,
-    path: string,
-    query: Record<string, string | undefined> = {},
-    body?: unknown,
-    contentType = 'application/json',
-    answer: 'json' | 'text' = 'json',
-  ): Promise<unknown> {
-    return this.run(what, async () => {
+    options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string; answer?: 'json' | 'text' } = {},
+  ): Promise<T> {
+    try {
       const context = this.server.makeRequestContext(path, method);
-      context.setHeaderParam('Accept', answer === 'json' ? 'application/json' : '*/*');
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) context.setQueryParam(key, value);
-      if (body !== undefined) {
-        context.setHeaderParam('Content-Type', contentType);
-        context.setBody(JSON.stringify(body));
+      context.setHeaderParam('Accept', options.answer === 'text' ? '*/*' : 'application/json');
+      for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(key, value);
+      if (options.body !== undefined) {
+        context.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
+        context.setBody(JSON.stringify(options.body));
       }
       await this.kubeConfig.applySecurityAuthentication(context);
       context.setSignal(AbortSignal.timeout(this.timeoutMs));
@@ -623,12 +497,46 @@ export class KubeCluster implements Cluster {
       if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
         throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP request', text, response.headers);
       }
-      if (answer === 'text') return text;
+      if (options.answer === 'text') return text as T;
       try {
-        return JSON.parse(text) as unknown;
+        return (text.length === 0 ? {} : JSON.parse(text)) as T;
       } catch (error) {
         throw new KubeError(`${what}: the server answered ${response.httpStatusCode} with a body that is not JSON`, response.httpStatusCode, { cause: error });
       }
-    });
+    } catch (error) {
+      throw toKubeError(error, what, this.secrets());
+    }
   }
+}
+
+interface Resource {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+const RESOURCES = {
+  namespaces: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
+  nodes: { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
+  pods: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  events: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  deployments: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+  replicaSets: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
+  statefulSets: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+} as const satisfies Record<string, Resource>;
+
+function hpaResource(version: 'v2' | 'v2beta2'): Resource {
+  return { apiVersion: `autoscaling/${version}`, kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true };
+}
+
+/** `/api/v1/namespaces/ns/pods/name`; names are validated before they get here. */
+function objectPath(resource: Resource, namespace?: string, name?: string): string {
+  const root = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
+  const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${ns}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function writeQuery(o: { dryRun?: boolean; fieldManager?: string }): Record<string, string | undefined> {
+  return { dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER };
 }
