@@ -36,7 +36,7 @@ import {
   type PayloadSchemas,
 } from './action-api-schema';
 import type { AppDeps } from './deps';
-import { executeAction, podFacts, type ExecuteDeps } from './execute-action';
+import { executeAction, podFacts, refuseNamespaceEarly, type ExecuteDeps } from './execute-action';
 import { executionName, initialState } from './steps/detect';
 
 export type { ActionApiResponse } from './action-api-schema';
@@ -227,6 +227,8 @@ async function write(
   const actionId = options.key ? `api-${options.key}` : `api-${randomUUID()}`;
   const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks };
   const reason = options.reason ?? 'requested through the action API';
+  // A protected namespace is refused before the lock lookup reads anything in it.
+  if (request.action !== 'escalate') refuseNamespaceEarly(execDeps, request.namespace);
   // Observe and dry-run write nothing, so they need no lock and must not block a running remediation.
   if (policy.mode !== 'enforce' || request.action === 'escalate') {
     const result = await executeAction(execDeps, request, { actionId, reason });

@@ -271,6 +271,8 @@ describe('the action API end to end (simulator + DynamoDB Local)', () => {
     // Each error code an agent must be able to branch on.
     [{ action: 'rollout_restart', namespace: 'kube-system', deployment: 'coredns' }, 'POLICY_VIOLATION', 'protected-namespace'],
     [{ action: 'rollout_restart', namespace: 'nowhere', deployment: 'ghost' }, 'NOT_FOUND', 'nowhere'],
+    // Refused before the lock lookup reads the (missing) pod: the namespace alone decides.
+    [{ action: 'restart_pod', namespace: 'kube-system', pod: 'coredns-1' }, 'POLICY_VIOLATION', "namespace 'kube-system' is protected"],
     [{ action: 'rollout_restart', namespace: 'NS', deployment: 'ghost' }, 'NOT_FOUND', 'ghost'],
     [{ action: 'restart_pod', namespace: 'nowhere', pod: 'ghost-1' }, 'NOT_FOUND', 'ghost-1'],
     [{ action: 'rollback_deployment', namespace: 'NS', deployment: 'APP', to_revision: 99 }, 'INVALID_PAYLOAD', 'to_revision: 99 is not in the rollout history'],
