@@ -79,9 +79,12 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
   const scheduler = startScheduler({ client, clock });
   const kubelet = startKubelet({ client, clock, registry, nodes, simLogs: true });
   const metrics = startMetricsEmulator({ client, clock, registry });
+  // The controllers react to clock ticks; a real clock only ticks inside advance(), so drive them here.
+  const controllerTimer = clock.virtual ? undefined : setInterval(() => void controllers.reconcile().catch(() => undefined), 1000);
   try {
     await kubelet.reconcile(); // registers the nodes before anyone schedules
   } catch (e) {
+    clearInterval(controllerTimer);
     await metrics.stop();
     await kubelet.stop();
     await scheduler.stop();
@@ -110,6 +113,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions = {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(controllerTimer);
       await metrics.stop();
       await kubelet.stop();
       await scheduler.stop();
