@@ -410,6 +410,7 @@ function startWatch(ctx: RouterContext, req: IncomingMessage, res: ServerRespons
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw errors.badRequest(`resourceVersion: invalid value "${rvParam}" for a watch`);
   const table = wantsTable(req.headers.accept);
   const include = includeObject(query);
+  const timeoutSeconds = intParam(query, 'timeoutSeconds', 0);
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -425,7 +426,6 @@ function startWatch(ctx: RouterContext, req: IncomingMessage, res: ServerRespons
     clearTimeout(timer);
     if (!res.writableEnded) res.end();
   };
-  const timeoutSeconds = intParam(query, 'timeoutSeconds', 0);
   const timer = timeoutSeconds ? setTimeout(close, timeoutSeconds * 1000) : undefined;
   ctx.watches.add(res);
   req.on('close', close);

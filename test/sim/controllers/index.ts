@@ -28,7 +28,7 @@ export interface StartControllersOptions {
   clock: SimClock;
   /** Seed for generated pod names and event names. */
   seed?: number;
-  /** Called with any error a controller throws; the pass goes on with the next object. Default: ignore. */
+  /** Called with any error a controller throws; the pass goes on with the next object. Default: console.error. */
   onError?: (error: unknown, where: string) => void;
 }
 
@@ -38,7 +38,7 @@ export function startControllers(options: StartControllersOptions): Controllers 
   const events = new EventRecorder(store, rng);
   const deployments = new DeploymentController(store, events);
   const hpas = new HpaController(store, events);
-  const report = options.onError ?? (() => undefined);
+  const report = options.onError ?? ((error: unknown, where: string) => console.error(`[controllers] ${where}:`, error));
   let running = false;
   let lastEventSweep = 0;
 
