@@ -319,6 +319,19 @@ describe('selectors and pagination', () => {
     expect(third.metadata!._continue).toBeUndefined();
   });
 
+  it('deletecollection removes only what the selector matches', async () => {
+    const res = await t.raw('DELETE', '/api/v1/namespaces/paging/configmaps?labelSelector=tier%3Dcache');
+    expect(res.code).toBe(200);
+    expect(res.body.items).toHaveLength(7);
+    expect(t.server.store.list('configmaps', { namespace: 'paging', labelSelector: 'tier=cache' })).toHaveLength(0);
+    expect(t.server.store.list('configmaps', { namespace: 'paging', labelSelector: 'tier' })).toHaveLength(16);
+  });
+
+  it('generateName gets a 5-character suffix', async () => {
+    const created = await t.core.createNamespacedConfigMap({ namespace: 'paging', body: { metadata: { generateName: 'gen-' } } });
+    expect(created.metadata!.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
   it('a forged continue token is a 400', async () => {
     const res = await t.raw('GET', '/api/v1/namespaces/paging/configmaps?limit=5&continue=garbage');
     expect(res.code).toBe(400);
