@@ -69,6 +69,24 @@ describe('eks-reflexion get-token', () => {
   });
 });
 
+describe('eks-reflexion get-token as a process', () => {
+  it('with no credentials anywhere in the default chain: exit 1 and says so', async () => {
+    // The real provider chain, not an injected one: env, profiles and IMDS all come up empty.
+    const home = await mkdtemp(join(tmpdir(), 'get-token-home-'));
+    try {
+      const error = await run(process.execPath, [resolve('bin/eks-reflexion.mjs'), 'get-token', '--cluster-name', 'prod', '--region', 'eu-west-1'], {
+        env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none') },
+        timeout: 60_000,
+      }).catch((e: unknown) => e as { code: number; stdout: string; stderr: string });
+      expect((error as { code: number }).code).toBe(1);
+      expect((error as { stderr: string }).stderr).toMatch(/no AWS credentials from the default provider chain/);
+      expect((error as { stdout: string }).stdout).toBe('');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('get-token as kubectl exec credential plugin', () => {
   let server: Server;
   let dir = '';
