@@ -8,7 +8,7 @@ import { startLocalStack, type LocalStackOptions } from './local-stack';
 /** Detection runs on the schedule: once a minute of cluster time. */
 export const DETECT_INTERVAL_SECONDS = 60;
 /** Give up detecting after this much cluster time (a control never shows a symptom). */
-const DETECT_HORIZON_SECONDS = 10 * 60;
+const DETECT_HORIZON_SECONDS = 5 * 60;
 
 export interface TrialRecord {
   trial: number;
