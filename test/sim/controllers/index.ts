@@ -1,6 +1,6 @@
 /**
- * The simulated kube-controller-manager: Deployment, ReplicaSet, HPA,
- * garbage collector and namespace controllers, run in-process against the
+ * The simulated kube-controller-manager: Deployment, ReplicaSet, StatefulSet,
+ * HPA, garbage collector and namespace controllers, run in-process against the
  * store on every tick of the cluster clock. Their writes go through the same
  * store verbs as API requests, so clients see them exactly like a real
  * controller's (watch events, resourceVersions, events).
@@ -13,6 +13,7 @@ import { EventRecorder } from './events';
 import { collectGarbage, expireEvents, finalizeNamespaces } from './gc';
 import { HpaController } from './hpa';
 import { syncReplicaSet } from './replicaset';
+import { syncStatefulSet } from './statefulset';
 
 export { METRIC_ANNOTATION } from './hpa';
 export { REVISION, podTemplateHash } from './deployment';
@@ -67,6 +68,7 @@ export function startControllers(options: StartControllersOptions): Controllers 
       each('horizontalpodautoscalers', (h) => hpas.sync(h));
       each('deployments', (d) => deployments.sync(d));
       each('replicasets', (rs) => syncReplicaSet(store, rs, rng, events));
+      each('statefulsets', (sts) => syncStatefulSet(store, sts, events));
       // A second Deployment pass picks up the ReplicaSets' new status in the same tick.
       each('deployments', (d) => deployments.sync(d));
     } finally {
