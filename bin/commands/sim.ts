@@ -74,8 +74,12 @@ async function serve(argv: string[]): Promise<number> {
   const kubeconfig = values['kubeconfig-out'] ? resolve(values['kubeconfig-out']) : join(await mkdtemp(join(tmpdir(), 'eks-reflexion-sim-')), 'kubeconfig');
 
   const sim = await startSimulatedCluster({ clock: new RealClock(), seed, ...(port !== undefined ? { port } : {}) });
+  let interrupted = false;
   const stopped = new Promise<void>((done) => {
-    const stop = () => void sim.stop().then(done, done);
+    const stop = () => {
+      interrupted = true;
+      void sim.stop().then(done, done);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
@@ -84,23 +88,28 @@ async function serve(argv: string[]): Promise<number> {
     process.stdout.write(`simulated cluster at ${sim.url} (nodes: ${sim.nodes.map((n) => n.name).join(', ')})\n`);
     process.stdout.write(`kubeconfig: ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}\n`);
     for (const name of names) {
+      if (interrupted) break;
       const inst = FAULTS[name]!.instantiate(seed);
       await sim.apply(inst);
       process.stdout.write(`${name}: set up ${inst.workload.kind} ${inst.namespace}/${inst.workload.name}\n`);
       if (values['no-inject']) continue;
       // Inject once the baseline is healthy, so the fault arrives as a change to a working service.
       let healthy = false;
-      for (let i = 0; i < 60 && !healthy; i++) {
+      for (let i = 0; i < 60 && !healthy && !interrupted; i++) {
         await new Promise((r) => setTimeout(r, 1000));
         healthy = await inst.oracle(sim.client).catch(() => false);
       }
+      if (interrupted) break;
       await inst.inject(sim.client);
       process.stdout.write(`${name}: fault injected${healthy ? '' : ' (baseline was not healthy after 60 s)'}\n`);
     }
-    process.stdout.write('serving; Ctrl-C to stop\n');
+    if (!interrupted) process.stdout.write('serving; Ctrl-C to stop\n');
   } catch (e) {
-    await sim.stop();
-    throw e;
+    // Requests cut off by a stop while setting up are not an error of their own.
+    if (!interrupted) {
+      await sim.stop();
+      throw e;
+    }
   }
   await stopped;
   process.stdout.write('stopped\n');
