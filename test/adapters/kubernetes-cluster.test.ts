@@ -229,7 +229,7 @@ for (const target of targets) {
 
     live('scale goes through the scale subresource and returns the Deployment', async () => {
       const d = await cluster.scaleDeployment(ns, 'web', 3);
-      expect(d.kind ?? 'Deployment').toBe('Deployment');
+      expect(d.kind).toBe('Deployment');
       expect(d.spec?.replicas).toBe(3);
       expect((await cluster.getDeployment(ns, 'web')).spec?.replicas).toBe(3);
     });
@@ -330,8 +330,9 @@ for (const target of targets) {
       // These would otherwise reach the server as a different path or an invalid patch.
       await expect(cluster.getPod(ns, '../secrets')).rejects.toBeInstanceOf(ValidationError);
       await expect(cluster.patchDeployment(ns, 'web', { op: 'replace' }, 'json')).rejects.toBeInstanceOf(ValidationError);
-      await expect(cluster.patchDeployment(ns, 'web', [], 'merge')).rejects.toBeInstanceOf(ValidationError);
+      await expect(cluster.patchDeployment(ns, 'web', [], 'merge')).rejects.toThrow(/a JSON merge patch must be a JSON object/);
       await expect(cluster.scaleDeployment(ns, 'web', 1.5)).rejects.toBeInstanceOf(ValidationError);
+      await expect(cluster.patchDeployment(ns, 'web', {}, 'apply' as never)).rejects.toThrow(/unknown patch type 'apply'/);
       await expect(cluster.snapshot({ namespaces: ['Bad_NS'] })).rejects.toBeInstanceOf(ValidationError);
     });
 

@@ -86,6 +86,9 @@ function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 }
 
 function checkPatch(patch: unknown, type: PatchType): void {
+  if (!Object.hasOwn(PATCH_CONTENT_TYPES, type)) {
+    throw new ValidationError(`type: unknown patch type '${String(type)}' (strategic, merge or json)`, 'type');
+  }
   if (type === 'json') {
     if (!Array.isArray(patch) || patch.length === 0) {
       throw new ValidationError('patch: a JSON patch must be a non-empty array of operations', 'patch');
@@ -96,10 +99,7 @@ function checkPatch(patch: unknown, type: PatchType): void {
       }
     });
   } else if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw new ValidationError(`patch: a ${type} merge patch must be a JSON object`, 'patch');
-  }
-  if (!(PATCH_CONTENT_TYPES[type] as string | undefined)) {
-    throw new ValidationError(`type: unknown patch type '${String(type)}' (strategic, merge or json)`, 'type');
+    throw new ValidationError(`patch: a ${type === 'merge' ? 'JSON merge' : 'strategic merge'} patch must be a JSON object`, 'patch');
   }
 }
 
