@@ -134,9 +134,10 @@ describe('Deployment and ReplicaSet controllers', () => {
     const progressing = d.status!.conditions!.find((c) => c.type === 'Progressing')!;
     expect([progressing.status, progressing.reason]).toEqual(['False', 'ProgressDeadlineExceeded']);
     expect(progressing.message).toMatch(/^ReplicaSet "stuck-\w+" has timed out progressing\.$/);
-    // The old revision keeps serving: maxUnavailable 0 (25% of 2 rounded down) protects it.
+    // The old revision keeps serving: maxUnavailable 0 (25% of 2 rounded down) protects it; the surge pod is the unavailable one.
     expect(d.status!.availableReplicas).toBe(2);
-    expect(d.status!.unavailableReplicas).toBeUndefined();
+    expect(d.status!.unavailableReplicas).toBe(1);
+    expect(d.status!.updatedReplicas).toBe(1);
   });
 
   it('records ScalingReplicaSet events on the Deployment', async () => {

@@ -327,7 +327,8 @@ export class DeploymentController {
       updatedReplicas: newRs ? Number(status(newRs).replicas ?? 0) : 0,
       readyReplicas: sum('readyReplicas', all),
       availableReplicas: available,
-      unavailableReplicas: Math.max(0, desired - available),
+      // calculateStatus: the ReplicaSets' spec replicas minus what is available (so a surge pod that never starts counts).
+      unavailableReplicas: Math.max(0, all.reduce((n, rs) => n + replicasOf(rs), 0) - available),
     };
     if (prev.collisionCount !== undefined) next.collisionCount = prev.collisionCount;
     const now = rfc3339(this.store.clock.now());
