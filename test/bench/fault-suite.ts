@@ -20,6 +20,8 @@ export function spread(values: number[]): Spread {
 export interface ArmFigures {
   incidents: number;
   detected: number;
+  /** Detected incidents the catalogue can fix (the denominator of the shares below). */
+  fixable: number;
   /** Share of detected, fixable incidents fixed by the first trial. */
   passAt1: number;
   /** Share of detected, fixable incidents fixed within max trials. */
@@ -47,6 +49,7 @@ export function figures(runs: IncidentRun[]): ArmFigures {
   return {
     incidents: runs.length,
     detected: detected.length,
+    fixable: fixable.length,
     passAt1: share(fixable, (r) => r.firstTrialSuccess),
     successWithinMaxTrials: share(fixable, (r) => r.resolved),
     trialsPerIncident: spread(fixable.map((r) => r.trials)),
@@ -144,11 +147,13 @@ export async function runFaultSuite(options: {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+/** A share is only meaningful over fixable incidents; controls and must-escalate faults have none. */
+const share = (f: ArmFigures, x: number) => (f.fixable > 0 ? pct(x) : 'n/a');
 const num = (s: Spread, digits = 1) => (s.n ? `${s.mean.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : '—');
 
 export function faultSuiteMarkdown(result: FaultSuiteResult): string {
   const rows = Object.entries(result.perFault).map(([name, f]) =>
-    `| ${name} | ${pct(f.memoryOff.passAt1)} → ${pct(f.memoryOn.passAt1)} | ${pct(f.memoryOff.successWithinMaxTrials)} → ${pct(f.memoryOn.successWithinMaxTrials)} | ${num(f.memoryOff.trialsPerIncident, 2)} → ${num(f.memoryOn.trialsPerIncident, 2)} | ${num(f.memoryOn.timeToDetectSeconds, 0)} | ${num(f.memoryOff.timeToRecoverSeconds, 0)} → ${num(f.memoryOn.timeToRecoverSeconds, 0)} | ${num(f.memoryOn.workflowWallMs, 0)} | ${f.memoryOff.falseActions + f.memoryOn.falseActions} | ${f.memoryOff.regressions + f.memoryOn.regressions} |`,
+    `| ${name} | ${share(f.memoryOff, f.memoryOff.passAt1)} → ${share(f.memoryOn, f.memoryOn.passAt1)} | ${share(f.memoryOff, f.memoryOff.successWithinMaxTrials)} → ${share(f.memoryOn, f.memoryOn.successWithinMaxTrials)} | ${num(f.memoryOff.trialsPerIncident, 2)} → ${num(f.memoryOn.trialsPerIncident, 2)} | ${num(f.memoryOn.timeToDetectSeconds, 0)} | ${num(f.memoryOff.timeToRecoverSeconds, 0)} → ${num(f.memoryOn.timeToRecoverSeconds, 0)} | ${num(f.memoryOn.workflowWallMs, 0)} | ${f.memoryOff.falseActions + f.memoryOn.falseActions} | ${f.memoryOff.regressions + f.memoryOn.regressions} |`,
   );
   const o = result.overall;
   return [
