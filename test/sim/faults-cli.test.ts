@@ -24,7 +24,7 @@ describe('eks-reflexion sim', () => {
     const lines = io.out().trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+EXPECTED\s+FIXABLE/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(Object.keys(FAULTS));
-    expect(io.out()).toMatch(/registry-auth\s+ImagePullBackOff:registry-auth\s+no\s+escalate/);
+    expect(io.out()).toMatch(/registry-auth\s+ImagePullBackOff:auth\s+no\s+escalate/);
   });
 
   it.each([

@@ -5,7 +5,7 @@ import { createDeployment, deploymentHealthy, deploymentManifest, ensureNamespac
 export const crashloopBadConfig: FaultScenario = {
   name: 'crashloop-bad-config',
   description: 'New revision lacks an environment variable the program needs and crash-loops',
-  expected: { kind: 'CrashLoopBackOff', subReason: 'exit-code-1', fixable: true, fixes: ['rollback_deployment'] },
+  expected: { kind: 'CrashLoopBackOff', subReason: 'new-revision', fixable: true, fixes: ['rollback_deployment'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('crashloop-bad-config', seed);

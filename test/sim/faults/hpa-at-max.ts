@@ -14,7 +14,7 @@ import { hpaPath } from './hpa';
 export const hpaAtMax: FaultScenario = {
   name: 'hpa-at-max',
   description: 'Load spike beyond what the HPA may scale to: pinned at maxReplicas, utilisation above target',
-  expected: { kind: 'HpaAtMax', subReason: 'max-replicas', fixable: true, fixes: ['patch_hpa'] },
+  expected: { kind: 'HpaAtMax', subReason: 'cpu', fixable: true, fixes: ['patch_hpa'] },
   realCluster: false,
   instantiate(seed) {
     const n = names('hpa-at-max', seed);

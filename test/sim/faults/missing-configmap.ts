@@ -9,7 +9,7 @@ import { createDeployment, deploymentHealthy, deploymentManifest, ensureNamespac
 export const missingConfigmap: FaultScenario = {
   name: 'missing-configmap',
   description: 'New revision references a ConfigMap that does not exist: CreateContainerConfigError',
-  expected: { kind: 'CreateContainerConfigError', subReason: 'configmap-not-found', fixable: true, fixes: ['rollback_deployment'] },
+  expected: { kind: 'CreateContainerConfigError', subReason: 'missing-configmap', fixable: true, fixes: ['rollback_deployment'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('missing-configmap', seed);

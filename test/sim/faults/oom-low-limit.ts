@@ -10,7 +10,7 @@ import { parseQuantity, MI } from '../kubelet/quantity';
 export const oomLowLimit: FaultScenario = {
   name: 'oom-low-limit',
   description: 'Memory limit lowered below the working set: containers are OOMKilled',
-  expected: { kind: 'OOMKilled', subReason: 'limit-too-low', fixable: true, fixes: ['patch_resources', 'rollback_deployment'] },
+  expected: { kind: 'OOMKilled', subReason: 'memory-limit', fixable: true, fixes: ['patch_resources', 'rollback_deployment'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('oom-low-limit', seed);

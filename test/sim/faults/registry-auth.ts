@@ -11,7 +11,7 @@ import { createDeployment, deploymentHealthy, deploymentManifest, ensureNamespac
 export const registryAuth: FaultScenario = {
   name: 'registry-auth',
   description: 'Deployment rolled out with an image from a private registry it has no pull credentials for',
-  expected: { kind: 'ImagePullBackOff', subReason: 'registry-auth', fixable: false, fixes: ['escalate'] },
+  expected: { kind: 'ImagePullBackOff', subReason: 'auth', fixable: false, fixes: ['escalate'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('registry-auth', seed);

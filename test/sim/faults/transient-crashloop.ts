@@ -11,7 +11,7 @@ import type { Pod } from '../../../functions/domain/k8s';
 export const transientCrashloop: FaultScenario = {
   name: 'transient-crashloop',
   description: 'One pod crash-loops on corrupt local state; a fresh pod is healthy',
-  expected: { kind: 'CrashLoopBackOff', subReason: 'exit-code-1', fixable: true, fixes: ['restart_pod', 'rollout_restart'] },
+  expected: { kind: 'CrashLoopBackOff', subReason: 'exit-1', fixable: true, fixes: ['restart_pod', 'rollout_restart'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('transient-crashloop', seed);
