@@ -26,6 +26,8 @@ const podItem = (name: string) => ({ metadata: { name, namespace: 'ns', creation
 let server: Server;
 let requests: string[] = [];
 let continueCalls = 0;
+let inFlight = 0;
+let maxInFlight = 0;
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -77,7 +79,22 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (url.pathname === '/apis/autoscaling') {
     return json(200, { kind: 'APIGroup', name: 'autoscaling', versions: [{ groupVersion: 'autoscaling/v1', version: 'v1' }] });
   }
-  if (/^\/api\/v1\/namespaces\/ns$/.test(url.pathname)) return json(200, { kind: 'Namespace', metadata: { name: 'ns' } });
+  const many = /^\/api\/v1\/namespaces\/(n\d+)\/pods$/.exec(url.pathname)?.[1];
+  if (many) {
+    // Held briefly so that requests the adapter runs side by side overlap here.
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    setTimeout(() => {
+      inFlight -= 1;
+      json(200, { kind: 'PodList', metadata: {}, items: [podItem(`pod-of-${many}`)] });
+    }, 20);
+    return;
+  }
+  const nsName = /^\/api\/v1\/namespaces\/(ns|n\d+)$/.exec(url.pathname)?.[1];
+  if (nsName) return json(200, { kind: 'Namespace', metadata: { name: nsName } });
+  if (/^\/api\/v1\/namespaces\/n\d+\/events$/.test(url.pathname) || /^\/apis\/apps\/v1\/namespaces\/n\d+\/\w+$/.test(url.pathname)) {
+    return json(200, { kind: 'List', metadata: {}, items: [] });
+  }
   if (/^\/api\/v1\/namespaces\/ns\/(pods|events)$/.test(url.pathname) || /^\/apis\/apps\/v1\/namespaces\/ns\/\w+$/.test(url.pathname)) {
     return json(200, { kind: 'List', metadata: {}, items: [] });
   }
@@ -164,5 +181,15 @@ describe('KubeCluster lists and bounds', () => {
     expect(snap.namespaces.map((n) => n.metadata?.name)).toEqual(['ns']);
     // autoscaling without v2 or v2beta2: no HPAs, not a failure.
     expect(snap.hpas).toEqual([]);
+  });
+
+  it('a snapshot of many namespaces keeps a bounded number of requests in flight, results in order', async () => {
+    // Hundreds of opted-in namespaces must not become hundreds of simultaneous requests.
+    maxInFlight = 0;
+    const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
+    const snap = await cluster.snapshot({ namespaces: names });
+    expect(snap.pods.map((p) => p.metadata?.name)).toEqual(names.map((n) => `pod-of-${n}`));
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
   });
 });

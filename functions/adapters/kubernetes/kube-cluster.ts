@@ -44,6 +44,12 @@ const DEFAULT_LIMIT_BYTES = 8 * 1024;
 /** A server handing back continue tokens forever must not keep a scan alive forever. */
 const MAX_PAGES = 10_000;
 const DEFAULT_FIELD_MANAGER = 'eks-reflexion';
+/**
+ * Namespaces listed at once per kind in a scoped snapshot (seven kinds run
+ * side by side): many opted-in namespaces must not become hundreds of
+ * simultaneous requests that API priority and fairness would throttle.
+ */
+const NAMESPACE_CONCURRENCY = 4;
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: PatchStrategy.StrategicMergePatch,
@@ -175,7 +181,7 @@ export class KubeCluster implements Cluster {
     const takenAt = this.clock.now().toISOString();
     const each = async <T>(resource: Resource): Promise<T[]> =>
       scoped
-        ? (await Promise.all(scoped.map((ns) => this.list<T>(resource, ns)))).flat()
+        ? (await mapLimit(scoped, NAMESPACE_CONCURRENCY, (ns) => this.list<T>(resource, ns))).flat()
         : this.list<T>(resource, undefined);
     const hpas = async (): Promise<HorizontalPodAutoscaler[]> => {
       const version = await this.detectHpaVersion();
@@ -535,6 +541,20 @@ function objectPath(resource: Resource, namespace?: string, name?: string): stri
   const root = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
   const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${root}${ns}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function writeQuery(o: { dryRun?: boolean; fieldManager?: string }): Record<string, string | undefined> {
