@@ -140,6 +140,21 @@ describe('Deployment and ReplicaSet controllers', () => {
     expect(d.status!.updatedReplicas).toBe(1);
   });
 
+  it('scaling in the middle of a stuck rollout spreads the change over both ReplicaSets in proportion', async () => {
+    // stuck: old RS 2 (ready), new RS 1 (never ready). Scale to 4: allowed 4+1=5, 2 to add,
+    // old gets round(2*5/3)-2=1, new round(1*5/3)-1=1 → old 3, new 2 (the real controller's arithmetic).
+    await t.apps.patchNamespacedDeploymentScale({ name: 'stuck', namespace: ns, body: { spec: { replicas: 4 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await t.clock.advance(5);
+    const sets = await rsOf('stuck');
+    expect(sets.map((s) => [s.image, s.replicas])).toEqual([
+      ['stuck:1', 3],
+      ['stuck:broken', 2],
+    ]);
+    const d = await t.apps.readNamespacedDeployment({ name: 'stuck', namespace: ns });
+    expect(d.status!.availableReplicas).toBe(3);
+    expect(d.status!.conditions!.find((c) => c.type === 'Available')!.status).toBe('True');
+  });
+
   it('records ScalingReplicaSet events on the Deployment', async () => {
     const events = await t.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=web,involvedObject.kind=Deployment' });
     const reasons = events.items.map((e) => `${e.reason}: ${e.message}`);

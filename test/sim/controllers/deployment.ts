@@ -7,9 +7,8 @@
  * Recreate, revisionHistoryLimit cleanup, status counts, and the Progressing
  * (incl. ProgressDeadlineExceeded) and Available conditions.
  *
- * Known simplification: a replicas change in the middle of a rollout is not
- * spread proportionally over the ReplicaSets; the rolling update converges to
- * the same end state.
+ * A replicas change in the middle of a rollout is spread over the active
+ * ReplicaSets in proportion to their size, as the real controller does.
  */
 import type { ObjectStore } from '../api/store';
 import { fnv1a, safeEncode } from '../api/random';
@@ -105,9 +104,11 @@ export class DeploymentController {
     const paused = spec(d).paused === true;
     let deployment = d;
 
-    if (paused) {
-      if (newRs) this.scaleForPause(deployment, newRs, oldRs);
-      this.syncStatus(this.mustReload(deployment), this.reload(newRs), oldRs.map((r) => this.reload(r)).filter(Boolean) as Json[], { paused: true });
+    // A replicas change (the desired-replicas annotation of an active ReplicaSet disagrees) or a paused
+    // Deployment: scale proportionally, no rollout step (syncDeployment's isScalingEvent / sync path).
+    if (paused || this.isScalingEvent(deployment, newRs, oldRs)) {
+      this.scaleProportionally(deployment, newRs, oldRs);
+      this.syncStatus(this.mustReload(deployment), this.reload(newRs), oldRs.map((r) => this.reload(r)).filter(Boolean) as Json[], { paused });
       return;
     }
 
@@ -240,16 +241,17 @@ export class DeploymentController {
     return { deployment: d, newRs: resolved };
   }
 
+  /** scaleReplicaSetAndRecordEvent: sets the size and the desired/max-replicas annotations; an event only when the size changes. */
   private scale(d: Json, rs: Json, replicas: number): Json {
     const current = replicasOf(rs);
-    if (current === replicas) return rs;
+    const desired = Number(spec(d).replicas ?? 1);
+    const annotations = { ...annotationsOf(rs), [DESIRED_REPLICAS]: String(desired), [MAX_REPLICAS]: String(desired + rolloutParams(d).maxSurge) };
+    if (current === replicas && canonical(annotations) === canonical(annotationsOf(rs))) return rs;
     const next = structuredClone(rs);
     (next.spec as Json).replicas = replicas;
-    const params = rolloutParams(d);
-    const desired = Number(spec(d).replicas ?? 1);
-    (next.metadata as Json).annotations = { ...annotationsOf(rs), [DESIRED_REPLICAS]: String(desired), [MAX_REPLICAS]: String(desired + params.maxSurge) };
+    (next.metadata as Json).annotations = annotations;
     const written = this.store.update('replicasets', next, { namespace: namespaceOf(rs), name: nameOf(rs) });
-    this.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > current ? 'up' : 'down'} replica set ${nameOf(rs)} to ${replicas}`, COMPONENT);
+    if (current !== replicas) this.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${replicas > current ? 'up' : 'down'} replica set ${nameOf(rs)} to ${replicas}`, COMPONENT);
     return written;
   }
 
@@ -309,8 +311,61 @@ export class DeploymentController {
     if (oldRunning === 0) this.scale(d, this.reload(newRs) ?? newRs, desired);
   }
 
-  private scaleForPause(d: Json, newRs: Json, oldRs: Json[]): void {
-    if (oldRs.every((rs) => replicasOf(rs) === 0)) this.scale(d, newRs, Number(spec(d).replicas ?? 1));
+  private isScalingEvent(d: Json, newRs: Json | undefined, oldRs: Json[]): boolean {
+    const desired = String(Number(spec(d).replicas ?? 1));
+    return [...(newRs ? [newRs] : []), ...oldRs].some((rs) => {
+      if (replicasOf(rs) <= 0) return false;
+      const annotated = annotationsOf(rs)[DESIRED_REPLICAS];
+      return annotated !== undefined && annotated !== desired;
+    });
+  }
+
+  /** The real controller's scale(): one active ReplicaSet takes the full count; several share the change in proportion to their size. */
+  private scaleProportionally(d: Json, newRs: Json | undefined, oldRs: Json[]): void {
+    const desired = Number(spec(d).replicas ?? 1);
+    const all = [...(newRs ? [newRs] : []), ...oldRs];
+    const active = all.filter((rs) => replicasOf(rs) > 0);
+    if (all.length === 0) return;
+    if (active.length <= 1) {
+      const target = active[0] ?? newRs ?? [...oldRs].sort((a, b) => creationTime(b) - creationTime(a))[0]!;
+      this.scale(d, target, desired);
+      return;
+    }
+    if (newRs && replicasOf(newRs) === desired && annotationsOf(newRs)[DESIRED_REPLICAS] === String(desired) && Number(status(newRs).availableReplicas ?? 0) === desired) {
+      for (const rs of oldRs) if (replicasOf(rs) > 0) this.scale(d, rs, 0);
+      return;
+    }
+    const strategy = isObject(spec(d).strategy) ? (spec(d).strategy as Json) : {};
+    if (strategy.type === 'Recreate') return;
+    const { maxSurge } = rolloutParams(d);
+    const allowed = desired > 0 ? desired + maxSurge : 0;
+    const toAdd = allowed - active.reduce((n, rs) => n + replicasOf(rs), 0);
+    // Larger first; on a tie newer first when growing, older first when shrinking.
+    const sorted = [...active].sort((a, b) => replicasOf(b) - replicasOf(a) || (toAdd > 0 ? creationTime(b) - creationTime(a) : creationTime(a) - creationTime(b)));
+    let added = 0;
+    const sizes = sorted.map((rs) => {
+      if (toAdd === 0) return replicasOf(rs);
+      const proportion = this.proportion(rs, d, toAdd, added);
+      added += proportion;
+      return replicasOf(rs) + proportion;
+    });
+    if (toAdd !== 0) sizes[0] = Math.max(0, sizes[0]! + toAdd - added);
+    sorted.forEach((rs, i) => this.scale(d, rs, sizes[i]!));
+  }
+
+  /** GetProportion / getReplicaSetFraction, with the max-replicas annotation as the size the ReplicaSet was sized for. */
+  private proportion(rs: Json, d: Json, toAdd: number, added: number): number {
+    if (replicasOf(rs) === 0 || toAdd === 0 || toAdd === added) return 0;
+    const desired = Number(spec(d).replicas ?? 1);
+    let fraction: number;
+    if (desired === 0) fraction = -replicasOf(rs);
+    else {
+      const deploymentReplicas = desired + rolloutParams(d).maxSurge;
+      const annotated = Number(annotationsOf(rs)[MAX_REPLICAS] ?? status(d).replicas ?? 0);
+      fraction = annotated > 0 ? Math.round((replicasOf(rs) * deploymentReplicas) / annotated) - replicasOf(rs) : 0;
+    }
+    const allowed = toAdd - added;
+    return toAdd > 0 ? Math.min(fraction, allowed) : Math.max(fraction, allowed);
   }
 
   private syncStatus(d: Json, newRs: Json | undefined, oldRs: Json[], options: { paused: boolean }): Json {
