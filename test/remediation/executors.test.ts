@@ -140,6 +140,7 @@ describe.runIf(REAL)('executors on the real kube-apiserver', () => {
     const ns = freshNamespace();
     let before: Deployment;
     let result: ActionResult;
+    let retried: ActionResult;
     const actionId = `exec-${ns}#1`;
 
     beforeAll(async () => {
@@ -179,14 +180,17 @@ describe.runIf(REAL)('executors on the real kube-apiserver', () => {
       const { deps: d, writes } = deps('enforce');
       const rvBefore = await rv(ns);
       const again = await executeAction(d, c.request(ns), { actionId, reason: 'retry', trial: 1 });
+      retried = again;
       expect(again).toMatchObject({ applied: true, noop: true });
       expect(writes()).toEqual([]);
       expect(await rv(ns)).toBe(rvBefore);
     });
 
-    it('undo restores the pre-image exactly', async () => {
+    // The retry's result carries only the compact pre-image from the marker (as after a lost response): it must still undo.
+    it('undo restores the pre-image exactly, even from a retried step whose first answer was lost', async () => {
       const { deps: d, writes } = deps('enforce');
-      const undo = await undoAction(d, result, { actionId: `${actionId}#undo`, reason: 'test undo' });
+      expect(retried.preImage).toBeDefined();
+      const undo = await undoAction(d, retried, { actionId: `${actionId}#undo`, reason: 'test undo' });
       const after = await getDeployment(ns);
       if (c.undoable) {
         expect(undo).toMatchObject({ applied: true, noop: false });
