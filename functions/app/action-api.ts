@@ -115,7 +115,12 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
     const { result, dryRun } = await dispatch(deps, data);
     return { ok: true, action: name, result, dry_run: dryRun, timestamp: deps.clock.now().toISOString() };
   } catch (error) {
-    return toErrorResponse(deps, error);
+    try {
+      return toErrorResponse(deps, error);
+    } catch {
+      // Even a failing logger must not turn into a thrown error for the caller.
+      return fail('INTERNAL', error instanceof Error ? `${error.name}: ${error.message}` : 'internal error');
+    }
   }
 }
 
