@@ -116,6 +116,9 @@ interface PodRuntime {
   lastWritten?: string;
   mountWarning?: string;
   killing: boolean;
+  /** The pod as last read (its spec, for eviction ranking). */
+  pod?: RawPod;
+  evicted?: boolean;
 }
 
 /** The fields of a pod the kubelet reads beyond domain/k8s.ts. */
@@ -196,7 +199,9 @@ export function startKubelet(options: KubeletOptions): Kubelet {
         capacity: resources,
         allocatable: resources,
         conditions: [
-          cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+          memoryPressure.get(spec.name)
+            ? cond('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available')
+            : cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
           cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
           cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
           cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
@@ -226,6 +231,8 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     if (kept.length !== taints.length) await client.patch(`/api/v1/nodes/${spec.name}`, { spec: { taints: kept } });
   }
   const startedAt = clock.now().getTime();
+  const memoryPressure = new Map<string, boolean>();
+  let lastEvictionCheck = -Infinity;
 
   function newContainer(c: RawContainer, init: boolean): ContainerRuntime {
     return { name: c.name ?? '', init, image: c.image ?? '', pulled: false, restartCount: 0, starts: 0, ready: false, logOps: [] };
@@ -654,10 +661,12 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       }
     }
 
+    rt.pod = pod;
     if (pod.metadata?.deletionTimestamp) {
       await finalise(rt, pod, now);
       return;
     }
+    if (rt.evicted) return;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
 
     const volumeError = await missingVolume(pod);
@@ -823,6 +832,85 @@ export function startKubelet(options: KubeletOptions): Kubelet {
         recorder(rt.node).forget(uid);
       }
     }
+    // The eviction manager's monitoring interval is 10 s.
+    if (now.getTime() - lastEvictionCheck >= 10_000) {
+      lastEvictionCheck = now.getTime();
+      for (const { spec, index } of nodes.values()) await checkMemoryPressure(spec, index, now);
+    }
+  }
+
+  /** Working-set bytes of a pod's running containers, from the behaviour model. */
+  function podMemory(rt: PodRuntime, t: number): number {
+    let bytes = 0;
+    for (const c of rt.containers) {
+      if (c.runningSince === undefined) continue;
+      const mi = registry.lookup(c.image)?.behaviour?.memoryMi;
+      if (mi === undefined) continue;
+      const ramp = (registry.lookup(c.image)?.behaviour?.memoryRampSeconds ?? 2) * 1000;
+      bytes += mi * MI * Math.min(1, (t - c.runningSince) / Math.max(ramp, 1));
+    }
+    return bytes;
+  }
+
+  /**
+   * Memory eviction like the kubelet's eviction manager (hard threshold
+   * memory.available < 100Mi): the node reports MemoryPressure and evicts
+   * one pod per interval, first those using more than they requested, the
+   * biggest overuse first.
+   */
+  async function checkMemoryPressure(spec: NodeSpec, index: number, now: Date): Promise<void> {
+    const t = now.getTime();
+    const allocatable = parseQuantity(spec.memory ?? '8Gi') ?? 8 * 2 ** 30;
+    const threshold = 100 * MI;
+    const live = [...pods.values()].filter((rt) => rt.node === spec.name && !rt.evicted && !rt.killing);
+    const used = live.reduce((sum, rt) => sum + podMemory(rt, t), 0);
+    const available = allocatable - used;
+    const pressure = available < threshold;
+    if (pressure !== (memoryPressure.get(spec.name) ?? false)) {
+      memoryPressure.set(spec.name, pressure);
+      await heartbeatNode(spec, index, now);
+    }
+    if (!pressure) return;
+    const ranked = live
+      .map((rt) => {
+        const request = (rt.pod?.spec?.containers ?? []).reduce((sum, c) => sum + (parseQuantity(c.resources?.requests?.memory) ?? 0), 0);
+        const usage = podMemory(rt, t);
+        return { rt, usage, request, over: usage - request };
+      })
+      .filter((x) => x.usage > 0)
+      .sort((a, b) => Number(b.over > 0) - Number(a.over > 0) || b.over - a.over);
+    const victim = ranked[0];
+    if (!victim) return;
+    const { rt } = victim;
+    const container = rt.containers.find((c) => c.runningSince !== undefined);
+    const ki = (bytes: number) => `${Math.round(bytes / 1024)}Ki`;
+    const containerSpec = rt.pod?.spec?.containers?.find((c) => c.name === container?.name);
+    const message =
+      `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${ki(Math.max(0, available))}. ` +
+      (container ? `Container ${container.name} was using ${ki(podMemory(rt, t))}, request is ${containerSpec?.resources?.requests?.memory ?? '0'}, has larger consumption of its request. ` : '');
+    rt.evicted = true;
+    await recorder(rt.node).record(podObject(rt), { type: 'Warning', reason: 'Evicted', message }, now);
+    for (const c of rt.containers) {
+      if (c.runningSince !== undefined) {
+        await emit(rt, c, { type: 'Normal', reason: 'Killing', message: `Stopping container ${c.name}` }, now);
+        await exitContainer(rt, c, t, 'Error', 137, now);
+      }
+    }
+    const statuses = rt.containers.map((c, i) => containerStatus(c, rt.pod?.spec?.containers?.[i] ?? {}));
+    await client.patch(`/api/v1/namespaces/${rt.namespace}/pods/${rt.name}/status`, {
+      status: {
+        phase: 'Failed',
+        reason: 'Evicted',
+        message,
+        conditions: [
+          setCondition(rt, 'Ready', false, now, 'PodFailed'),
+          setCondition(rt, 'ContainersReady', false, now, 'PodFailed'),
+          setCondition(rt, 'PodScheduled', true, now),
+          setCondition(rt, 'Initialized', true, now),
+        ],
+        containerStatuses: statuses.map((st) => ({ ...st, ready: false, started: false })),
+      },
+    });
   }
 
   const guarded = async () => {
