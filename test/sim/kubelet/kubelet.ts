@@ -443,7 +443,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     }
   }
 
-  /** Plays one container forward to `now`. Returns true when it is (still) running. */
+  /** Plays one container forward to `now`: pull, config, start, probes, exit and restart back-off. */
   async function syncContainer(rt: PodRuntime, pod: RawPod, spec: RawContainer, c: ContainerRuntime, now: Date): Promise<void> {
     const t = now.getTime();
     const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
