@@ -17,6 +17,9 @@ export interface TrialRecord {
   why: string;
   outcome: Outcome;
   reflection: string;
+  /** What the bandit saw when it chose: each candidate's record so far. */
+  candidates: { strategyId: string; action: string; successes: number; failures: number }[];
+  lessonsUsed: number;
 }
 
 /** Everything measured about one fault instance run through the whole local stack. */
@@ -121,6 +124,8 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       why: e.decision?.why ?? '',
       outcome: e.outcome,
       reflection: e.reflection?.text ?? '',
+      candidates: (e.decision?.candidates ?? []).map((c) => ({ strategyId: c.strategyId, action: c.action, successes: c.successes, failures: c.failures })),
+      lessonsUsed: e.decision?.lessonsUsed.length ?? 0,
     }));
     const outcome = finals[0]?.outcome ?? (results[0]?.status === 'FAILED' ? 'escalated' : undefined);
     const resolved = outcome === 'resolved';

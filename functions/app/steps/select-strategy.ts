@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ActionRequest } from '../../domain/actions';
 import { ValidationError } from '../../domain/errors';
 import type { Incident } from '../../domain/incident';
@@ -6,7 +5,7 @@ import type { Deployment, HorizontalPodAutoscaler } from '../../domain/k8s';
 import type { Lesson, Reflection, Strategy } from '../../domain/model';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { selectStrategy } from '../../domain/selection';
-import { instantiate, type TemplateContext } from '../../domain/strategy-template';
+import { instantiate, strategyId, type TemplateContext } from '../../domain/strategy-template';
 import { incidentFeatures } from '../../domain/lessons';
 import { KubeNotFound } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
@@ -43,7 +42,15 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     candidates: [...stored, ...seeded],
     previousReflections: state.reflections,
   });
-  const proposed = proposal ? strategyFromProposal(incident, proposal.action, proposal.rationale) : undefined;
+  const proposed = proposal ? strategyFromProposal(incident, proposal.action, proposal.rationale, context.container) : undefined;
+  // The reasoner's arm executes with this incident's proposal; without one it cannot run.
+  const concrete = (strategy: Strategy): ActionRequest => {
+    if (proposal && proposed && strategy.id === proposed.id) return proposal.action;
+    if (Object.values(strategy.template).includes(REASONER_VALUE)) {
+      throw new ValidationError(`strategy ${strategy.id} needs the reasoner's values and the reasoner made no such proposal this time`, 'template');
+    }
+    return instantiate(strategy, incident, context);
+  };
 
   const seed = Math.floor(deps.random() * 2 ** 31);
   const choice = selectStrategy({
@@ -58,7 +65,7 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     // A strategy whose template cannot be filled for this workload (e.g. no earlier revision) is no candidate.
     applicable: (strategy) => {
       try {
-        instantiate(strategy, incident, context);
+        concrete(strategy);
         return undefined;
       } catch (error) {
         if (error instanceof ValidationError) return error.message;
@@ -70,7 +77,7 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   let action: ActionRequest;
   let why = choice.why;
   try {
-    action = instantiate(choice.chosen, incident, context);
+    action = concrete(choice.chosen);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     // A template that cannot be filled for this workload is not a reason to act blindly.
@@ -132,24 +139,29 @@ async function templateContext(cluster: Cluster, incident: Incident): Promise<Te
   return context;
 }
 
+/** Template value marking "the reasoner's own value for this incident". */
+export const REASONER_VALUE = '{{reasoner}}';
+
 /**
- * Turns the reasoner's concrete proposal into a reusable strategy: the
- * workload's own names become placeholders so the statistics it earns apply
- * to the next incident with the same signature.
+ * Turns the reasoner's concrete proposal into a reusable strategy, so that
+ * "follow the reasoner's <action> for this signature" is one arm whose record
+ * accumulates across incidents: the workload's names become placeholders and
+ * the reasoner's sizes and timings become REASONER_VALUE (they are recomputed
+ * for each incident). Enumerated choices (e.g. which probe) stay literal.
  */
-export function strategyFromProposal(incident: Incident, action: ActionRequest, rationale: string): Strategy {
+export function strategyFromProposal(incident: Incident, action: ActionRequest, rationale: string, container?: string): Strategy {
   const template: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(action)) {
     if (key === 'action') continue;
     if (key === 'namespace' && value === incident.namespace) template[key] = '{{namespace}}';
     else if ((key === 'deployment' || key === 'hpa') && value === incident.target.name) template[key] = '{{target.name}}';
     else if (key === 'pod' && incident.pods.includes(String(value))) template[key] = '{{pod}}';
-    else template[key] = value;
+    else if (key === 'container' && value === container) template[key] = '{{container}}';
+    else if (key === 'probe') template[key] = value;
+    else template[key] = REASONER_VALUE;
   }
-  const canonical = JSON.stringify(Object.keys(template).sort().map((k) => [k, template[k]]));
-  const id = createHash('sha256').update(`${incident.signature}|${action.action}|${canonical}`).digest('hex').slice(0, 24);
   return {
-    id,
+    id: strategyId(incident.signature, action.action, template),
     signature: incident.signature,
     action: action.action,
     template,
