@@ -21,7 +21,11 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
     const state = parseState(parsed.data.state, 'AcquireLock');
     const key = workloadKey(state);
     const owner = state.executionId;
-    const acquired = await deps.memory.locks.acquire(key, owner, deps.policy.lockTtlSeconds, deps.clock.now());
+    // The lock must outlive the longest execution (every trial verifying to its
+    // deadline); the TTL only frees a workload whose execution died.
+    const longestRun = state.maxTrials * (deps.policy.verify.timeoutSeconds + 600);
+    const ttl = Math.max(deps.policy.lockTtlSeconds, longestRun);
+    const acquired = await deps.memory.locks.acquire(key, owner, ttl, deps.clock.now());
     deps.logger.info('lock acquire', { key, owner, acquired });
     return checkState(
       { ...state, lock: { key, owner, acquired, ...(acquired ? {} : { reason: 'another remediation of this workload is in progress' }) } },
