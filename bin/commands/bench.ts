@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
-import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { createTables, startDynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
 import { FAULTS } from '../../test/sim/faults';
 import { faultSuiteMarkdown, runFaultSuite, type FaultSuiteResult } from '../../test/bench/fault-suite';
 import { scanBench, type ScanFigures } from '../../test/bench/scan';
@@ -84,6 +85,9 @@ async function run(argv: string[]): Promise<number> {
     const dynamo = await startDynamoDbLocal();
     try {
       const runId = new Date(started).toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+      const tables = { episodes: `bench-episodes-${runId}`, strategies: `bench-strategies-${runId}`, locks: `bench-locks-${runId}` };
+      // Created once, before the two arms start side by side.
+      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);
       say(`fault suite: ${faultNames.length} faults × ${seeds} held-out seeds × 2 arms (+${trainSeeds} training seeds each)`);
       const suite = await runFaultSuite({
         scenarios: faultNames.map((f) => FAULTS[f]!),
@@ -91,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
         trainSeeds,
         runId,
         dynamoEndpoint: dynamo.endpoint,
-        tables: { episodes: `bench-episodes-${runId}`, strategies: `bench-strategies-${runId}`, locks: `bench-locks-${runId}` },
+        tables,
         onRun: (arm, r) =>
           say(`  ${arm.padEnd(20)} ${r.fault.padEnd(28)} seed ${String(r.seed).padEnd(6)} ${(r.outcome ?? (r.detected ? '?' : 'not detected')).padEnd(10)} trials ${r.trials}${r.falseActions ? `  FALSE ACTIONS ${r.falseActions}` : ''}`),
       });

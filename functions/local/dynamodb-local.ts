@@ -212,12 +212,17 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
         const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
         const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
         if (status !== 'ENABLED' && status !== 'ENABLING') {
-          await client.send(
-            new UpdateTimeToLiveCommand({
-              TableName: name,
-              TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
-            }),
-          );
+          try {
+            await client.send(
+              new UpdateTimeToLiveCommand({
+                TableName: name,
+                TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+              }),
+            );
+          } catch (error) {
+            // Two callers racing on the same table: the other one enabled it between our describe and update.
+            if (!/already enabled/i.test((error as Error).message)) throw error;
+          }
         }
       }
     }),
