@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Deployment } from '../../functions/domain/k8s';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { startSimulatedCluster, type SimulatedCluster } from '../sim';
+import { FAULTS } from '../sim/faults';
+import { createKubeClient } from '../sim/kube-client';
+
+const exec = promisify(execFile);
+const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { maxBuffer: 16 * 2 ** 20, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/**
+ * `eks-reflexion run` is the same runner against any kubeconfig. Here: a
+ * separate process, pointed at the simulator's kubeconfig as it would be at
+ * kind or EKS, in observe mode (plans, writes nothing).
+ */
+describe('eks-reflexion run', () => {
+  let sim: SimulatedCluster;
+  let dynamo: DynamoDbLocal;
+  let dir: string;
+  let kubeconfig: string;
+  const instance = FAULTS['bad-image-tag']!.instantiate(21);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'run-cli-'));
+    [sim, dynamo] = await Promise.all([startSimulatedCluster({ seed: 21 }), startDynamoDbLocal()]);
+    kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+    const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
+    await instance.setup(kube);
+    await sim.advance(90);
+    await instance.inject(kube);
+    await sim.advance(90);
+    kube.close();
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await dynamo?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('--once in observe mode detects, plans, prints a JSON summary and writes nothing', async () => {
+    const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
+    const path = `/apis/apps/v1/namespaces/${instance.namespace}/deployments/${instance.workload.name}`;
+    const before = await kube.get<Deployment>(path);
+    const { code, stdout, stderr } = await cli(['run', '--kubeconfig', kubeconfig, '--once', '--mode', 'observe', '--dynamodb-endpoint', dynamo.endpoint, '--cluster-name', 'sim']);
+    expect(stderr).not.toMatch(/error /);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { mode: string; outcomes: { signature: string; outcome: string; target: string }[] };
+    expect(report.mode).toBe('observe');
+    expect(report.outcomes).toEqual([
+      expect.objectContaining({ signature: 'ImagePullBackOff:tag-not-found', outcome: 'observed', target: `${instance.namespace}/Deployment/${instance.workload.name}` }),
+    ]);
+    const after = await kube.get<Deployment>(path);
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    kube.close();
+  });
+
+  it.each([
+    // Why each: every bad flag stops before any cluster or database is touched, naming the flag.
+    { args: ['run', '--once'], message: /--kubeconfig is required/ },
+    { args: ['run', '--kubeconfig', '/nonexistent', '--mode', 'yolo'], message: /mode/ },
+    { args: ['run', '--kubeconfig', '/nonexistent', '--interval', '1'], message: /--interval/ },
+    { args: ['run', '--kubeconfig', '/nonexistent', '--tables', 'a,b'], message: /--tables/ },
+    { args: ['run', '--frobnicate'], message: /frobnicate/ },
+  ])('refuses $args with exit 2', async ({ args, message }) => {
+    const { code, stderr } = await cli(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
