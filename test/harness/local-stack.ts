@@ -15,6 +15,7 @@ import type { Memory } from '../../functions/ports/memory';
 import type { Cluster } from '../../functions/ports/cluster';
 import type { Reasoner } from '../../functions/ports/reasoner';
 import { localStateMachineDefinition } from '../../lib/local-definition';
+import { mulberry32 } from '../../functions/domain/selection';
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
 import { createKubeClient, type KubeClientLike } from '../sim/kube-client';
 import { countingCluster, type WriteRecord } from './counting-cluster';
@@ -57,18 +58,6 @@ export interface LocalStack {
   /** Runs every started execution to its end. */
   drain(): Promise<ExecutionResult[]>;
   stop(): Promise<void>;
-}
-
-/** A seeded PRNG (mulberry32) so selection draws are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let tableCounter = 0;
@@ -118,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       policy,
       clock,
       ...(options.reasoner ? { reasoner: options.reasoner } : {}),
-      random: seededRandom(seed),
+      random: mulberry32(seed),
       events,
     });
     const { definition, roleOfTask } = localStateMachineDefinition({ policy, clusterNames: [SIM_CLUSTER] });

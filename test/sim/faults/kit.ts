@@ -1,4 +1,5 @@
 import type { FailureKind } from '../../../functions/domain/incident';
+import { mulberry32 } from '../../../functions/domain/selection';
 import type { ActionName } from '../../../functions/domain/actions';
 import type { Container, Deployment, Pod, ReplicaSet } from '../../../functions/domain/k8s';
 import type { KubeClientLike } from '../kube-client';
@@ -52,17 +53,8 @@ export interface ScenarioInstance {
   manualFix(k: KubeClientLike): Promise<void>;
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the selection's own): the same sequence on every machine. */
+export const rng = mulberry32;
 
 const APPS = ['checkout', 'cart', 'catalog', 'payments', 'search', 'profile', 'orders', 'inventory', 'billing', 'ledger', 'notify', 'gateway'];
 const TEAMS = ['shop', 'core', 'growth', 'platform', 'data', 'edge'];
