@@ -310,6 +310,20 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
             : /readiness/.test(text)
               ? 'readiness'
               : 'liveness';
+      // The sub-reason says what the kubelet saw (see probeSubReason): it decides whether timings can help at all.
+      if (/-http-error$/.test(sub) || sub === 'readiness-refused') {
+        const why = /-http-error$/.test(sub)
+          ? `the ${probe} probe gets HTTP 4xx (a path the app does not serve); no timing fixes it`
+          : `nothing listens on the ${probe} probe's port; no timing fixes it`;
+        return [rollback(incident, `${why}, and ${revisionNote}`), escalate(incident, `${why}; correct the probe (${incident.message})`.trim())];
+      }
+      if (/-timeout$/.test(sub)) {
+        return [
+          patchProbe(incident, probe, 'timeout'),
+          rollback(incident, `the ${probe} probe times out and ${revisionNote}`),
+          escalate(incident, `the ${probe} probe times out`),
+        ];
+      }
       const patch = patchProbe(incident, probe);
       return facts.badNewRevision && probe === 'readiness'
         ? [rollback(incident, `readiness fails since ${revisionNote}`), patch, escalate(incident, 'readiness probe fails')]
@@ -349,7 +363,7 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
   }
 }
 
-function patchProbe(incident: Incident, probe: 'liveness' | 'readiness' | 'startup'): Proposal | undefined {
+function patchProbe(incident: Incident, probe: 'liveness' | 'readiness' | 'startup', cause?: 'timeout'): Proposal | undefined {
   const deployment = deploymentOf(incident);
   const container = failingContainer(incident, (c) => c.ready === false || (c.restartCount ?? 0) > 0) ?? failingContainer(incident, () => true);
   if (!deployment || !container) return undefined;
@@ -357,6 +371,16 @@ function patchProbe(incident: Incident, probe: 'liveness' | 'readiness' | 'start
   const delay = numberAfter(notes, 'initialDelaySeconds') ?? 0;
   const timeout = numberAfter(notes, 'timeoutSeconds') ?? 1;
   const threshold = numberAfter(notes, 'failureThreshold') ?? 3;
+  if (cause === 'timeout') {
+    // The app answers, only slower than the timeout: a longer start-up allowance changes nothing, and a
+    // timeout just above the old one is usually still too short (the endpoint's latency is unknown).
+    const next = Math.min(60, Math.max(timeout * 4, timeout + 3));
+    if (next <= timeout) return undefined;
+    return {
+      action: { action: 'patch_probe', namespace: incident.namespace, deployment, container: container.container, probe, timeout_seconds: next },
+      rationale: `the ${probe} probe times out after ${timeout}s while the app answers slower; raising the timeout to ${next}s`,
+    };
+  }
   const action: ActionRequest =
     probe === 'startup'
       ? {
@@ -448,7 +472,10 @@ function analyse(incident: Incident, lessons: Lesson[]): Analysis {
       hypotheses.push(newRev ? `the new revision does not become available: ${newRev}` : 'the new ReplicaSet does not become available');
       break;
     case 'ProbeFailure':
-      hypotheses.push(`the ${sub} probe is too aggressive for the app's start-up or response time`);
+      if (/-http-error$/.test(sub)) hypotheses.push(`the ${sub.replace(/-http-error$/, '')} probe asks for a path the app does not serve (HTTP 4xx)`);
+      else if (sub === 'readiness-refused') hypotheses.push('nothing listens on the readiness probe\'s port');
+      else if (/-timeout$/.test(sub)) hypotheses.push(`the ${sub.replace(/-timeout$/, '')} probe's timeout is shorter than the app takes to answer`);
+      else hypotheses.push(`the ${sub} probe is too aggressive for the app's start-up or response time`);
       if (newRev) hypotheses.push(`the app became slower or broken with the new template: ${newRev}`);
       break;
     case 'HpaAtMax':

@@ -43,6 +43,12 @@ const relaxProbe = (probe: 'liveness' | 'readiness' | 'startup' | '{{probe}}'): 
   },
   description: `relax the ${probe === '{{probe}}' ? 'failing' : probe} probe: twice the initial delay, timeout and failure threshold (bounded)`,
 });
+// A probe that times out needs a longer timeout, not a longer start-up allowance: one timing, a bigger step.
+const lengthenTimeout: Seed = {
+  action: 'patch_probe',
+  template: { ...NS, deployment: '{{target.name}}', container: '{{container}}', probe: '{{probe}}', timeout_factor: 4 },
+  description: 'the probe times out: four times its timeout (bounded)',
+};
 const lowerRequest = (resource: 'memory' | 'cpu'): Seed => ({
   action: 'patch_resources',
   template: { ...NS, deployment: '{{target.name}}', container: '{{container}}', [`${resource}_request_factor`]: 0.5 },
@@ -88,6 +94,26 @@ const RULES: Rule[] = [
       rollback('roll back: memory use grew with the new revision', 'new-failing-revision'),
     ],
   },
+  // Refined probe sub-reasons (see probeSubReason) before the per-probe catch-alls. An HTTP 4xx (wrong
+  // path) never passes whatever the timings, nor does a refused connection on a readiness probe of a
+  // container that has been running past the grace (wrong port): only the template's history helps.
+  {
+    kind: 'ProbeFailure',
+    sub: /-http-error$/,
+    seeds: [
+      rollback('roll back: the probe asks for a path the app does not serve (HTTP 4xx) since the new revision'),
+      escalate('{{signature}}: the probe gets HTTP 4xx (wrong path or port) and no timing fixes it; correct the probe'),
+    ],
+  },
+  {
+    kind: 'ProbeFailure',
+    sub: /^readiness-refused$/,
+    seeds: [
+      rollback('roll back: nothing listens on the readiness probe\'s port since the new revision'),
+      escalate('{{signature}}: nothing listens on the probe\'s port; correct the probe or the container port'),
+    ],
+  },
+  { kind: 'ProbeFailure', sub: /-timeout$/, seeds: [lengthenTimeout, rollback('roll back: the probe times out since the new revision')] },
   { kind: 'ProbeFailure', sub: /liveness/, seeds: [relaxProbe('liveness'), rollback('roll back: the app became slow or broken with the new revision')] },
   { kind: 'ProbeFailure', sub: /readiness/, seeds: [rollback('roll back: the app stopped becoming ready with the new revision'), relaxProbe('readiness')] },
   { kind: 'ProbeFailure', sub: /startup/, seeds: [relaxProbe('startup'), rollback('roll back: the app starts slower since the new revision')] },

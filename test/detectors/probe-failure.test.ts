@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../functions/domain/k8s';
+import { probeSubReason } from '../../functions/domain/detectors/probe-failure';
 import { detect, loadItems, named, snapshotOf } from './support';
 
 describe('ProbeFailure detector', () => {
@@ -10,7 +11,7 @@ describe('ProbeFailure detector', () => {
     expect(skipped).toEqual([]);
     expect(byName('cart')).toMatchObject({
       kind: 'ProbeFailure',
-      subReason: 'readiness',
+      subReason: 'readiness-server-error',
       pods: ['cart-4d5e6f7a8b-n1m2b', 'cart-4d5e6f7a8b-r5t6y'],
     });
     expect(byName('cart')?.message).toContain('statuscode: 503');
@@ -19,7 +20,7 @@ describe('ProbeFailure detector', () => {
 
   it('reports a liveness probe that keeps killing the container', () => {
     // Restarts caused by the probe (Unhealthy + Killing events): the probe, not the process, is the lead.
-    expect(byName('profile')).toMatchObject({ kind: 'ProbeFailure', subReason: 'liveness', pods: ['profile-9c8b7a6d5e-f4g7h'] });
+    expect(byName('profile')).toMatchObject({ kind: 'ProbeFailure', subReason: 'liveness-timeout', pods: ['profile-9c8b7a6d5e-f4g7h'] });
     expect(byName('profile')?.evidence.events.map((e) => e.reason)).toEqual(['Unhealthy', 'Killing']);
   });
 
@@ -47,5 +48,33 @@ describe('ProbeFailure detector', () => {
     expect(pod.status?.phase).toBe('Running');
     expect(cart?.subReason).toBe('readiness');
     expect(cart?.unknowns[0]).toContain('no recent Unhealthy event');
+  });
+
+  // The kubelet's own wording (pkg/probe/http, pkg/probe/tcp, prober): the cause decides whether timings can help.
+  it.each([
+    { why: 'a path the app does not serve never passes: rollback, not timings', probe: 'readiness', message: 'Readiness probe failed: HTTP probe failed with statuscode: 404', expected: 'readiness-http-error' },
+    { why: 'an endpoint slower than the timeout passes with a longer one', probe: 'readiness', message: 'Readiness probe failed: Get "http://10.0.1.7:8080/ready": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', expected: 'readiness-timeout' },
+    { why: 'a timed-out GET also names dial tcp on some versions: the timeout wins', probe: 'liveness', message: 'Liveness probe failed: Get "http://10.0.1.7:8080/healthz": dial tcp 10.0.1.7:8080: i/o timeout', expected: 'liveness-timeout' },
+    { why: 'nothing listening on the port (HTTP probe)', probe: 'readiness', message: 'Readiness probe failed: Get "http://10.0.2.13:8080/ready": dial tcp 10.0.2.13:8080: connect: connection refused', expected: 'readiness-refused' },
+    { why: 'nothing listening on the port (TCP probe)', probe: 'liveness', message: 'Liveness probe failed: dial tcp 10.0.2.13:5432: connect: connection refused', expected: 'liveness-refused' },
+    { why: 'the app answers that it is not healthy', probe: 'liveness', message: 'Liveness probe failed: HTTP probe failed with statuscode: 503', expected: 'liveness-server-error' },
+    { why: 'an exec probe says nothing about the cause: the bare probe name', probe: 'startup', message: 'Startup probe failed: command ["cat","/tmp/ready"] exited with 1', expected: 'startup' },
+    { why: 'no Unhealthy event at all: the bare probe name, still deterministic', probe: 'readiness', message: undefined, expected: 'readiness' },
+  ] as const)('probeSubReason: $why', ({ probe, message, expected }) => {
+    expect(probeSubReason(probe, message)).toBe(expected);
+  });
+
+  it.each([
+    { message: 'Readiness probe failed: HTTP probe failed with statuscode: 404', expected: 'readiness-http-error' },
+    { message: 'Readiness probe failed: Get "http://10.0.1.7:8080/ready": dial tcp 10.0.1.7:8080: connect: connection refused', expected: 'readiness-refused' },
+  ])('the detector carries the refined sub-reason into the incident and its signature: $expected', ({ message, expected }) => {
+    // Why: end to end, the pods' latest Unhealthy message decides, and the signature (what memory keys on) follows it.
+    const items = loadItems('probe-failures.json');
+    for (const item of items) {
+      const e = item as { kind?: string; reason?: string; involvedObject?: { name?: string }; message?: string };
+      if (e.kind === 'Event' && e.reason === 'Unhealthy' && e.involvedObject?.name?.startsWith('cart-')) e.message = message;
+    }
+    const cart = detect(snapshotOf(items)).incidents.find((i) => i.target.name === 'cart');
+    expect(cart).toMatchObject({ subReason: expected, signature: `ProbeFailure:${expected}` });
   });
 });

@@ -207,6 +207,19 @@ describe('seeded strategies', () => {
     ['OOMKilled:limit', 'OOMKilled', ['patch_resources', 'rollback_deployment']],
     ['ProbeFailure:liveness', 'ProbeFailure', ['patch_probe', 'rollback_deployment']],
     ['ProbeFailure:readiness', 'ProbeFailure', ['rollback_deployment', 'patch_probe']],
+    // A probe that times out: a longer timeout first (the app answers, only slowly), the template's history second.
+    ['ProbeFailure:readiness-timeout', 'ProbeFailure', ['patch_probe', 'rollback_deployment']],
+    ['ProbeFailure:liveness-timeout', 'ProbeFailure', ['patch_probe', 'rollback_deployment']],
+    // HTTP 4xx (wrong path) never passes whatever the timings: no patch_probe arm to waste a trial on.
+    ['ProbeFailure:readiness-http-error', 'ProbeFailure', ['rollback_deployment', 'escalate']],
+    ['ProbeFailure:liveness-http-error', 'ProbeFailure', ['rollback_deployment', 'escalate']],
+    // Refused on a readiness probe past the grace: nothing listens on that port, timings cannot help either.
+    ['ProbeFailure:readiness-refused', 'ProbeFailure', ['rollback_deployment', 'escalate']],
+    // Refused or 5xx on liveness: usually a slow start killed too early, so relaxing stays first.
+    ['ProbeFailure:liveness-refused', 'ProbeFailure', ['patch_probe', 'rollback_deployment']],
+    ['ProbeFailure:liveness-server-error', 'ProbeFailure', ['patch_probe', 'rollback_deployment']],
+    // 5xx on readiness: the app says it is not ready, most often since a new revision.
+    ['ProbeFailure:readiness-server-error', 'ProbeFailure', ['rollback_deployment', 'patch_probe']],
     ['Unschedulable:insufficient-memory', 'Unschedulable', ['patch_resources', 'escalate']],
     ['Unschedulable:insufficient-cpu', 'Unschedulable', ['patch_resources', 'escalate']],
     ['Unschedulable:node-selector', 'Unschedulable', ['escalate']],
@@ -224,6 +237,14 @@ describe('seeded strategies', () => {
     expect(seededStrategies(signature, kind).map((s) => s.id)).toEqual(seeded.map((s) => s.id));
   });
 
+  it('the timeout seed lengthens only the timeout, by enough for an endpoint a few seconds slow', () => {
+    // Why: a ×2 timeout (1 s → 2 s) left endpoints answering in 3–4 s failing; start-up timings are not the problem.
+    const inc = incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:readiness-timeout', subReason: 'readiness-timeout' });
+    const patch = seededStrategies(inc.signature, inc.kind).find((s) => s.action === 'patch_probe')!;
+    const action = instantiate(patch, inc, { deployment: deployment({ readinessProbe: { httpGet: { path: '/ready', port: 8080 }, timeoutSeconds: 1 } }) });
+    expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 4 });
+  });
+
   it('every seeded strategy instantiates to a valid action for a typical incident of its kind', () => {
     const cases = [
       { i: incident(), context: { deployment: deployment() } },
@@ -231,6 +252,8 @@ describe('seeded strategies', () => {
       { i: incident({ kind: 'OOMKilled', signature: 'OOMKilled:limit' }), context: { deployment: deployment() } },
       { i: incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:liveness', subReason: 'liveness' }), context: { deployment: deployment() } },
       { i: incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:readiness', subReason: 'readiness' }), context: { deployment: deployment({ readinessProbe: { timeoutSeconds: 1 } }) } },
+      { i: incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:readiness-timeout', subReason: 'readiness-timeout' }), context: { deployment: deployment({ readinessProbe: { timeoutSeconds: 1 } }) } },
+      { i: incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:liveness-server-error', subReason: 'liveness-server-error' }), context: { deployment: deployment() } },
       { i: incident({ kind: 'Unschedulable', signature: 'Unschedulable:insufficient-memory' }), context: { deployment: deployment() } },
       { i: incident({ kind: 'CreateContainerConfigError', signature: 'CreateContainerConfigError:missing-secret' }), context: {} },
       { i: incident({ kind: 'HpaAtMax', signature: 'HpaAtMax:cpu' }), context: { hpa: { metadata: { name: 'web' }, spec: { maxReplicas: 4, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } } },

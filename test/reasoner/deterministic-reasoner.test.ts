@@ -92,6 +92,36 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
     },
     {
+      why: 'readiness times out: the timeout grows ×4 (1 s → 4 s), first even after a new revision (the app answers, only slowly)',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-timeout', evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }], notes: ['readiness probe: {"httpGet":{"path":"/ready","port":8080},"timeoutSeconds":1,"periodSeconds":5}'] } }),
+      expected: { action: 'patch_probe', probe: 'readiness', timeout_seconds: 4 },
+    },
+    {
+      why: 'liveness times out at 10 s: +3 s would be too little for slow endpoints, ×4 is bounded by 60 s',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-timeout', evidence: { containers: [{ ...container, ready: false, restartCount: 3 }], notes: ['liveness probe: {"timeoutSeconds":20}'] } }),
+      expected: { action: 'patch_probe', probe: 'liveness', timeout_seconds: 60 },
+    },
+    {
+      why: 'readiness gets HTTP 404: no timing fixes a wrong path, roll back to the revision that served it',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-http-error', evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }] } }),
+      expected: { action: 'rollback_deployment' },
+    },
+    {
+      why: 'readiness gets HTTP 404 and there is nothing to roll back to: escalate, never patch_probe',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-http-error', evidence: { rolloutHistory: singleRevisionHistory, containers: [{ ...container, ready: false }] } }),
+      expected: { action: 'escalate' },
+    },
+    {
+      why: 'readiness refused on a long-running container: wrong port, roll back',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-refused', evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }] } }),
+      expected: { action: 'rollback_deployment' },
+    },
+    {
+      why: 'liveness 503 during a slow start: relax the start-up allowance as for a bare liveness failure',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-server-error', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['liveness probe: {"initialDelaySeconds":5,"timeoutSeconds":1,"periodSeconds":5}'] } }),
+      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
+    },
+    {
       why: 'HPA pinned at max: raise maxReplicas by a bounded step',
       inc: incident({ kind: 'HpaAtMax', subReason: 'at-max', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['maxReplicas=10 currentReplicas=10 cpu 180%/70%'] } }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 15 },

@@ -10,6 +10,28 @@ const RECENT_PROBE_SECONDS = 600;
 export const NOT_READY_GRACE_SECONDS = 120;
 
 /**
+ * The sub-reason of a probe failure, from the kubelet's Unhealthy message
+ * (prober/prober.go and probe/http, probe/tcp wording). The kind of failure
+ * decides the fix, so it is part of the signature: a probe that times out
+ * passes with a longer timeout (patch_probe); a 404 (wrong path) or a refused
+ * connection on a Running, long-started container (wrong port) never passes,
+ * whatever the timings (rollback); a 5xx is the app itself saying it is not
+ * healthy (still starting, or broken). A message that says none of these
+ * (exec probes, no event) keeps the bare probe name, so the signature is still
+ * deterministic.
+ */
+export function probeSubReason(probe: 'liveness' | 'readiness' | 'startup', message: string | undefined): string {
+  const m = (message ?? '').toLowerCase();
+  // Timeout first: a timed-out GET also names the URL, and may name dial tcp.
+  if (/context deadline exceeded|client\.timeout exceeded|timeout: |i\/o timeout|probe timed out/.test(m)) return `${probe}-timeout`;
+  if (/connect: connection refused/.test(m)) return `${probe}-refused`;
+  const status = /statuscode: (\d{3})/.exec(m)?.[1];
+  if (status?.startsWith('4')) return `${probe}-http-error`;
+  if (status?.startsWith('5')) return `${probe}-server-error`;
+  return probe;
+}
+
+/**
  * Probe failures: a liveness or startup probe that is killing the container
  * (Unhealthy events + restarts), or a readiness probe keeping a Running
  * container out of service.
@@ -43,7 +65,7 @@ export const probeFailureDetector: PodDetector = {
       const spec = containerSpecOf(pod, first.status.name)?.[`${probe}Probe`];
       return {
         kind: 'ProbeFailure',
-        subReason: probe,
+        subReason: probeSubReason(probe, last.message),
         reason: 'Unhealthy',
         message: clip(
           `container ${first.status.name} restarted ${first.status.restartCount} times after failing its ${probe} probe: ${last.message ?? ''}`,
@@ -79,7 +101,7 @@ export const probeFailureDetector: PodDetector = {
     if (!last) unknowns.unshift('the probe failure message (no recent Unhealthy event in the snapshot)');
     return {
       kind: 'ProbeFailure',
-      subReason: 'readiness',
+      subReason: probeSubReason('readiness', last?.message),
       reason: 'Unhealthy',
       message: clip(
         `container ${first.status.name} running but not ready for ${Math.round(notReadyFor ?? 0)}s${last ? `: ${last.message ?? ''}` : ''}`,

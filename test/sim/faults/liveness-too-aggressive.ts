@@ -9,7 +9,7 @@ import { createDeployment, deploymentHealthy, deploymentManifest, ensureNamespac
 export const livenessTooAggressive: FaultScenario = {
   name: 'liveness-too-aggressive',
   description: 'Liveness probe fires before a slow program is up: killed and restarted over and over',
-  expected: { kind: 'ProbeFailure', subReason: 'liveness', fixable: true, fixes: ['patch_probe', 'rollback_deployment'] },
+  expected: { kind: 'ProbeFailure', subReason: 'liveness-server-error', fixable: true, fixes: ['patch_probe', 'rollback_deployment'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('liveness-too-aggressive', seed);

@@ -10,7 +10,7 @@ import { createDeployment, deploymentHealthy, deploymentManifest, ensureNamespac
 export const readinessMisconfigured: FaultScenario = {
   name: 'readiness-misconfigured',
   description: 'Readiness probe timeout shorter than the endpoint answers: new pods never Ready, rollout stalls',
-  expected: { kind: 'ProbeFailure', subReason: 'readiness', fixable: true, fixes: ['patch_probe', 'rollback_deployment'] },
+  expected: { kind: 'ProbeFailure', subReason: 'readiness-timeout', fixable: true, fixes: ['patch_probe', 'rollback_deployment'] },
   realCluster: true,
   instantiate(seed) {
     const n = names('readiness-misconfigured', seed);
