@@ -335,13 +335,20 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
       if (!hpa || current === undefined) {
         return [escalate(incident, 'the HPA is at its maximum under load but its current maxReplicas is not known')];
       }
-      const step = Math.min(opts.maxHpaStep, Math.max(1, Math.ceil(current / 2)));
-      const next = Math.min(current + step, opts.hpaMaxReplicasCeiling);
+      const sized = hpaReplicasNeeded(incident);
+      // With the metric known, size maxReplicas as an SRE would: what the load needs now plus headroom.
+      // Without it, a bounded step (the bandit's seeded factors learn which magnitude suffices).
+      const wanted = sized ? Math.max(current + 1, sized.needed + 1, Math.ceil(sized.needed * 1.1)) : current + Math.min(opts.maxHpaStep, Math.max(1, Math.ceil(current / 2)));
+      const next = Math.min(wanted, opts.hpaMaxReplicasCeiling);
       if (next <= current) return [escalate(incident, `the HPA is at ${current} replicas, the ceiling; capacity needs a human`)];
+      const capped = next < wanted ? ` (capped by the ceiling ${opts.hpaMaxReplicasCeiling}; the load wants ${wanted})` : '';
       return [
         {
           action: { action: 'patch_hpa', namespace: incident.namespace, hpa, max_replicas: next },
-          rationale: `the HPA is pinned at maxReplicas ${current} while its metric is above target; raising it by ${next - current}`,
+          rationale: sized
+            ? `the HPA is pinned at maxReplicas ${current} with ${sized.metric} at ${sized.current} against a target of ${sized.target}: ` +
+              `${sized.replicas} × ${sized.current} / ${sized.target} ≈ ${sized.needed} replicas needed; maxReplicas ${next} leaves headroom${capped}`
+            : `the HPA is pinned at maxReplicas ${current} while its metric is above target; raising it by ${next - current}${capped}`,
         },
       ];
     }
@@ -361,6 +368,30 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
         escalate(incident, `the pod failed and has no controller to recreate it: ${incident.message}`.trim()),
       ];
   }
+}
+
+/**
+ * Replicas the load needs, from the HPA detector's notes (`cpu: current 180% > target 70%`,
+ * `currentReplicas 4 = maxReplicas 4`): the HPA's own rule, ceil(replicas × current / target), for the
+ * metric furthest above its target. Undefined when the notes do not carry both.
+ */
+export function hpaReplicasNeeded(incident: Incident):
+  | { metric: string; current: number; target: number; replicas: number; needed: number }
+  | undefined {
+  const notes = incident.evidence.notes;
+  const replicas = notes.map((n) => /\bcurrentReplicas\s+(\d{1,6})\b/.exec(n)?.[1]).find((v) => v !== undefined);
+  if (replicas === undefined || Number(replicas) < 1) return undefined;
+  let best: { metric: string; current: number; target: number; replicas: number; needed: number } | undefined;
+  for (const note of notes) {
+    const m = /^([\w./-]{1,253}): current ([0-9]+(?:\.[0-9]+)?)%? > target ([0-9]+(?:\.[0-9]+)?)%?$/.exec(note.trim());
+    if (!m?.[1] || !m[2] || !m[3]) continue;
+    const current = Number(m[2]);
+    const target = Number(m[3]);
+    if (!(target > 0) || !(current > target)) continue;
+    const needed = Math.ceil((Number(replicas) * current) / target);
+    if (!best || needed > best.needed) best = { metric: m[1], current, target, replicas: Number(replicas), needed };
+  }
+  return best;
 }
 
 function patchProbe(incident: Incident, probe: 'liveness' | 'readiness' | 'startup', cause?: 'timeout'): Proposal | undefined {

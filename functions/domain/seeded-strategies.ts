@@ -146,10 +146,16 @@ const RULES: Rule[] = [
   {
     kind: 'HpaAtMax',
     seeds: [
+      // Two magnitudes on purpose: half again is often too little for a real spike; memory learns which suffices.
       {
         action: 'patch_hpa',
         template: { ...NS, hpa: '{{hpa}}', max_replicas_factor: 1.5 },
         description: 'raise the HPA maxReplicas by half (bounded by the ceiling)',
+      },
+      {
+        action: 'patch_hpa',
+        template: { ...NS, hpa: '{{hpa}}', max_replicas_factor: 2 },
+        description: 'double the HPA maxReplicas (bounded by the ceiling)',
       },
       escalate('{{signature}}: the autoscaler is at its maximum under load; review capacity'),
     ],

@@ -224,7 +224,8 @@ describe('seeded strategies', () => {
     ['Unschedulable:insufficient-cpu', 'Unschedulable', ['patch_resources', 'escalate']],
     ['Unschedulable:node-selector', 'Unschedulable', ['escalate']],
     ['CreateContainerConfigError:missing-secret', 'CreateContainerConfigError', ['rollback_deployment', 'escalate']],
-    ['HpaAtMax:cpu', 'HpaAtMax', ['patch_hpa', 'escalate']],
+    // Two magnitudes (×1.5, ×2): memory learns which suffices for a workload's spikes.
+    ['HpaAtMax:cpu', 'HpaAtMax', ['patch_hpa', 'patch_hpa', 'escalate']],
     ['FailedRollout:progress-deadline', 'FailedRollout', ['rollback_deployment']],
     ['PodFailed:node-lost', 'PodFailed', ['restart_pod', 'rollout_restart']],
     ['Evicted:memory-pressure', 'Evicted', ['restart_pod', 'rollout_restart']],
@@ -243,6 +244,14 @@ describe('seeded strategies', () => {
     const patch = seededStrategies(inc.signature, inc.kind).find((s) => s.action === 'patch_probe')!;
     const action = instantiate(patch, inc, { deployment: deployment({ readinessProbe: { httpGet: { path: '/ready', port: 8080 }, timeoutSeconds: 1 } }) });
     expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 4 });
+  });
+
+  it('the two HPA seeds are two magnitudes: 4 → 6 and 4 → 8', () => {
+    // Why: a single ×1.5 arm cannot learn that a spike needs more; the ×2 arm is the larger option.
+    const inc = incident({ kind: 'HpaAtMax', signature: 'HpaAtMax:cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' } });
+    const context: TemplateContext = { hpa: { metadata: { name: 'web' }, spec: { maxReplicas: 4, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } };
+    const raises = seededStrategies(inc.signature, inc.kind).filter((s) => s.action === 'patch_hpa').map((s) => instantiate(s, inc, context));
+    expect(raises.map((a) => (a.action === 'patch_hpa' ? a.max_replicas : undefined))).toEqual([6, 8]);
   });
 
   it('every seeded strategy instantiates to a valid action for a typical incident of its kind', () => {

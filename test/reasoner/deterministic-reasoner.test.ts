@@ -132,9 +132,24 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 40, timeout_seconds: 4 },
     },
     {
-      why: 'the detector writes HPA facts as "currentReplicas 4 = maxReplicas 4": a small max grows by half',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 180% > target 70%', 'currentReplicas 4 = maxReplicas 4, desired 9'] } }),
-      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 6 },
+      why: 'HPA facts as the detector writes them: sized from the metric, ceil(4 × 180 / 70) = 11 needed, +10 % headroom → 13 (a ×1.5 bump to 6 would stay pinned)',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 180% > target 70%', 'currentReplicas 4 = maxReplicas 4, desired 4'] } }),
+      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 13 },
+    },
+    {
+      why: 'a small overshoot still gets at least one replica of headroom: ceil(3 × 66 / 60) = 4 needed → 5',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 66% > target 60%', 'currentReplicas 3 = maxReplicas 3'] } }),
+      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 5 },
+    },
+    {
+      why: 'several metrics above target: the one needing most replicas decides (averageValue metrics have no %)',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'http_requests', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['http_requests: current 300 > target 100', 'cpu: current 90% > target 80%', 'currentReplicas 5 = maxReplicas 5'] } }),
+      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 17 },
+    },
+    {
+      why: 'what the load wants is capped by the HPA ceiling (default 100)',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 400% > target 50%', 'currentReplicas 40 = maxReplicas 40'] } }),
+      expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 100 },
     },
     {
       why: 'an evicted pod of a deployment under node pressure: remove it so a replacement lands elsewhere',
