@@ -153,7 +153,7 @@ async function run(argv: string[]): Promise<number> {
   const reportPath = join(out, 'report.html');
   await writeFile(
     reportPath,
-    renderReport({ title: 'eks-reflexion demo', generatedAt: new Date().toISOString(), command: `npm run demo -- ${argv.join(' ')}`.trim(), memoryOn: on, memoryOff: off }),
+    renderReport({ title: 'eks-reflexion demo', generatedAt: new Date().toISOString(), command: argv.length > 0 ? `npm run demo -- ${argv.join(' ')}` : 'npm run demo', memoryOn: on, memoryOff: off }),
   );
   await writeFile(join(out, 'runs.json'), JSON.stringify({ memoryOn: on, memoryOff: off }, null, 2));
   say('\n=== summary (fixable incidents) ===');
