@@ -3,6 +3,12 @@ import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import type { Deployment, Pod } from '../../functions/domain/k8s';
 import type { Cluster } from '../../functions/ports/cluster';
 import { startKubeControlPlane, type KubeControlPlane } from '../support/kube-control-plane';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '../sim/api/server';
+import { startControllers } from '../sim/controllers';
+import { RealClock } from '../sim/clock';
 
 /**
  * The real kube-apiserver (+ controller-manager) for executor tests, plus the
@@ -28,6 +34,52 @@ export async function startKubeEnv(clusterName = 'test'): Promise<KubeEnv | { sk
     plane,
     kubeconfigPath: plane.kubeconfigPath,
     cluster: KubeCluster.fromKubeconfigFile(plane.kubeconfigPath, { clusterName }),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    autoscaling: kc.makeApiClient(AutoscalingV1Api),
+  };
+  await env.core.createNode({ body: { metadata: { name: 'node-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } } });
+  return env;
+}
+
+/**
+ * The same environment on the simulator's API server and controllers (real
+ * time, no kubelet or scheduler of its own), so the executor tests drive the
+ * simulator exactly as they drive the real kube-apiserver.
+ */
+export async function startSimKubeEnv(clusterName = 'test'): Promise<KubeEnv> {
+  const clock = new RealClock();
+  const server = await startApiServer({ clock });
+  const controllers = startControllers({ store: server.store, clock });
+  // A real clock has no ticks of its own: reconcile like a controller-manager's resync.
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    controllers.reconcile().finally(() => {
+      busy = false;
+    });
+  }, 100);
+  const dir = await mkdtemp(join(tmpdir(), 'sim-kube-env-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  await server.writeKubeconfig(kubeconfigPath);
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const plane: KubeControlPlane = {
+    kubeconfigPath,
+    url: server.url,
+    runDir: dir,
+    async stop() {
+      clearInterval(timer);
+      controllers.stop();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  const env: KubeEnv = {
+    plane,
+    kubeconfigPath,
+    cluster: KubeCluster.fromKubeconfigFile(kubeconfigPath, { clusterName }),
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV1Api),
