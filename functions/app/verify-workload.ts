@@ -11,6 +11,7 @@ import {
   observeHpa,
   observePod,
   observeStatefulSet,
+  requiredReplicas,
   type Observation,
 } from '../domain/verify';
 import { controllerOf } from '../domain/workload';
@@ -67,7 +68,8 @@ async function observe(cluster: Cluster, incident: Incident): Promise<Observatio
   switch (kind) {
     case 'Deployment': {
       const deployment = await cluster.getDeployment(namespace, name);
-      return observeDeployment(deployment, await deploymentPods(cluster, deployment));
+      const minReplicas = requiredReplicas(incident);
+      return observeDeployment(deployment, await deploymentPods(cluster, deployment), minReplicas !== undefined ? { minReplicas } : {});
     }
     case 'Pod': {
       const pod = await cluster.getPod(namespace, name).catch((error: unknown) => {

@@ -2,6 +2,7 @@ import type { Reasoner } from '../ports/reasoner';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from './actions';
 import type { Incident, RolloutRevision } from './incident';
 import type { Analysis, Lesson, Reflection, Usage, Verification } from './model';
+import { hpaMinReplicasOf } from './detectors/scaled-to-zero';
 import { sanitise } from './redact';
 
 /**
@@ -22,6 +23,8 @@ export interface DeterministicReasonerOptions {
   maxHpaStep?: number;
   /** HPA maxReplicas ceiling. @default 100 */
   hpaMaxReplicasCeiling?: number;
+  /** Largest replica change of one scale_deployment (the policy's maxReplicaStep). @default 5 */
+  maxReplicaStep?: number;
 }
 
 type Proposal = { action: ActionRequest; rationale: string };
@@ -296,6 +299,24 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
       return [escalate(incident, `${why}: ${incident.message}`.trim())];
     }
     case 'FailedRollout':
+      if (sub === 'scaled-to-zero') {
+        const deployment = deploymentOf(incident);
+        const min = hpaMinReplicasOf(incident);
+        if (!deployment || min === undefined) {
+          return [escalate(incident, `the Deployment was scaled to zero under an HPA, but the HPA's minimum is not known: ${incident.message}`.trim())];
+        }
+        // The Deployment is at 0 (that is the finding); one step is bounded like the policy's replica step.
+        const replicas = Math.min(min, opts.maxReplicaStep);
+        return [
+          {
+            action: { action: 'scale_deployment', namespace: incident.namespace, deployment, replicas },
+            rationale:
+              `the Deployment was scaled to 0 while its HPA requires at least ${min} (the HPA does not scale a target at zero); ` +
+              `scaling to ${replicas}${replicas < min ? ` (the largest step; the HPA's minimum is ${min})` : ', the HPA\'s minimum, from where the HPA takes over'}`,
+          },
+          escalate(incident, `the Deployment was scaled to zero under an HPA requiring ${min}; confirm it was not deliberate`),
+        ];
+      }
       return [
         rollback(incident, `the rollout does not progress and ${revisionNote}`),
         escalate(incident, `the rollout does not progress and ${revisionNote}`),
@@ -500,6 +521,10 @@ function analyse(incident: Incident, lessons: Lesson[]): Analysis {
       hypotheses.push(`the scheduler cannot place the pod: ${incident.message}`.trim());
       break;
     case 'FailedRollout':
+      if (sub === 'scaled-to-zero') {
+        hypotheses.push('the Deployment was scaled to zero (by hand or a script) while an HPA manages it; the HPA does not scale a target at zero');
+        break;
+      }
       hypotheses.push(newRev ? `the new revision does not become available: ${newRev}` : 'the new ReplicaSet does not become available');
       break;
     case 'ProbeFailure':
@@ -682,6 +707,7 @@ export class DeterministicReasoner implements Reasoner {
       maxMemory: options.maxMemory ?? '8Gi',
       maxHpaStep: options.maxHpaStep ?? 5,
       hpaMaxReplicasCeiling: options.hpaMaxReplicasCeiling ?? 100,
+      maxReplicaStep: options.maxReplicaStep ?? 5,
     };
   }
 

@@ -160,6 +160,18 @@ const RULES: Rule[] = [
       escalate('{{signature}}: the autoscaler is at its maximum under load; review capacity'),
     ],
   },
+  {
+    kind: 'FailedRollout',
+    sub: /^scaled-to-zero$/,
+    seeds: [
+      {
+        action: 'scale_deployment',
+        template: { ...NS, deployment: '{{target.name}}', replicas_to_hpa_min: true },
+        description: 'scale the Deployment back to its HPA\'s minReplicas (at most maxReplicaStep at a time); the HPA takes over from there',
+      },
+      escalate('{{signature}}: the Deployment was scaled to zero under an HPA; confirm it was not deliberate and scale it back'),
+    ],
+  },
   { kind: 'FailedRollout', seeds: [rollback('roll back the rollout that does not become available')] },
   { kind: 'PodFailed', seeds: [restartPod('recreate the failed pod through its controller'), rolloutRestart('restart all pods of the workload')] },
   { kind: 'Evicted', seeds: [restartPod('remove the evicted pod so its controller replaces it'), rolloutRestart('restart all pods of the workload')] },

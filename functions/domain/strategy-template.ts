@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ActionRequestSchema, type ActionName, type ActionRequest } from './actions';
 import { rolloutFacts } from './deterministic-reasoner';
+import { hpaMinReplicasOf } from './detectors/scaled-to-zero';
 import { ValidationError } from './errors';
 import type { Incident } from './incident';
 import type { Container, Deployment, HorizontalPodAutoscaler, Probe, ResourceRequirements } from './k8s';
@@ -25,6 +26,9 @@ import { compareQuantities, parseQuantity, type Quantity } from './quantity';
  * - `initial_delay_factor`, `timeout_factor`, `period_factor`,
  *   `failure_threshold_factor` (≥ 1): relax the current probe timings.
  * - `max_replicas_factor` (> 1): raise the HPA's maxReplicas, under the ceiling.
+ * - `replicas_to_hpa_min` (true): scale a Deployment up towards the HPA's
+ *   minReplicas (from the HPA in the context, else the incident's evidence),
+ *   at most the policy's maxReplicaStep in one step.
  */
 
 export interface TemplateBounds {
@@ -32,6 +36,7 @@ export interface TemplateBounds {
   maxCpu: string;
   maxResourceFactor: number;
   hpaMaxReplicasCeiling: number;
+  maxReplicaStep: number;
 }
 
 export interface TemplateContext {
@@ -113,6 +118,7 @@ const DIRECTIVES = new Set([
   'period_factor',
   'failure_threshold_factor',
   'max_replicas_factor',
+  'replicas_to_hpa_min',
 ]);
 const PLACEHOLDER = /\{\{\s*([a-zA-Z.]+)\s*\}\}/g;
 const PROBES = ['liveness', 'readiness', 'startup'] as const;
@@ -129,6 +135,7 @@ function bounds(context: TemplateContext): TemplateBounds {
     maxCpu: context.bounds?.maxCpu ?? limits.maxCpu,
     maxResourceFactor: context.bounds?.maxResourceFactor ?? limits.maxResourceFactor,
     hpaMaxReplicasCeiling: context.bounds?.hpaMaxReplicasCeiling ?? limits.hpaMaxReplicasCeiling,
+    maxReplicaStep: context.bounds?.maxReplicaStep ?? limits.maxReplicaStep,
   };
 }
 
@@ -409,6 +416,19 @@ export function instantiate(strategy: Strategy, incident: Incident, context: Tem
         if (to <= from) fail(`maxReplicas ${from} is already at the ceiling ${b.hpaMaxReplicasCeiling}`, 'template.max_replicas_factor');
         action.max_replicas = to;
       }
+      break;
+    }
+    case 'scale_deployment': {
+      if (template.replicas_to_hpa_min === undefined) break;
+      if (template.replicas_to_hpa_min !== true) fail('template.replicas_to_hpa_min must be true when present', 'template.replicas_to_hpa_min');
+      const ref = context.hpa?.spec?.scaleTargetRef;
+      const fromHpa = ref?.kind === 'Deployment' && ref.name === action.deployment ? context.hpa?.spec?.minReplicas : undefined;
+      const min = fromHpa ?? hpaMinReplicasOf(incident);
+      if (min === undefined) fail('the HPA\'s minReplicas is unknown (no HPA in the context, no note in the evidence)', 'template.replicas_to_hpa_min');
+      const from = context.deployment?.spec?.replicas ?? 0;
+      const to = Math.min(min as number, from + bounds(context).maxReplicaStep);
+      if (to <= from) fail(`the Deployment already has ${from} replicas, at or above the HPA's minReplicas ${min}`, 'template.replicas_to_hpa_min');
+      action.replicas = to;
       break;
     }
     default:

@@ -1,3 +1,5 @@
+import { hpaMinReplicasOf } from './detectors/scaled-to-zero';
+import type { Incident } from './incident';
 import type { Condition, ContainerStatus, Deployment, HorizontalPodAutoscaler, Pod, StatefulSet } from './k8s';
 import type { Verification } from './model';
 
@@ -105,12 +107,22 @@ function podsSummary(pods: Pod[]): Pick<Observation, 'restarts' | 'failures' | '
 }
 
 /**
+ * The fewest desired replicas that count as healthy for this incident, when
+ * the incident says so: a Deployment scaled to zero under an HPA has all of
+ * its zero replicas "ready", so without this floor doing nothing would verify.
+ */
+export function requiredReplicas(incident: Pick<Incident, 'kind' | 'subReason' | 'evidence'>): number | undefined {
+  return hpaMinReplicasOf(incident);
+}
+
+/**
  * A Deployment is healthy now when its controller has seen the latest spec
  * (observedGeneration >= generation), updated = ready = available = desired
- * replicas with no old replicas left, and every live pod is Ready without a
- * failure. `pods` are the pods its selector matches.
+ * replicas with no old replicas left, every live pod is Ready without a
+ * failure, and desired is at least `minReplicas` when given (see
+ * requiredReplicas). `pods` are the pods its selector matches.
  */
-export function observeDeployment(deployment: Deployment, pods: Pod[]): Observation {
+export function observeDeployment(deployment: Deployment, pods: Pod[], options: { minReplicas?: number } = {}): Observation {
   const desired = deployment.spec?.replicas ?? 1;
   const s = deployment.status ?? {};
   const generation = deployment.metadata?.generation ?? 0;
@@ -128,7 +140,10 @@ export function observeDeployment(deployment: Deployment, pods: Pod[]): Observat
   ];
   if (notReady.length > 0) facts.push(`not ready: ${notReady.slice(0, 10).join(', ')}`);
   if (summary.failures.length > 0) facts.push(`failures: ${summary.failures.join(', ')}`);
+  const tooFew = options.minReplicas !== undefined && desired < options.minReplicas;
+  if (tooFew) facts.push(`desired replicas ${desired} < ${options.minReplicas} required (the HPA's minReplicas)`);
   const healthyNow =
+    !tooFew &&
     observed >= generation &&
     updated === desired &&
     ready === desired &&

@@ -16,6 +16,7 @@ const ALL_FIXTURES = [
   'probe-failures.json',
   'evictions.json',
   'hpa-at-max.json',
+  'scaled-to-zero.json',
   'failed-pods.json',
   'ledger-init-crashloop.json',
   'namespaces.json',
@@ -23,10 +24,16 @@ const ALL_FIXTURES = [
 ];
 
 describe('registry', () => {
-  it('has one detector per failure kind', () => {
+  it('has at least one detector per failure kind, and each kind once in the precedence', () => {
     // Adding a kind means one detector and one registry entry; a missing one would silently never fire.
     expect([...PRECEDENCE].sort()).toEqual([...FAILURE_KINDS].sort());
-    expect(new Set(DETECTORS.map((d) => d.kind)).size).toBe(DETECTORS.length);
+    expect(new Set(PRECEDENCE).size).toBe(PRECEDENCE.length);
+    // A kind's detectors sit together, so the precedence of a kind does not depend on which of them fired.
+    const kinds = DETECTORS.map((d) => d.kind);
+    for (const kind of new Set(kinds)) {
+      const at = kinds.flatMap((k, i) => (k === kind ? [i] : []));
+      expect(at.at(-1)! - at[0]!, kind).toBe(at.length - 1);
+    }
   });
 
   it('finds every kind across the fixtures, one incident per failing workload, nothing for healthy ones', () => {
@@ -36,7 +43,7 @@ describe('registry', () => {
     expect(new Set(incidents.map((i) => i.kind))).toEqual(new Set(FAILURE_KINDS));
     const workloads = incidents.map((i) => `${i.namespace}/${i.target.kind}/${i.target.name}`);
     expect(new Set(workloads).size).toBe(workloads.length);
-    for (const healthy of ['search', 'indexer', 'inventory', 'catalog', 'wishlist', 'thumbnailer', 'web']) {
+    for (const healthy of ['search', 'indexer', 'inventory', 'catalog', 'wishlist', 'thumbnailer', 'web', 'nightly-report', 'previews']) {
       expect(incidents.map((i) => i.target.name)).not.toContain(healthy);
     }
   });

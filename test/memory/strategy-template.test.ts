@@ -227,6 +227,8 @@ describe('seeded strategies', () => {
     // Two magnitudes (×1.5, ×2): memory learns which suffices for a workload's spikes.
     ['HpaAtMax:cpu', 'HpaAtMax', ['patch_hpa', 'patch_hpa', 'escalate']],
     ['FailedRollout:progress-deadline', 'FailedRollout', ['rollback_deployment']],
+    // Scaled to zero under an HPA: the template is fine, the replica count is not; no rollback.
+    ['FailedRollout:scaled-to-zero', 'FailedRollout', ['scale_deployment', 'escalate']],
     ['PodFailed:node-lost', 'PodFailed', ['restart_pod', 'rollout_restart']],
     ['Evicted:memory-pressure', 'Evicted', ['restart_pod', 'rollout_restart']],
   ] as const)('%s → %j', (signature, kind, actions) => {
@@ -244,6 +246,24 @@ describe('seeded strategies', () => {
     const patch = seededStrategies(inc.signature, inc.kind).find((s) => s.action === 'patch_probe')!;
     const action = instantiate(patch, inc, { deployment: deployment({ readinessProbe: { httpGet: { path: '/ready', port: 8080 }, timeoutSeconds: 1 } }) });
     expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 4 });
+  });
+
+  const zero = incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 3, maxReplicas 6'] } });
+  const scaleSeed = () => seededStrategies(zero.signature, zero.kind).find((s) => s.action === 'scale_deployment')!;
+  const at = (replicas: number): Deployment => ({ ...deployment(), spec: { ...deployment().spec, replicas } });
+  it.each([
+    { why: 'from zero to the minimum in the evidence note', context: { deployment: at(0) }, replicas: 3 },
+    { why: 'the HPA read now wins over the note (its minimum may have changed)', context: { deployment: at(0), hpa: { metadata: { name: 'web' }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } }, replicas: 2 },
+    { why: 'never more than the policy\'s maxReplicaStep in one step', context: { deployment: at(0), bounds: { maxReplicaStep: 2 } }, replicas: 2 },
+  ] as { why: string; context: TemplateContext; replicas: number }[])('scale to the HPA minimum: $why', ({ context, replicas }) => {
+    expect(instantiate(scaleSeed(), zero, context)).toEqual({ action: 'scale_deployment', namespace: 'shop', deployment: 'web', replicas });
+  });
+
+  it('scale to the HPA minimum refuses when there is nothing to raise or no minimum is known', () => {
+    // Why: a template that does not apply must say so, not scale down or guess a number.
+    expect(() => instantiate(scaleSeed(), zero, { deployment: at(3) })).toThrow(/at or above/);
+    const noNote = incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero' });
+    expect(() => instantiate(scaleSeed(), noNote, { deployment: at(0) })).toThrow(/minReplicas is unknown/);
   });
 
   it('the two HPA seeds are two magnitudes: 4 → 6 and 4 → 8', () => {
@@ -267,6 +287,7 @@ describe('seeded strategies', () => {
       { i: incident({ kind: 'CreateContainerConfigError', signature: 'CreateContainerConfigError:missing-secret' }), context: {} },
       { i: incident({ kind: 'HpaAtMax', signature: 'HpaAtMax:cpu' }), context: { hpa: { metadata: { name: 'web' }, spec: { maxReplicas: 4, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } } },
       { i: incident({ kind: 'FailedRollout', signature: 'FailedRollout:progress-deadline' }), context: {} },
+      { i: incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 3, maxReplicas 6'] } }), context: { deployment: { ...deployment(), spec: { ...deployment().spec, replicas: 0 } } } },
       { i: incident({ kind: 'Evicted', signature: 'Evicted:memory-pressure' }), context: {} },
     ];
     for (const { i, context } of cases) {

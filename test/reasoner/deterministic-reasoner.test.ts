@@ -87,6 +87,21 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'rollback_deployment' },
     },
     {
+      why: 'a Deployment scaled to zero under an HPA: back to the HPA\'s minimum (from the evidence note), not a rollback',
+      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', evidence: { rolloutHistory: newRevisionHistory, notes: ['hpa web: minReplicas 3, maxReplicas 6'] } }),
+      expected: { action: 'scale_deployment', deployment: 'web', replicas: 3 },
+    },
+    {
+      why: 'an HPA minimum above the policy\'s replica step: the largest allowed step (5), the next trial goes on from there',
+      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 8, maxReplicas 20'] } }),
+      expected: { action: 'scale_deployment', deployment: 'web', replicas: 5 },
+    },
+    {
+      why: 'scaled to zero but the HPA minimum is not in the evidence: no number to guess, escalate',
+      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero' }),
+      expected: { action: 'escalate' },
+    },
+    {
       why: 'aggressive liveness probe: more initial delay and timeout, from the current values',
       inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['livenessProbe: initialDelaySeconds=5 timeoutSeconds=1 periodSeconds=10'] } }),
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },

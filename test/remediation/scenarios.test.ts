@@ -197,6 +197,29 @@ describe('remediation scenarios on the simulator', () => {
     expect(checks.map((c) => c.status)).not.toContain('healthy');
     expect(checks.at(-1)?.status).toBe('failed');
   });
+
+  it('scaled-to-zero: zero ready of zero desired is never healthy; scaling back to the HPA minimum is', async () => {
+    // Arrange: an HPA-managed Deployment scaled to 0, detected through the real adapter.
+    const inst = await start('scaled-to-zero', 21);
+    await inst.inject(sim.client);
+    const incident = await incidentFor(inst);
+    expect(incident).toMatchObject({ kind: 'FailedRollout', subReason: 'scaled-to-zero', target: { kind: 'Deployment', name: inst.workload.name } });
+    const min = Number(/minReplicas (\d+)/.exec(incident.evidence.notes.join('\n'))?.[1]);
+    expect(min).toBeGreaterThanOrEqual(1);
+    // Act 1: a trial that changes nothing (a restart of zero pods) must not verify: every count equals desired (0).
+    const { deps } = execDeps();
+    const nothing = await executeAction(deps, { action: 'rollout_restart', namespace: inst.namespace, deployment: inst.workload.name }, { actionId: 'scn-zero#1', reason: 'trial', trial: 1 });
+    const idle = await verifyLoop(incident, nothing);
+    // Act 2: scale back to the HPA's minimum.
+    const scale = await executeAction(deps, { action: 'scale_deployment', namespace: inst.namespace, deployment: inst.workload.name, replicas: min }, { actionId: 'scn-zero#2', reason: 'back to minReplicas', trial: 2 });
+    const fixed = await verifyLoop(incident, scale);
+    // Assert
+    expect(idle.map((c) => c.status)).not.toContain('healthy');
+    expect(idle.at(-1)?.status).toBe('failed');
+    expect(idle.at(-1)?.evidence.join('\n')).toContain(`desired replicas 0 < ${min} required`);
+    expect(fixed.at(-1)?.status).toBe('healthy');
+    expect(await inst.oracle(sim.client)).toBe(true);
+  });
 });
 
 /** The incident of a workload built from its scenario (for stories where the detector has nothing to see yet). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, Pod } from '../../functions/domain/k8s';
 import type { Verification } from '../../functions/domain/model';
-import { judgeVerification, observeDeployment, observeHpa, observePod, podFailures, type Baseline } from '../../functions/domain/verify';
+import { judgeVerification, observeDeployment, observeHpa, observePod, podFailures, requiredReplicas, type Baseline } from '../../functions/domain/verify';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -52,6 +52,28 @@ describe('observeDeployment', () => {
     ['a pod in CrashLoopBackOff', {}, [pod('a'), pod('b', { waiting: 'CrashLoopBackOff', ready: false })], false],
   ])('%s', (_why, d, pods, healthy) => {
     expect(observeDeployment(deployment(d), pods).healthyNow).toBe(healthy);
+  });
+
+  it.each([
+    // Zero of zero is "all ready": without the floor, a Deployment left at 0 under an HPA would verify.
+    ['scaled to zero, floor 3: not healthy', { desired: 0 }, [], 3, false],
+    ['back at the floor and ready: healthy', { desired: 3 }, [pod('a'), pod('b'), pod('c')], 3, true],
+    ['above the floor (the HPA scaled up): healthy', { desired: 4 }, [pod('a'), pod('b'), pod('c'), pod('d')], 3, true],
+    ['one below the floor even though every replica is ready: not healthy', { desired: 2 }, [pod('a'), pod('b')], 3, false],
+    // No floor (any other incident): zero desired with zero ready is healthy, as before.
+    ['no floor: zero of zero is healthy', { desired: 0 }, [], undefined, true],
+  ] as const)('minReplicas: %s', (_why, d, pods, minReplicas, healthy) => {
+    const obs = observeDeployment(deployment(d), [...pods], minReplicas !== undefined ? { minReplicas } : {});
+    expect(obs.healthyNow).toBe(healthy);
+    if (!healthy) expect(obs.facts.join('\n')).toContain(`< ${minReplicas} required`);
+  });
+
+  it.each([
+    { why: 'a scaled-to-zero incident carries the HPA minimum in its notes', kind: 'FailedRollout', subReason: 'scaled-to-zero', notes: ['hpa web: minReplicas 3, maxReplicas 6'], expected: 3 },
+    { why: 'a stalled rollout has no floor', kind: 'FailedRollout', subReason: 'progress-deadline-exceeded', notes: ['hpa web: minReplicas 3, maxReplicas 6'], expected: undefined },
+    { why: 'an HPA-at-max incident has no floor (its own target is the HPA)', kind: 'HpaAtMax', subReason: 'cpu', notes: ['currentReplicas 4 = maxReplicas 4'], expected: undefined },
+  ] as const)('requiredReplicas: $why', ({ kind, subReason, notes, expected }) => {
+    expect(requiredReplicas({ kind, subReason, evidence: { containers: [], events: [], logs: [], rolloutHistory: [], notes: [...notes] } })).toBe(expected);
   });
 });
 

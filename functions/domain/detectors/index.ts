@@ -13,6 +13,7 @@ import { imagePullDetector } from './image-pull';
 import { oomKilledDetector } from './oom-killed';
 import { podFailedDetector } from './pod-failed';
 import { probeFailureDetector } from './probe-failure';
+import { scaledToZeroDetector } from './scaled-to-zero';
 import { sanitizeSnapshot, type Skipped } from './snapshot';
 import type { DetectContext, Detector, PodDetector, PodFinding, WorkloadDetector } from './types';
 import { unschedulableDetector } from './unschedulable';
@@ -27,7 +28,7 @@ export type { DetectContext, Detector, PodFinding, WorkloadFinding } from './typ
  * the rollout fail (not the other way round); an OOM kill or a liveness
  * probe explains a crash loop; pod-level facts explain a stalled rollout;
  * HPAs are their own targets and never compete with their Deployment.
- * Adding a kind: one file, one test file, one entry here.
+ * Adding a kind (or a detector for an existing kind): one file, one test file, one entry here.
  */
 export const DETECTORS: readonly Detector[] = [
   createContainerConfigDetector,
@@ -38,11 +39,15 @@ export const DETECTORS: readonly Detector[] = [
   unschedulableDetector,
   evictedDetector,
   podFailedDetector,
+  // Before failedRolloutDetector: for the same Deployment, the first FailedRollout finding wins, and
+  // "scaled to zero under an HPA" names the cause more precisely than a stalled rollout would.
+  scaledToZeroDetector,
   failedRolloutDetector,
   hpaAtMaxDetector,
 ];
 
-export const PRECEDENCE: readonly FailureKind[] = DETECTORS.map((d) => d.kind);
+/** Failure kinds in precedence order (a kind may have several detectors; its first one places it). */
+export const PRECEDENCE: readonly FailureKind[] = [...new Set(DETECTORS.map((d) => d.kind))];
 
 export const IGNORE_ANNOTATION = 'eks-reflexion.io/ignore';
 
