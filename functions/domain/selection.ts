@@ -4,6 +4,23 @@ import type { PolicyConfig } from './policy-config';
 import { makeStrategy } from './strategy-template';
 
 /**
+ * A strategy's description for this incident: the placeholders seeded
+ * descriptions share with their templates (`{{signature}}` in an escalation's
+ * reason) filled in, so the decision's why reads as the operator will see it.
+ * One the incident cannot answer stays as written, never a guess.
+ */
+export function describeFor(description: string, incident: Incident): string {
+  const values: Record<string, string> = {
+    signature: incident.signature,
+    kind: incident.kind,
+    namespace: incident.namespace,
+    'target.name': incident.target.name,
+    'target.kind': incident.target.kind,
+  };
+  return description.replace(/\{\{\s*([a-zA-Z.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/**
  * Strategy selection (pure): which strategy the next trial uses. Thompson
  * sampling on Beta(successes+1, failures+1) balances using what worked with
  * trying what is not known yet; an exploration floor keeps a small chance for
@@ -172,7 +189,7 @@ export function selectStrategy(input: SelectionInput): Selection {
         chosen: fallback,
         mode: 'escalate',
         candidates: capped(candidates),
-        why: `No fix from the catalogue is left for ${input.incident.signature}${excludedNote}, so escalating: ${fallback.description || 'hand over to an operator'}${lessonsNote}.`.slice(0, 2000),
+        why: `No fix from the catalogue is left for ${input.incident.signature}${excludedNote}, so escalating: ${describeFor(fallback.description, input.incident) || 'hand over to an operator'}${lessonsNote}.`.slice(0, 2000),
       };
     }
     const result = escalation(input, capped(candidates));

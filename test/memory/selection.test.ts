@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicyConfig } from '../../functions/domain/policy-config';
-import { mulberry32, sampleBeta, sampleGamma, selectStrategy, type SelectionInput } from '../../functions/domain/selection';
+import { describeFor, mulberry32, sampleBeta, sampleGamma, selectStrategy, type SelectionInput } from '../../functions/domain/selection';
 import { incident, strategy } from './fixtures';
 
 const inc = incident();
@@ -139,6 +139,23 @@ describe('selectStrategy', () => {
     const after = selectStrategy(input({ seeded: [esc, fix], tried: [{ strategyId: 'fix', outcome: 'failed' }] }));
     expect(after).toMatchObject({ chosen: { id: 'esc' }, mode: 'escalate' });
     expect(after.why).toMatch(/call the on-call/);
+  });
+
+  it('fills the escalation description\'s placeholders in the why (the operator reads it, not the template)', () => {
+    // Why: seeded escalations describe themselves as "{{signature}}: …", which showed up raw in decisions.
+    const esc = strategy({ id: 'esc', action: 'escalate', template: { reason: '{{signature}}: r' }, description: '{{signature}}: the registry refuses the pull credentials on {{target.name}} ({{unknown}})' });
+    const fix = strategy({ id: 'fix' });
+    const r = selectStrategy(input({ seeded: [esc, fix], tried: [{ strategyId: 'fix', outcome: 'failed' }] }));
+    expect(r.why).toContain(`escalating: ${inc.signature}: the registry refuses the pull credentials on ${inc.target.name} ({{unknown}})`);
+    expect(r.why).not.toContain('{{signature}}');
+  });
+
+  it.each([
+    { why: 'every known placeholder', text: '{{kind}} {{namespace}}/{{target.kind}}/{{ target.name }} {{signature}}', expected: `${inc.kind} ${inc.namespace}/${inc.target.kind}/${inc.target.name} ${inc.signature}` },
+    { why: 'no placeholder: unchanged', text: 'call the on-call', expected: 'call the on-call' },
+    { why: 'an unknown placeholder stays as written rather than a guess', text: '{{container}} is broken', expected: '{{container}} is broken' },
+  ])('describeFor: $why', ({ text, expected }) => {
+    expect(describeFor(text, inc)).toBe(expected);
   });
 
   it('labels a pick among untried strategies as exploration, a pick of the proven best as exploitation', () => {
