@@ -1,3 +1,4 @@
+import type { PolicyConfig } from './policy-config';
 import type { Reasoner } from '../ports/reasoner';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from './actions';
 import type { Incident, RolloutRevision } from './incident';
@@ -25,6 +26,15 @@ export interface DeterministicReasonerOptions {
   hpaMaxReplicasCeiling?: number;
   /** Largest replica change of one scale_deployment (the policy's maxReplicaStep). @default 5 */
   maxReplicaStep?: number;
+}
+
+/** The reasoner's limits from the policy, so that its proposals are ones the policy will accept. */
+export function reasonerLimits(policy: PolicyConfig): DeterministicReasonerOptions {
+  return {
+    maxMemory: policy.limits.maxMemory,
+    hpaMaxReplicasCeiling: policy.limits.hpaMaxReplicasCeiling,
+    maxReplicaStep: policy.limits.maxReplicaStep,
+  };
 }
 
 type Proposal = { action: ActionRequest; rationale: string };

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../app/deps';
 import { ValidationError } from '../domain/errors';
 import type { PolicyConfig } from '../domain/policy-config';
-import { DeterministicReasoner } from '../domain/deterministic-reasoner';
+import { DeterministicReasoner, reasonerLimits } from '../domain/deterministic-reasoner';
 import type { Clock } from '../ports/clock';
 import type { Cluster } from '../ports/cluster';
 import type { Logger } from '../ports/logger';
@@ -49,7 +49,7 @@ export function buildLocalDeps(options: {
       return cluster;
     },
     memory: options.memory,
-    reasoner: options.reasoner ?? new DeterministicReasoner(),
+    reasoner: options.reasoner ?? new DeterministicReasoner(reasonerLimits(options.policy)),
     clock: options.clock,
     policy: options.policy,
     logger: options.logger ?? silentLogger,

@@ -9,7 +9,7 @@ import { EnvSchemas, type FunctionRole } from '../config/env';
 import { createDynamoMemory } from '../adapters/dynamodb/memory';
 import { createDynamoClients } from '../adapters/dynamodb/client';
 import { BedrockReasoner } from '../adapters/bedrock/bedrock-reasoner';
-import { DeterministicReasoner } from '../domain/deterministic-reasoner';
+import { DeterministicReasoner, reasonerLimits } from '../domain/deterministic-reasoner';
 import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
 import { EventBridgePublisher } from '../adapters/aws/event-bridge';
 import { StepFunctionsWorkflow } from '../adapters/aws/step-functions';
@@ -59,7 +59,7 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
     clock: systemClock,
   });
 
-  const deterministic = new DeterministicReasoner();
+  const deterministic = new DeterministicReasoner(reasonerLimits(e.POLICY));
   const reasoner =
     e.BEDROCK_MODEL_ID && e.BEDROCK_MODEL_ID.length > 0
       ? // The adapter retries with back-off itself; SDK retries on top would multiply the calls.
