@@ -306,7 +306,8 @@ function rankedProposals(incident: Incident, analysis: Analysis | undefined, opt
           : /insufficient/.test(text)
             ? 'the cluster lacks capacity for the pod\'s requests'
             : 'the scheduler cannot place the pod';
-      return [escalate(incident, `${why}: ${incident.message}`.trim())];
+      // Placement that broke with a new revision (a nodeSelector, an affinity) is undone by returning to the last good one.
+      return [facts.badNewRevision ? rollback(incident, `${why} since ${revisionNote}`) : undefined, escalate(incident, `${why}: ${incident.message}`.trim())];
     }
     case 'FailedRollout':
       if (sub === 'scaled-to-zero') {

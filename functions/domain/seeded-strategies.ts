@@ -131,6 +131,7 @@ const RULES: Rule[] = [
   {
     kind: 'Unschedulable',
     seeds: [
+      rollback('roll back: the pods became unschedulable with the new revision (node selector, affinity or tolerations changed)', 'new-failing-revision'),
       escalate(
         '{{signature}}: the scheduler cannot place the pod (node selector, affinity, taints or capacity); the action catalogue cannot change placement',
       ),

@@ -222,7 +222,8 @@ describe('seeded strategies', () => {
     ['ProbeFailure:readiness-server-error', 'ProbeFailure', ['rollback_deployment', 'patch_probe']],
     ['Unschedulable:insufficient-memory', 'Unschedulable', ['patch_resources', 'escalate']],
     ['Unschedulable:insufficient-cpu', 'Unschedulable', ['patch_resources', 'escalate']],
-    ['Unschedulable:node-selector', 'Unschedulable', ['escalate']],
+    // A placement that broke with a new revision is undone by rolling back (only when the revision is new and failing); else escalate.
+    ['Unschedulable:node-selector', 'Unschedulable', ['rollback_deployment', 'escalate']],
     ['CreateContainerConfigError:missing-secret', 'CreateContainerConfigError', ['rollback_deployment', 'escalate']],
     // Two magnitudes (×1.5, ×2): memory learns which suffices for a workload's spikes.
     ['HpaAtMax:cpu', 'HpaAtMax', ['patch_hpa', 'patch_hpa', 'escalate']],

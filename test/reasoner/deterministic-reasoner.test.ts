@@ -77,9 +77,19 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'rollback_deployment' },
     },
     {
-      why: 'node selector mismatch: no catalogue action changes nodes',
+      why: 'node selector mismatch with no new revision to blame: no catalogue action changes nodes',
       inc: incident({ kind: 'Unschedulable', subReason: 'node-selector', message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector" }),
       expected: { action: 'escalate' },
+    },
+    {
+      why: 'node selector mismatch introduced by a new revision: roll back to the placement that worked',
+      inc: incident({
+        kind: 'Unschedulable',
+        subReason: 'node-selector',
+        message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector",
+        evidence: { rolloutHistory: newRevisionHistory },
+      }),
+      expected: { action: 'rollback_deployment' },
     },
     {
       why: 'a stuck rollout with a good earlier revision: roll back',
