@@ -7,7 +7,7 @@ import type { Command } from '../cli';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { detectIncidents, type DetectResult, type Skipped } from '../../functions/domain/detectors/index';
 import { ReflexionError } from '../../functions/domain/errors';
-import type { ClusterSnapshot, KubeObject } from '../../functions/domain/k8s';
+import { emptySnapshot, SNAPSHOT_KEY_OF_KIND, type ClusterSnapshot, type KubeObject, type SnapshotListKey } from '../../functions/domain/k8s';
 
 const HELP = `usage: eks-reflexion detect [--kubeconfig PATH] [--context NAME] [--namespace NS ...]
        eks-reflexion detect --snapshot FILE [--taken-at TIME] [--namespace NS ...]
@@ -28,17 +28,8 @@ Nothing is written to the cluster.
 /** A snapshot file bigger than this is refused rather than exhausting memory. */
 const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 
-const KIND_TO_KEY = {
-  Namespace: 'namespaces',
-  Node: 'nodes',
-  Pod: 'pods',
-  Deployment: 'deployments',
-  ReplicaSet: 'replicaSets',
-  StatefulSet: 'statefulSets',
-  HorizontalPodAutoscaler: 'hpas',
-  Event: 'events',
-} as const satisfies Record<string, keyof ClusterSnapshot>;
-type ListKey = (typeof KIND_TO_KEY)[keyof typeof KIND_TO_KEY];
+const KIND_TO_KEY = SNAPSHOT_KEY_OF_KIND;
+type ListKey = SnapshotListKey;
 
 const SNAPSHOT_KEYS = Object.values(KIND_TO_KEY);
 
@@ -70,18 +61,7 @@ function label(obj: unknown, kind: string, where: string): string {
  * Throws SnapshotFileError only when the file as a whole is not one of these.
  */
 export function snapshotFromJson(doc: unknown, options: { cluster: string; takenAt: string }): { snapshot: ClusterSnapshot; skipped: Skipped[] } {
-  const snapshot: ClusterSnapshot = {
-    cluster: options.cluster,
-    takenAt: options.takenAt,
-    namespaces: [],
-    nodes: [],
-    pods: [],
-    deployments: [],
-    replicaSets: [],
-    statefulSets: [],
-    hpas: [],
-    events: [],
-  };
+  const snapshot: ClusterSnapshot = emptySnapshot(options.cluster, options.takenAt);
   const skipped: Skipped[] = [];
 
   // A snapshot saved by this tool (or by the cluster adapter) goes through as is.

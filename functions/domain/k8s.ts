@@ -241,3 +241,20 @@ export interface ObjectRef {
   namespace: string;
   name: string;
 }
+
+/** Which snapshot list holds objects of each kind (one place for the CLI, the detectors and the tests). */
+export const SNAPSHOT_KEY_OF_KIND = {
+  Namespace: 'namespaces',
+  Node: 'nodes',
+  Pod: 'pods',
+  Deployment: 'deployments',
+  ReplicaSet: 'replicaSets',
+  StatefulSet: 'statefulSets',
+  HorizontalPodAutoscaler: 'hpas',
+  Event: 'events',
+} as const satisfies Record<string, keyof ClusterSnapshot>;
+export type SnapshotListKey = (typeof SNAPSHOT_KEY_OF_KIND)[keyof typeof SNAPSHOT_KEY_OF_KIND];
+
+export function emptySnapshot(cluster: string, takenAt: string): ClusterSnapshot {
+  return { cluster, takenAt, namespaces: [], nodes: [], pods: [], deployments: [], replicaSets: [], statefulSets: [], hpas: [], events: [] };
+}

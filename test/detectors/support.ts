@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { detectIncidents, type DetectOptions } from '../../functions/domain/detectors/index';
-import type { ClusterSnapshot, KubeObject, Pod } from '../../functions/domain/k8s';
+import { emptySnapshot, SNAPSHOT_KEY_OF_KIND, type ClusterSnapshot, type KubeObject, type Pod } from '../../functions/domain/k8s';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/k8s/', import.meta.url));
 
@@ -13,31 +13,11 @@ export function loadItems(file: string): KubeObject[] {
 
 export const TAKEN_AT = '2026-11-23T14:00:00Z';
 
-const BY_KIND: Record<string, keyof ClusterSnapshot> = {
-  Namespace: 'namespaces',
-  Node: 'nodes',
-  Pod: 'pods',
-  Deployment: 'deployments',
-  ReplicaSet: 'replicaSets',
-  StatefulSet: 'statefulSets',
-  HorizontalPodAutoscaler: 'hpas',
-  Event: 'events',
-};
+const BY_KIND: Record<string, keyof ClusterSnapshot> = SNAPSHOT_KEY_OF_KIND;
 
 /** A snapshot as the cluster adapter would build it from listed objects. */
 export function snapshotOf(items: KubeObject[], takenAt = TAKEN_AT): ClusterSnapshot {
-  const snap: ClusterSnapshot = {
-    cluster: 'prod-eks',
-    takenAt,
-    namespaces: [],
-    nodes: [],
-    pods: [],
-    deployments: [],
-    replicaSets: [],
-    statefulSets: [],
-    hpas: [],
-    events: [],
-  };
+  const snap: ClusterSnapshot = emptySnapshot('prod-eks', takenAt);
   for (const item of items) {
     const key = BY_KIND[item.kind ?? ''];
     if (!key) throw new Error(`fixture has an object of unexpected kind ${item.kind}`);
