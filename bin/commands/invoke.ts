@@ -4,14 +4,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from '../cli';
-import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
-import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { handleActionPayload } from '../../functions/app/action-api';
 import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
-import { createTables } from '../../functions/local/dynamodb-local';
-import { buildLocalDeps } from '../../functions/local/local-deps';
+import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import type { EpisodeStore, LockStore, Memory, StrategyStore } from '../../functions/ports/memory';
 
@@ -153,10 +150,9 @@ async function run(argv: string[]): Promise<number> {
     if (values['dynamodb-endpoint']) {
       const prefix = values['table-prefix'] ?? 'eks-reflexion';
       const tables = { episodes: `${prefix}-episodes`, strategies: `${prefix}-strategies`, locks: `${prefix}-locks` };
-      const clients = createDynamoClients({ endpoint: values['dynamodb-endpoint'] });
-      close = () => clients.client.destroy();
-      await createTables(clients.client, tables);
-      memory = createDynamoMemory({ client: clients.doc, tables, namespace: memoryNamespace });
+      const local = await localMemory({ endpoint: values['dynamodb-endpoint'], tables, namespace: memoryNamespace });
+      close = () => local.client.destroy();
+      memory = local.memory;
     }
     try {
       const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy.data, clock: systemClock });

@@ -2,18 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
-import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
-import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { detectStep } from '../../functions/app/steps/detect';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
-import { createTables, startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
-import { buildLocalDeps } from '../../functions/local/local-deps';
-import { LocalWorkflow } from '../../functions/local/runner';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';
+import { localWorkflow } from '../../functions/local/local-workflow';
 import { systemClock } from '../../functions/ports/clock';
 import type { Logger } from '../../functions/ports/logger';
-import { localStateMachineDefinition } from '../../lib/local-definition';
 
 const HELP = `usage: eks-reflexion run --kubeconfig PATH [options]
 
@@ -111,20 +108,11 @@ async function run(argv: string[]): Promise<number> {
       dynamo = await startDynamoDbLocal({ dbPath: dataDir });
       endpoint = dynamo.endpoint;
     }
-    const { client, doc } = createDynamoClients({ endpoint });
     const tables = { episodes: tableNames[0]!, strategies: tableNames[1]!, locks: tableNames[2]! };
-    await createTables(client, tables);
-    const memory = createDynamoMemory({ client: doc, tables, namespace: values['memory-namespace'], clock: systemClock });
+    const { memory } = await localMemory({ endpoint, tables, namespace: values['memory-namespace'], clock: systemClock });
     const deps = buildLocalDeps({ clusters: { [clusterName]: kube }, memory, policy, clock: systemClock, logger: consoleLogger(values.verbose) });
-    const { definition, roleOfTask } = localStateMachineDefinition({ policy, clusterNames: [clusterName] });
-    const workflow = new LocalWorkflow({
-      definition,
-      roleOfTask,
-      deps,
-      // A real cluster has real time: a Wait really waits.
-      advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)),
-    });
-    deps.workflow = workflow;
+    // A real cluster has real time: a Wait really waits.
+    const workflow = localWorkflow(deps, { advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)) });
 
     let stop = false;
     const onSignal = () => {

@@ -1,4 +1,8 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AppDeps } from '../app/deps';
+import { createDynamoClients } from '../adapters/dynamodb/client';
+import { createDynamoMemory } from '../adapters/dynamodb/memory';
+import { createTables } from './dynamodb-local';
 import { ValidationError } from '../domain/errors';
 import type { PolicyConfig } from '../domain/policy-config';
 import { DeterministicReasoner, reasonerLimits } from '../domain/deterministic-reasoner';
@@ -58,3 +62,27 @@ export function buildLocalDeps(options: {
     random: options.random ?? Math.random,
   };
 }
+
+export interface MemoryTables {
+  episodes: string;
+  strategies: string;
+  locks: string;
+}
+
+/**
+ * Memory for local runs: the DynamoDB code against a local (or given)
+ * endpoint, with the tables created if absent. The client is returned so the
+ * caller can close it or instrument it.
+ */
+export async function localMemory(options: {
+  endpoint: string;
+  tables: MemoryTables;
+  namespace: string;
+  clock?: Clock;
+}): Promise<{ memory: Memory; client: DynamoDBClient }> {
+  const { client, doc } = createDynamoClients({ endpoint: options.endpoint });
+  await createTables(client, options.tables);
+  const memory = createDynamoMemory({ client: doc, tables: options.tables, namespace: options.namespace, ...(options.clock ? { clock: options.clock } : {}) });
+  return { memory, client };
+}
+

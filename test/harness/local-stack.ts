@@ -3,18 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppDeps } from '../../functions/app/deps';
 import { detectStep, type DetectSummary } from '../../functions/app/steps/detect';
-import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
-import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../../functions/domain/policy-config';
-import { createTables, startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
-import { buildLocalDeps, RecordingPublisher } from '../../functions/local/local-deps';
-import { LocalWorkflow, type ExecutionResult, type StateVisit, type Step } from '../../functions/local/runner';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import { buildLocalDeps, localMemory, RecordingPublisher } from '../../functions/local/local-deps';
+import { localWorkflow } from '../../functions/local/local-workflow';
+import type { ExecutionResult, LocalWorkflow, StateVisit, Step } from '../../functions/local/runner';
 import type { FunctionRole } from '../../functions/config/env';
 import type { Memory } from '../../functions/ports/memory';
 import type { Cluster } from '../../functions/ports/cluster';
 import type { Reasoner } from '../../functions/ports/reasoner';
-import { localStateMachineDefinition } from '../../lib/local-definition';
 import { mulberry32 } from '../../functions/domain/selection';
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
 import { createKubeClient, type KubeClientLike } from '../sim/kube-client';
@@ -77,7 +75,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     if (!options.dynamoEndpoint) dynamo = await startDynamoDbLocal();
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
-    const { client, doc } = createDynamoClients({ endpoint: dynamoEndpoint });
+    const suffix = `${process.pid}-${++tableCounter}`;
+    const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
+    sim = await startSimulatedCluster({ seed });
+    const clock = sim.clock;
+    const { memory, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
     // Counted for the benchmark's cost model (DynamoDB bills per request).
     let dynamoRequests = 0;
     client.middlewareStack.add(
@@ -87,19 +89,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       { step: 'initialize', name: 'countDynamoRequests' },
     );
-    const suffix = `${process.pid}-${++tableCounter}`;
-    const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
-    await createTables(client, tables);
 
-    sim = await startSimulatedCluster({ seed });
     const kubeconfig = join(dir, 'kubeconfig');
     await sim.writeKubeconfig(kubeconfig);
     // Cluster time is the simulator's: snapshots and event timestamps must agree with it.
     const { cluster, writes } = countingCluster(KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: SIM_CLUSTER, clock: sim.clock }));
     const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
 
-    const clock = sim.clock;
-    const memory = createDynamoMemory({ client: doc, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
     const events = new RecordingPublisher(clock);
     const deps = buildLocalDeps({
       clusters: { [SIM_CLUSTER]: cluster },
@@ -110,17 +106,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       random: mulberry32(seed),
       events,
     });
-    const { definition, roleOfTask } = localStateMachineDefinition({ policy, clusterNames: [SIM_CLUSTER] });
     const simRef = sim;
-    const workflow = new LocalWorkflow({
-      definition,
-      roleOfTask,
-      deps,
+    const workflow = localWorkflow(deps, {
       advance: (seconds) => simRef.advance(seconds),
       ...(options.stepOverrides ? { stepOverrides: options.stepOverrides } : {}),
       ...(options.onVisit ? { onVisit: options.onVisit } : {}),
     });
-    deps.workflow = workflow;
 
     return {
       sim,
