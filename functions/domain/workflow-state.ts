@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ActionResultSchema } from './actions';
 import { IncidentSchema } from './incident';
-import { AnalysisSchema, DecisionSchema, OutcomeSchema, ReflectionSchema, UsageSchema, VerificationSchema } from './model';
+import { AnalysisSchema, DecisionSchema, LessonSchema, OutcomeSchema, ReflectionSchema, UsageSchema, VerificationSchema } from './model';
 import { ModeSchema } from './policy-config';
 
 /**
@@ -21,6 +21,8 @@ export const WorkflowStateSchema = z.object({
     .object({ key: z.string(), owner: z.string(), acquired: z.boolean(), reason: z.string().optional() })
     .optional(),
   analysis: AnalysisSchema.optional(),
+  /** Lessons of past incidents, retrieved once by Analyse and reused by every trial's SelectStrategy. */
+  lessons: z.array(LessonSchema).max(10).default([]),
   decision: DecisionSchema.optional(),
   /** Set when a high-risk action waits for an operator. */
   approval: z.object({ required: z.boolean(), approved: z.boolean().optional(), by: z.string().optional() }).optional(),

@@ -25,7 +25,7 @@ export async function analyseStep(deps: AppDeps, input: unknown): Promise<unknow
   });
   const analysis = await deps.reasoner.analyse({ incident, lessons });
   deps.logger.info('analysed', { signature: incident.signature, hypotheses: analysis.hypotheses.length, lessons: lessons.length });
-  return checkState({ ...state, incident, analysis, usage: addUsage(state.usage, analysis.usage) }, 'Analyse');
+  return checkState({ ...state, incident, analysis, lessons, usage: addUsage(state.usage, analysis.usage) }, 'Analyse');
 }
 
 async function withLogs(deps: AppDeps, cluster: Cluster, incident: Incident): Promise<Incident> {

@@ -1,13 +1,11 @@
 import type { ActionRequest } from '../../domain/actions';
-import { ValidationError } from '../../domain/errors';
+import { KubeNotFound, ValidationError } from '../../domain/errors';
 import type { Incident } from '../../domain/incident';
 import type { Deployment, HorizontalPodAutoscaler } from '../../domain/k8s';
 import type { Lesson, Reflection, Strategy } from '../../domain/model';
 import { seededStrategies } from '../../domain/seeded-strategies';
-import { selectStrategy } from '../../domain/selection';
+import { mulberry32, selectStrategy } from '../../domain/selection';
 import { instantiate, strategyId, type TemplateContext } from '../../domain/strategy-template';
-import { incidentFeatures } from '../../domain/lessons';
-import { KubeNotFound } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
 import type { AppDeps } from '../deps';
 import { addUsage, checkState, clusterFor, parseState } from './state';
@@ -24,13 +22,8 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   const cluster = await clusterFor(deps, incident.cluster);
   const context = await templateContext(cluster, incident);
 
-  const remembered = await deps.memory.episodes.lessonsFor({
-    signature: incident.signature,
-    kind: incident.kind,
-    features: incidentFeatures(incident),
-    limit: 5,
-  });
-  const lessons = [...lessonsFromReflections(state.reflections), ...remembered].slice(0, 10);
+  // Past incidents' lessons were retrieved once by Analyse; this incident's reflections come first.
+  const lessons = [...lessonsFromReflections(state.reflections), ...state.lessons].slice(0, 10);
   const stored = await deps.memory.strategies.listForSignature(incident.signature);
   const seeded = seededStrategies(incident.signature, incident.kind);
 
@@ -52,6 +45,7 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     return instantiate(strategy, incident, context);
   };
 
+  // Every draw of this decision comes from a PRNG seeded here and recorded, so it can be replayed.
   const seed = Math.floor(deps.random() * 2 ** 31);
   const choice = selectStrategy({
     incident,
@@ -61,7 +55,7 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     tried: state.tried,
     lessons,
     config: deps.policy.selection,
-    random: deps.random,
+    random: mulberry32(seed),
     // A strategy whose template cannot be filled for this workload (e.g. no earlier revision) is no candidate.
     applicable: (strategy) => {
       try {
