@@ -350,7 +350,11 @@ function relaxProbe(template: Record<string, unknown>, context: TemplateContext,
 // -- safety
 
 /** A template must not point the action at another workload than the incident's. */
-function checkTargets(action: Record<string, unknown>, incident: Incident, context: TemplateContext): void {
+/**
+ * An action may only touch the incident's own namespace, workload, pods and
+ * HPA (or the Deployment its HPA scales). Throws ValidationError naming the field.
+ */
+export function checkTargets(action: Record<string, unknown>, incident: Incident, context: TemplateContext): void {
   if (action.namespace !== undefined && action.namespace !== incident.namespace) {
     fail(`namespace '${String(action.namespace)}' is not the incident's namespace '${incident.namespace}'`, 'namespace');
   }

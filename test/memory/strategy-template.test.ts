@@ -3,7 +3,7 @@ import { strategyFromProposal } from '../../functions/app/steps/select-strategy'
 import { ValidationError } from '../../functions/domain/errors';
 import type { Deployment } from '../../functions/domain/k8s';
 import { seededStrategies } from '../../functions/domain/seeded-strategies';
-import { instantiate, makeStrategy, strategyId, type TemplateContext } from '../../functions/domain/strategy-template';
+import { checkTargets, instantiate, makeStrategy, strategyId, type TemplateContext } from '../../functions/domain/strategy-template';
 import { incident } from './fixtures';
 
 const deployment = (container: Record<string, unknown> = {}): Deployment => ({
@@ -295,6 +295,31 @@ describe('seeded strategies', () => {
       for (const s of seededStrategies(i.signature, i.kind)) {
         expect(() => instantiate(s, i, context), `${i.signature} ${s.action}`).not.toThrow();
       }
+    }
+  });
+});
+
+describe('checkTargets (also applied to reasoner proposals)', () => {
+  // A proposal is executed as the reasoner wrote it, so the same scope rule a template obeys must hold for it.
+  const cases: { why: string; action: Record<string, unknown>; context?: TemplateContext; field?: string }[] = [
+    { why: "the incident's own Deployment", action: { action: 'rollout_restart', namespace: 'shop', deployment: 'web' } },
+    { why: 'another namespace', action: { action: 'rollout_restart', namespace: 'kube-system', deployment: 'web' }, field: 'namespace' },
+    { why: 'another Deployment in the same namespace', action: { action: 'scale_deployment', namespace: 'shop', deployment: 'billing', replicas: 2 }, field: 'deployment' },
+    { why: 'a pod that is not one of the incident', action: { action: 'restart_pod', namespace: 'shop', pod: 'someone-else' }, field: 'pod' },
+  ];
+  it.each(cases)('$why', ({ action, context, field }) => {
+    const run = () => checkTargets(action, incident(), context ?? {});
+    if (field === undefined) {
+      expect(run).not.toThrow();
+    } else {
+      let error: unknown;
+      try {
+        run();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
     }
   });
 });

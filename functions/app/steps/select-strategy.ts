@@ -5,7 +5,7 @@ import type { Deployment, HorizontalPodAutoscaler } from '../../domain/k8s';
 import type { Lesson, Reflection, Strategy } from '../../domain/model';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { mulberry32, selectStrategy } from '../../domain/selection';
-import { instantiate, strategyId, type TemplateContext } from '../../domain/strategy-template';
+import { checkTargets, instantiate, strategyId, type TemplateContext } from '../../domain/strategy-template';
 import type { Cluster } from '../../ports/cluster';
 import type { AppDeps } from '../deps';
 import { addUsage, checkState, clusterFor, parseState } from './state';
@@ -38,7 +38,11 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   const proposed = proposal ? strategyFromProposal(incident, proposal.action, proposal.rationale, context.container) : undefined;
   // The reasoner's arm executes with this incident's proposal; without one it cannot run.
   const concrete = (strategy: Strategy): ActionRequest => {
-    if (proposal && proposed && strategy.id === proposed.id) return proposal.action;
+    if (proposal && proposed && strategy.id === proposed.id) {
+      // Whoever proposed it (model or rules), an action outside this incident's own objects is no candidate.
+      checkTargets(proposal.action, incident, context);
+      return proposal.action;
+    }
     if (Object.values(strategy.template).includes(REASONER_VALUE)) {
       throw new ValidationError(`strategy ${strategy.id} needs the reasoner's values and the reasoner made no such proposal this time`, 'template');
     }
