@@ -349,6 +349,11 @@ export function markerFor(action: ActionName, actionId: string, at: Date, pre: P
   return { action: undo ? `undo:${action}` : action, actionId, at: at.toISOString(), ...(compact ? { pre: compact } : {}) };
 }
 
+/** The audit Event's name: derived from the action id, so a retry finds (and cannot duplicate) it. */
+export function eventNameFor(objectName: string, actionId: string): string {
+  return `${objectName.slice(0, 200)}.${createHash('sha256').update(actionId).digest('hex').slice(0, 16)}`;
+}
+
 /** A core/v1 Event on the object; failure to record it never undoes or fails the action. */
 export async function recordEvent(
   deps: ExecuteDeps,
@@ -356,10 +361,9 @@ export async function recordEvent(
   context: ActionContext,
   summary: string,
 ): Promise<boolean> {
-  const suffix = createHash('sha256').update(context.actionId).digest('hex').slice(0, 16);
   try {
     await deps.cluster.createEvent({
-      metadata: { name: `${object.name.slice(0, 200)}.${suffix}`, namespace: object.namespace },
+      metadata: { name: eventNameFor(object.name, context.actionId), namespace: object.namespace },
       involvedObject: { kind: object.kind, name: object.name, namespace: object.namespace, ...(object.uid ? { uid: object.uid } : {}) },
       reason: EVENT_REASON,
       type: 'Normal',

@@ -276,6 +276,12 @@ describe.each(TARGETS)('executors on $name', ({ start }) => {
       const deletes = live.writes().filter((w) => w.method === 'deletePod').length;
       expect(await executeAction(live.deps, request, { actionId: `pod-${ns}#1`, reason: 'retry' })).toMatchObject({ noop: true });
       expect(live.writes().filter((w) => w.method === 'deletePod').length).toBe(deletes);
+      // Once the pod is gone for good (the kubelet finished it), the retry still knows it was its own delete…
+      await e.core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+      expect(await executeAction(live.deps, request, { actionId: `pod-${ns}#1`, reason: 'retry after the pod is gone' })).toMatchObject({ applied: true, noop: true });
+      expect(live.writes().filter((w) => w.method === 'deletePod').length).toBe(deletes);
+      // …while another action on a pod that does not exist is an error, not a silent success.
+      await expect(executeAction(live.deps, request, { actionId: `pod-${ns}#9`, reason: 'other' })).rejects.toThrow();
 
       await e.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'lonely' }, spec: { containers: [{ name: 'app', image: 'registry.local/web:1.0' }] } } });
       await expect(

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { ActionResult, RestartPodSchema } from '../../domain/actions';
-import { KubeConflict, PolicyViolation } from '../../domain/errors';
+import { KubeConflict, KubeNotFound, PolicyViolation } from '../../domain/errors';
 import { evaluatePolicy, workloadKey } from '../../domain/policy';
-import { bounded, deploymentBaseline, markerFor, podBaseline, podFacts, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
+import { bounded, deploymentBaseline, eventNameFor, markerFor, podBaseline, podFacts, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
 import { FIELD_MANAGER, guardAndStamp, lastActionOf, type PreImage } from './common';
 
 type Request = z.infer<typeof RestartPodSchema>;
@@ -18,7 +18,19 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   const now = clock.now();
   const target = { kind: 'Pod', namespace: request.namespace, name: request.pod };
   const base = { action: 'restart_pod', target, at: now.toISOString() } as const;
-  const pod = await cluster.getPod(request.namespace, request.pod);
+  let pod;
+  try {
+    pod = await cluster.getPod(request.namespace, request.pod);
+  } catch (error) {
+    // A retried step whose delete already went through finds no pod: the action's own
+    // Event (named from the action id, it outlives the pod) says the deletion was ours.
+    if (!(error instanceof KubeNotFound)) throw error;
+    const ours = eventNameFor(request.pod, context.actionId);
+    const events = await cluster.eventsFor(request.namespace, 'Pod', request.pod);
+    if (!events.some((e) => e.metadata?.name === ours)) throw error;
+    const details = { actionId: context.actionId, request };
+    return { ...base, applied: true, dryRun: false, noop: true, message: `already applied as ${context.actionId}: the pod is gone; nothing written again`, details };
+  }
   const { facts, deployment } = await podFacts(cluster, pod);
   const key = workloadKey(cluster.clusterName, request.namespace, facts.kind, facts.name);
   const preImage: PreImage = {
