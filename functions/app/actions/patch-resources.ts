@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { PatchResourcesSchema } from '../../domain/actions';
 import type { Deployment, ResourceRequirements } from '../../domain/k8s';
-import { quantitiesEqual } from '../../domain/quantity';
+import { isQuantity, quantitiesEqual } from '../../domain/quantity';
 import { containerIndex, deploymentPreImage, type Plan } from './common';
 
 type Request = z.infer<typeof PatchResourcesSchema>;
@@ -21,7 +21,8 @@ export function planPatchResources(deployment: Deployment, request: Request): Pl
       if (to === undefined) continue;
       const from = current[section]?.[resource];
       // 512Mi and 0.5Gi are the same setting: equal quantities are no change.
-      if (from === undefined || !quantitiesEqual(from, to)) {
+      // A current value the cluster holds that is not a quantity we can read is simply a change (the policy allows it too).
+      if (from === undefined || !isQuantity(from) || !quantitiesEqual(from, to)) {
         done = false;
         changes.push(`${section}.${resource} ${from ?? '(unset)'} -> ${to}`);
       }
