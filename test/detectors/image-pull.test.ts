@@ -120,6 +120,10 @@ describe('classifyPullError', () => {
     { why: 'docker hub pull access denied', text: 'pull access denied for acme/private, repository does not exist or may require \'docker login\'', want: 'auth' },
     { why: 'DNS failure', text: 'dial tcp: lookup registry.example.com on 10.0.0.2:53: no such host', want: 'registry-unreachable' },
     { why: 'timeout', text: 'Get "https://registry.example.com/v2/": net/http: TLS handshake timeout', want: 'registry-unreachable' },
+    // Digits in a digest or tag are not HTTP status codes: a "401"/"429" inside a reference must not flip the cause.
+    { why: 'a digest containing 401 on a missing manifest', text: 'failed to resolve reference "registry.example.com/app@sha256:9f401c0e": NotFound desc = manifest unknown', want: 'tag-not-found' },
+    { why: 'a tag containing 429 that does not exist', text: 'failed to resolve reference "registry.example.com/app:v1.429": registry.example.com/app:v1.429: not found', want: 'tag-not-found' },
+    { why: 'registry rate limit', text: 'unexpected status code 429 Too Many Requests', want: 'registry-unreachable' },
     { why: 'back-off text alone says nothing', text: 'Back-off pulling image "registry.example.com/a:1"', want: 'unknown' },
   ];
   it.each(cases)('$why → $want', ({ text, want }) => {

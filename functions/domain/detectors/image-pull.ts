@@ -12,13 +12,13 @@ const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageN
 const CAUSES: { subReason: string; pattern: RegExp }[] = [
   {
     subReason: 'auth',
-    pattern: /unauthorized|authentication required|no basic auth credentials|pull access denied|403 forbidden|401|access denied|denied: /i,
+    pattern: /unauthorized|authentication required|no basic auth credentials|pull access denied|403 forbidden|access denied|denied: /i,
   },
   { subReason: 'tag-not-found', pattern: /not found|manifest unknown|notfound|no such manifest|does not exist/i },
   {
     subReason: 'registry-unreachable',
     pattern:
-      /i\/o timeout|dial tcp|no such host|connection refused|connection reset|tls handshake timeout|context deadline exceeded|network is unreachable|server misbehaving|503 service unavailable|too many requests|429/i,
+      /i\/o timeout|dial tcp|no such host|connection refused|connection reset|tls handshake timeout|context deadline exceeded|network is unreachable|server misbehaving|503 service unavailable|too many requests/i,
   },
 ];
 
