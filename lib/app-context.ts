@@ -101,12 +101,6 @@ export function stackPropsFromContext(get: (key: string) => unknown): EksReflexi
     const path = issue.path.join('.');
     throw contextError({ ...issue, path: [keyOf[path] ?? String(issue.path[0] ?? 'policy')] });
   }
-  if (policy.data.verify.intervalSeconds >= policy.data.verify.timeoutSeconds) {
-    throw new ValidationError(
-      `context 'verifyIntervalSeconds': must be less than verifyTimeoutSeconds (${policy.data.verify.timeoutSeconds})`,
-      'verifyIntervalSeconds',
-    );
-  }
 
   const props: EksReflexionStackProps = {
     clusterNames: c.clusterNames,

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { TABLES, type TableDefinition } from '../functions/adapters/dynamodb/tables';
 import type { EnvInput, FunctionRole } from '../functions/config/env';
 import { ValidationError } from '../functions/domain/errors';
-import { PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
+import { longestRunSeconds, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
 import { EksReflexionDashboard } from './eks-reflexion-dashboard';
 import { IncidentStateMachine } from './incident-state-machine';
 import { ReflexionFunction } from './reflexion-function';
@@ -84,8 +84,7 @@ export function resolveStackSettings(props: EksReflexionStackProps): ResolvedSta
  * verify window plus the steps around it, and never under two hours.
  */
 export function executionTimeout(policy: PolicyConfig): Duration {
-  const perTrial = policy.verify.timeoutSeconds + 600;
-  return Duration.seconds(Math.max(2 * 3600, policy.maxTrials * perTrial));
+  return Duration.seconds(Math.max(2 * 3600, longestRunSeconds(policy)));
 }
 
 /**

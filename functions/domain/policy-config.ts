@@ -35,6 +35,11 @@ export const PolicyConfigSchema = z
         /** Healthy means healthy and unchanged for this long (no restarts). */
         stabilitySeconds: z.number().int().min(0).max(1800).default(60),
       })
+      // Wherever the policy comes from (CDK context, stack props, POLICY env, CLI), a check must fit inside its deadline.
+      .refine((v) => v.intervalSeconds < v.timeoutSeconds, {
+        message: 'intervalSeconds must be less than timeoutSeconds',
+        path: ['intervalSeconds'],
+      })
       .prefault({}),
     limits: z
       .object({
@@ -66,3 +71,12 @@ export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>;
 
 export const defaultPolicyConfig = (): PolicyConfig => PolicyConfigSchema.parse({});
+
+/**
+ * The longest an incident's execution can run: every trial verifying to its
+ * deadline, plus ten minutes of other steps each. The state machine's timeout
+ * and the workload lock's TTL both derive from it, so they cannot drift apart.
+ */
+export function longestRunSeconds(policy: Pick<PolicyConfig, 'maxTrials' | 'verify'>): number {
+  return policy.maxTrials * (policy.verify.timeoutSeconds + 600);
+}

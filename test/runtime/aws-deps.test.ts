@@ -44,6 +44,7 @@ describe('buildAwsDeps', () => {
     // Each case is one operator mistake; the error must name the variable, not crash later.
     { why: 'policy that is not JSON', role: 'remediate', env: { POLICY: '{mode: enforce' }, field: 'POLICY' },
     { why: 'policy with an unknown mode', role: 'remediate', env: { POLICY: JSON.stringify({ mode: 'yolo' }) }, field: 'POLICY.mode' },
+    { why: 'a verify interval not below its timeout (the rule lives in the policy schema, not only the CDK context)', role: 'verify', env: { POLICY: JSON.stringify({ verify: { intervalSeconds: 120, timeoutSeconds: 60 } }) }, field: 'POLICY.verify.intervalSeconds' },
     { why: 'no cluster configured', role: 'detect', env: { CLUSTER_NAMES: '[]' }, field: 'CLUSTER_NAMES' },
     { why: 'a memory namespace with capitals', role: 'reflect', env: { MEMORY_NAMESPACE: 'Prod' }, field: 'MEMORY_NAMESPACE' },
     { why: 'detect without the state machine to start', role: 'detect', env: { STATE_MACHINE_ARN: undefined }, field: 'STATE_MACHINE_ARN' },

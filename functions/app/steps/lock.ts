@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
+import { longestRunSeconds } from '../../domain/policy-config';
 import type { AppDeps } from '../deps';
 import { checkState, describeIssue, parseState, workloadKey } from './state';
 
@@ -23,8 +24,7 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
     const owner = state.executionId;
     // The lock must outlive the longest execution (every trial verifying to its
     // deadline); the TTL only frees a workload whose execution died.
-    const longestRun = state.maxTrials * (deps.policy.verify.timeoutSeconds + 600);
-    const ttl = Math.max(deps.policy.lockTtlSeconds, longestRun);
+    const ttl = Math.max(deps.policy.lockTtlSeconds, longestRunSeconds({ maxTrials: state.maxTrials, verify: deps.policy.verify }));
     const acquired = await deps.memory.locks.acquire(key, owner, ttl, deps.clock.now());
     deps.logger.info('lock acquire', { key, owner, acquired });
     return checkState(
