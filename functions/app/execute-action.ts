@@ -230,8 +230,6 @@ export interface WriteSpec<T extends KubeObject> {
   context: ActionContext;
   /** Restoring a pre-image (skips rate, trial, approval and step rules). */
   undo?: boolean;
-  /** The action name to report (undo reports the undone action). */
-  reportAs?: ActionName;
   target: { kind: 'Deployment' | 'HorizontalPodAutoscaler'; namespace: string; name: string };
   read(): Promise<T>;
   facts(object: T): Promise<WorkloadFacts>;
@@ -244,7 +242,7 @@ export interface WriteSpec<T extends KubeObject> {
 export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec: WriteSpec<T>): Promise<ActionResult> {
   const { cluster, clock, logger, locks } = deps;
   const { target, context } = spec;
-  const reportAs = spec.reportAs ?? spec.request.action;
+  const reportAs = spec.request.action;
   const now = clock.now();
   const key = workloadKey(cluster.clusterName, target.namespace, target.kind, target.name);
   const base = {
@@ -259,6 +257,9 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     const object = await spec.read();
     const previous = lastActionOf(object.metadata?.annotations);
     if (previous?.actionId === context.actionId) {
+      // Recorded again (idempotent per actionId): the first attempt may have written the object and then died
+      // before recording, and the cooldown and hourly cap must still see the action.
+      await locks.recordAction(key, context.actionId, now);
       return {
         ...base,
         applied: true,

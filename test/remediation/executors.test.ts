@@ -290,6 +290,38 @@ describe.each(TARGETS)('executors on $name', ({ start }) => {
       expect((await e.cluster.getPod(ns, 'lonely')).metadata?.deletionTimestamp).toBeUndefined();
     });
 
+    it('a retry after the write landed but the recording failed still records the action (cooldown and cap see it)', async () => {
+      const e = need();
+      const ns = freshNamespace('rec');
+      await createNamespace(e, ns);
+      await createDeployment(e, ns, 'web');
+      const { deps: d } = deps('enforce');
+      // Arrange: the first attempt dies between the Kubernetes write and the DynamoDB record.
+      let failOnce = true;
+      const flaky: ExecuteDeps = {
+        ...d,
+        locks: {
+          ...locks,
+          recordAction: async (...args: Parameters<LockStore['recordAction']>) => {
+            if (failOnce) {
+              failOnce = false;
+              throw new Error('DynamoDB unavailable');
+            }
+            return locks.recordAction(...args);
+          },
+        },
+      };
+      const request: ActionRequest = { action: 'scale_deployment', namespace: ns, deployment: 'web', replicas: 3 };
+      const actionId = `rec-${ns}#1`;
+      await expect(executeAction(flaky, request, { actionId, reason: 'x' })).rejects.toThrow(/DynamoDB unavailable/);
+      // Act: the retried step finds its marker.
+      const retried = await executeAction(flaky, request, { actionId, reason: 'retry' });
+      // Assert
+      expect(retried).toMatchObject({ noop: true });
+      const recorded = await locks.actionsSince(`${e.cluster.clusterName}/${ns}/Deployment/web`, new Date(0));
+      expect(recorded.map((r) => r.actionId)).toContain(actionId);
+    });
+
     it('observe mode writes nothing at all, not even a dry run', async () => {
       const e = need();
       const ns = freshNamespace('obs');
