@@ -1,4 +1,5 @@
 import type { Container, ContainerStatus, KubeEvent, Pod } from '../k8s';
+import { isQuantity, quantityToNumber } from '../quantity';
 
 /** Parses an RFC 3339 time; undefined when missing or not a time. */
 export function timeOf(value: string | null | undefined): number | undefined {
@@ -90,29 +91,13 @@ export function lastStatusTime(pod: Pod): number | undefined {
 
 /**
  * Kubernetes quantity → number (cores for cpu, bytes for memory); undefined
- * when it is not a quantity. Enough for comparisons, not for arithmetic.
+ * when it is not a quantity. Parsing is domain/quantity's (exponents, n/u
+ * suffixes, `.5` included); this only adapts untrusted values and numbers.
  */
 export function parseQuantity(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const factor: Record<string, number> = {
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-    Pi: 1024 ** 5,
-    Ei: 1024 ** 6,
-  };
-  return Number(m[1]) * (m[2] ? (factor[m[2]] ?? 1) : 1);
+  if (typeof value !== 'string' || !isQuantity(value.trim())) return undefined;
+  return quantityToNumber(value.trim());
 }
 
 /** Short description of a container for messages: `container api` / `init container migrate`. */
