@@ -60,7 +60,10 @@ function label(obj: unknown, kind: string, where: string): string {
  * reported with why; the detectors check each placed object again.
  * Throws SnapshotFileError only when the file as a whole is not one of these.
  */
-export function snapshotFromJson(doc: unknown, options: { cluster: string; takenAt: string }): { snapshot: ClusterSnapshot; skipped: Skipped[] } {
+export function snapshotFromJson(
+  doc: unknown,
+  options: { cluster: string; takenAt: string; /** Given on the command line: wins over what a saved snapshot says. */ explicit?: { cluster?: boolean; takenAt?: boolean } },
+): { snapshot: ClusterSnapshot; skipped: Skipped[] } {
   const snapshot: ClusterSnapshot = emptySnapshot(options.cluster, options.takenAt);
   const skipped: Skipped[] = [];
 
@@ -76,8 +79,8 @@ export function snapshotFromJson(doc: unknown, options: { cluster: string; taken
       }
       (snapshot[key] as unknown[]).push(...list);
     }
-    if (typeof saved.cluster === 'string' && saved.cluster.length > 0) snapshot.cluster = saved.cluster.slice(0, 100);
-    if (typeof saved.takenAt === 'string' && !Number.isNaN(Date.parse(saved.takenAt))) snapshot.takenAt = saved.takenAt;
+    if (!options.explicit?.cluster && typeof saved.cluster === 'string' && saved.cluster.length > 0) snapshot.cluster = saved.cluster.slice(0, 100);
+    if (!options.explicit?.takenAt && typeof saved.takenAt === 'string' && !Number.isNaN(Date.parse(saved.takenAt))) snapshot.takenAt = saved.takenAt;
     return { snapshot, skipped };
   }
 
@@ -204,7 +207,11 @@ async function readSnapshotFile(path: string, flags: Flags, now: Date): Promise<
   } catch (error) {
     throw new SnapshotFileError(`${path} is not JSON: ${(error as Error).message}`);
   }
-  return snapshotFromJson(doc, { cluster: flags.clusterName ?? 'snapshot', takenAt: flags.takenAt ?? now.toISOString() });
+  return snapshotFromJson(doc, {
+    cluster: flags.clusterName ?? 'snapshot',
+    takenAt: flags.takenAt ?? now.toISOString(),
+    explicit: { cluster: flags.clusterName !== undefined, takenAt: flags.takenAt !== undefined },
+  });
 }
 
 export async function detect(argv: string[], io: DetectIo): Promise<number> {
@@ -226,7 +233,7 @@ export async function detect(argv: string[], io: DetectIo): Promise<number> {
     if (flags.snapshot !== undefined) {
       ({ snapshot, skipped: fileSkipped } = await readSnapshotFile(flags.snapshot, flags, now));
     } else {
-      const kubeconfig = flags.kubeconfig ?? io.env.KUBECONFIG?.split(':')[0] ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
+      const kubeconfig = flags.kubeconfig ?? (io.env.KUBECONFIG?.split(':')[0] || undefined) ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
       const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { context: flags.context, clusterName: flags.clusterName, clock: { now: () => io.now?.() ?? new Date() } });
       snapshot = await cluster.snapshot(flags.namespaces.length > 0 ? { namespaces: flags.namespaces } : {});
     }

@@ -72,6 +72,16 @@ describe('snapshotFromJson', () => {
   });
 
   it.each([
+    // The saved name and time are the defaults; what the operator typed on the command line wins.
+    { why: 'no flags: the saved snapshot keeps its own', explicit: {}, want: { cluster: 'prod', takenAt: '2026-01-01T00:00:00Z' } },
+    { why: '--cluster-name given', explicit: { cluster: true }, want: { cluster: opts.cluster, takenAt: '2026-01-01T00:00:00Z' } },
+    { why: '--taken-at given', explicit: { takenAt: true }, want: { cluster: 'prod', takenAt: opts.takenAt } },
+  ])('a saved snapshot: $why', ({ explicit, want }) => {
+    const { snapshot } = snapshotFromJson({ cluster: 'prod', takenAt: '2026-01-01T00:00:00Z', pods: [] }, { ...opts, explicit });
+    expect({ cluster: snapshot.cluster, takenAt: snapshot.takenAt }).toEqual(want);
+  });
+
+  it.each([
     { why: 'a bare object', doc: { hello: 'world' } },
     { why: 'a string', doc: 'List' },
     { why: 'an empty array', doc: [] },
