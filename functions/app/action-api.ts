@@ -313,7 +313,7 @@ async function recentEvents(cluster: Cluster, p: Payload<'recent_events'>): Prom
   const events =
     p.kind && p.name
       ? await cluster.eventsFor(p.namespace, p.kind, p.name)
-      : (await cluster.snapshot({ namespaces: [p.namespace] })).events;
+      : await cluster.listEvents(p.namespace);
   const time = (e: (typeof events)[number]) => Date.parse(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '') || 0;
   const newest = [...events].sort((a, b) => time(a) - time(b)).slice(-limit);
   return {

@@ -22,6 +22,8 @@ export interface ClusterReader {
   getDeployment(namespace: string, name: string): Promise<Deployment>;
   listReplicaSets(namespace: string, labelSelector?: string): Promise<ReplicaSet[]>;
   getHpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler>;
+  /** Events of a namespace, newest last. */
+  listEvents(namespace: string): Promise<KubeEvent[]>;
   /** Events whose involvedObject is the given object, newest last. */
   eventsFor(namespace: string, kind: string, name: string): Promise<KubeEvent[]>;
   /** Bounded tail of a container's log; `previous` reads the last terminated instance. */

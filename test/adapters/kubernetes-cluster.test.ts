@@ -257,6 +257,11 @@ for (const target of targets) {
       expect(ours[0]?.lastTimestamp).toMatch(RFC3339);
       const stamps = events.map((e) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? '');
       expect([...stamps].sort()).toEqual(stamps);
+      // The namespace's events (what recent_events reads) include it, and nothing from another namespace.
+      const all = await cluster.listEvents(ns);
+      expect(all.filter((e) => e.reason === 'EksReflexionRemediation')).toHaveLength(1);
+      expect(all.every((e) => e.metadata?.namespace === ns)).toBe(true);
+      await expect(cluster.listEvents('Not A Namespace')).rejects.toThrow(/namespace/);
     });
 
     live('deletePod with grace period 0 removes an unbound pod', async () => {

@@ -235,6 +235,12 @@ export class KubeCluster implements Cluster {
     return this.request<HorizontalPodAutoscaler>(what, HttpMethod.GET, objectPath(hpaResource(version), namespace, name));
   }
 
+  async listEvents(namespace: string): Promise<KubeEvent[]> {
+    check(NamespaceSchema, namespace, 'namespace');
+    const events = await this.list<KubeEvent>(RESOURCES.events, namespace);
+    return events.sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+  }
+
   async eventsFor(namespace: string, kind: string, name: string): Promise<KubeEvent[]> {
     this.checkRef(namespace, name);
     check(KindSchema, kind, 'kind');
