@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { TABLES, type TableDefinition } from '../functions/adapters/dynamodb/tables';
 import type { EnvInput, FunctionRole } from '../functions/config/env';
 import { ValidationError } from '../functions/domain/errors';
+import { profileFoundationModel } from '../functions/domain/pricing';
 import { longestRunSeconds, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
 import { EksReflexionDashboard } from './eks-reflexion-dashboard';
 import { IncidentStateMachine } from './incident-state-machine';
@@ -329,11 +330,11 @@ export class EksReflexionStack extends Stack {
     );
     Validations.of(scheduleRole).acknowledge(qualified(this.functions.detect));
 
-    const profile = bedrockModelId ? /^(us|eu|apac|jp|au|ca|us-gov|global)\.(.+)$/.exec(bedrockModelId) : null;
+    const profile = bedrockModelId ? profileFoundationModel(bedrockModelId) : undefined;
     if (profile) {
       for (const r of ['analyse', 'select-strategy', 'reflect', 'actions'] as const) {
         Validations.of(this.functions[r].executionRole).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[2]}]`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${profile}]`,
           reason: 'A cross-region inference profile routes to this one model in the regions of its geography; only the region is open.',
         });
       }
@@ -344,12 +345,12 @@ export class EksReflexionStack extends Stack {
 /** Converse needs bedrock:InvokeModel on the model, or on the inference profile and the models it routes to. */
 export function bedrockResourceArns(modelId: string): string[] {
   if (modelId.startsWith('arn:')) return [modelId];
-  const profile = /^(us|eu|apac|jp|au|ca|us-gov|global)\.(.+)$/.exec(modelId);
-  if (profile) {
+  const model = profileFoundationModel(modelId);
+  if (model) {
     return [
       `arn:${Aws.PARTITION}:bedrock:${Aws.REGION}:${Aws.ACCOUNT_ID}:inference-profile/${modelId}`,
       // A cross-region profile routes to the same model in other regions of its geography.
-      `arn:${Aws.PARTITION}:bedrock:*::foundation-model/${profile[2]}`,
+      `arn:${Aws.PARTITION}:bedrock:*::foundation-model/${model}`,
     ];
   }
   return [`arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${modelId}`];

@@ -35,10 +35,18 @@ export const MODEL_PRICES: readonly (readonly [key: string, price: ModelPrice])[
 /** Conservative default for models not in the table (the most expensive entry). */
 export const DEFAULT_MODEL_PRICE: ModelPrice = { inputPerMTok: 15, outputPerMTok: 75 };
 
+/** A cross-region inference profile id: `<geography>.<foundation model id>` (one list for pricing and IAM). */
+const INFERENCE_PROFILE = /^(us-gov|us|eu|apac|global|jp|au|ca)\.(.+)$/;
+
+/** The foundation model behind a cross-region inference profile id, or undefined when it is not one. */
+export function profileFoundationModel(modelId: string): string | undefined {
+  return INFERENCE_PROFILE.exec(modelId)?.[2];
+}
+
 /** Strips an ARN prefix and a cross-region inference profile prefix. */
 export function normaliseModelId(modelId: string): string {
-  const afterArn = modelId.includes('/') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId;
-  return afterArn.toLowerCase().replace(/^(?:us|eu|apac|global|us-gov|jp|au|ca)\./, '');
+  const afterArn = (modelId.includes('/') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId).toLowerCase();
+  return profileFoundationModel(afterArn) ?? afterArn;
 }
 
 export function priceFor(modelId: string): ModelPrice {
