@@ -1,4 +1,5 @@
 import type { PolicyConfig } from './policy-config';
+import { isQuantity, quantityToNumber } from './quantity';
 import type { Reasoner } from '../ports/reasoner';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from './actions';
 import type { Incident, RolloutRevision } from './incident';
@@ -145,29 +146,13 @@ function failingContainer(incident: Incident, pred: (c: Incident['evidence']['co
   return all.find((c) => !c.init && pred(c)) ?? all.find(pred);
 }
 
-const MEMORY_UNITS: Record<string, number> = {
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-};
-
-/** Bytes of a Kubernetes memory quantity, or undefined when it is not one. */
-export function memoryBytes(quantity: string | undefined): number | undefined {
-  if (!quantity) return undefined;
-  const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity.trim());
-  if (!m?.[1]) return undefined;
-  const unit = MEMORY_UNITS[m[2] ?? ''];
-  return unit === undefined ? undefined : Number(m[1]) * unit;
+/** Bytes of a Kubernetes memory quantity (domain/quantity parses it), or undefined when it is not one. */
+function memoryBytes(quantity: string | undefined): number | undefined {
+  return quantity !== undefined && isQuantity(quantity.trim()) ? quantityToNumber(quantity.trim()) : undefined;
 }
 
-/** Bytes as a Kubernetes quantity in whole Mi (rounded up), the unit operators read. */
-export const formatMi = (bytes: number): string => `${Math.ceil(bytes / 2 ** 20)}Mi`;
+/** Bytes as whole Mi, rounded down so a value computed up to a ceiling never exceeds it (e.g. a decimal 8G). */
+const formatMi = (bytes: number): string => `${Math.floor(bytes / 2 ** 20)}Mi`;
 
 /** First integer after `name` (e.g. `maxReplicas=10`, `initialDelaySeconds: 5`) in the text. */
 function numberAfter(text: string, name: string): number | undefined {

@@ -62,6 +62,11 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'patch_resources', limits: { memory: '8192Mi' } },
     },
     {
+      why: 'a limit written in exponent form (as the API server may keep it) is still read and doubled',
+      inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '268435456' } }] } }),
+      expected: { action: 'patch_resources', limits: { memory: '512Mi' } },
+    },
+    {
       why: 'already at the ceiling: a human decides',
       inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '8Gi' } }] } }),
       expected: { action: 'escalate' },
@@ -427,5 +432,16 @@ describe('DeterministicReasoner.reflect writes short reflections from the struct
     const sentences = r.text.split(/(?<=\.)\s+/).filter(Boolean);
     expect(sentences.length).toBeGreaterThanOrEqual(1);
     expect(sentences.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('memory sizing against a decimal ceiling', () => {
+  it('never proposes more than the ceiling (8G is 7629.39Mi: 7629Mi, not 7630Mi)', async () => {
+    // Why: rounding up past a decimal ceiling would produce a proposal the policy refuses.
+    const r = new DeterministicReasoner({ maxMemory: '8G' });
+    const container = { pod: 'web-7d9f8b6c5-abcde', container: 'web', image: 'registry.example.com/shop/web:1.27' };
+    const inc = incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '6Gi' } }] } });
+    const proposal = await r.propose({ incident: inc, analysis: await r.analyse({ incident: inc, lessons: [] }), lessons: [], candidates: [], previousReflections: [] });
+    expect(proposal?.action).toMatchObject({ action: 'patch_resources', limits: { memory: '7629Mi' } });
   });
 });
