@@ -201,7 +201,8 @@ export function isPodFailing(pod: Pod): boolean {
   });
 }
 
-function podsOfReplicaSet(rs: ReplicaSet, pods: Pod[]): Pod[] {
+/** Pods controlled by the ReplicaSet (same namespace; by uid when both sides have one, else by name). */
+export function podsOfReplicaSet(rs: ReplicaSet, pods: Pod[]): Pod[] {
   const rsMeta = asRecord(asRecord(rs)?.metadata);
   const ns = str(rsMeta?.namespace);
   return asArray<Pod>(pods).filter((p) => {

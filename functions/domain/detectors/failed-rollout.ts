@@ -1,5 +1,5 @@
 import type { Pod } from '../k8s';
-import { controllerOf, currentReplicaSetOf, isPodReady, revisionOf } from '../workload';
+import { currentReplicaSetOf, isPodReady, podsOfReplicaSet, revisionOf } from '../workload';
 import type { WorkloadDetector, WorkloadFinding } from './types';
 import { clip, conditionOf, secondsSince, statusesOf } from './common';
 
@@ -46,12 +46,7 @@ export const failedRolloutDetector: WorkloadDetector = {
         ((d.status?.updatedReplicas ?? 0) < desired || (d.status?.unavailableReplicas ?? 0) > 0);
       if (!exceeded && !stalled) continue;
 
-      const pods: Pod[] = rs
-        ? ctx.podsIn(ns).filter((p) => {
-            const ctrl = controllerOf(p);
-            return ctrl?.kind === 'ReplicaSet' && ctrl.name === rsName;
-          })
-        : [];
+      const pods: Pod[] = rs ? podsOfReplicaSet(rs, ctx.podsIn(ns)) : [];
       const unknowns: string[] = [];
       if (!rs) unknowns.push('which ReplicaSet is the new revision (not found in the snapshot)');
       if (pods.length === 0) unknowns.push('why the new pods are not available (none of them is in the snapshot)');
