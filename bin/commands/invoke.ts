@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from '../cli';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
-import { handleActionPayload } from '../../functions/app/action-api';
+import { handleActionPayload } from '../../functions/app/action-api/router';
 import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';

@@ -379,6 +379,22 @@ export async function recordEvent(
   }
 }
 
+/** The workload the lock is taken on: the same key the state machine's AcquireLock uses. */
+export async function lockTargetOf(cluster: Cluster, request: ActionRequest): Promise<{ kind: string; name: string } | undefined> {
+  switch (request.action) {
+    case 'escalate':
+      return undefined;
+    case 'restart_pod': {
+      const { facts } = await podFacts(cluster, await cluster.getPod(request.namespace, request.pod));
+      return { kind: facts.kind, name: facts.name };
+    }
+    case 'patch_hpa':
+      return { kind: 'HorizontalPodAutoscaler', name: request.hpa };
+    default:
+      return { kind: 'Deployment', name: request.deployment };
+  }
+}
+
 /** Facts for restart_pod's policy check: the pod's controller and the workload above it. */
 export async function podFacts(cluster: Cluster, pod: Pod): Promise<{ facts: WorkloadFacts; deployment?: Deployment }> {
   const namespace = pod.metadata?.namespace ?? '';

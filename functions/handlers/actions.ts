@@ -1,4 +1,4 @@
-import { handleActionPayload } from '../app/action-api';
+import { handleActionPayload } from '../app/action-api/router';
 import { lambdaHandler } from '../runtime/lambda';
 
 /** The direct action API: `{"action": ..., "cluster_name": ...}` → `{ok, ...}`; never throws. */

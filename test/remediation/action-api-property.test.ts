@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { handleActionPayload } from '../../functions/app/action-api';
+import { handleActionPayload } from '../../functions/app/action-api/router';
 import { API_ACTIONS, type ApiActionName } from '../../functions/app/action-api-schema';
 import type { AppDeps } from '../../functions/app/deps';
 import { defaultPolicyConfig } from '../../functions/domain/policy-config';

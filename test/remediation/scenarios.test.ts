@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
-import { handleActionPayload } from '../../functions/app/action-api';
+import { handleActionPayload } from '../../functions/app/action-api/router';
 import type { AppDeps } from '../../functions/app/deps';
 import { executeAction, type ExecuteDeps } from '../../functions/app/execute-action';
 import { undoAction } from '../../functions/app/undo';

@@ -1,8 +1,6 @@
-import { detectIncidents } from '../../domain/detectors';
-import { ALWAYS_PROTECTED_NAMESPACES } from '../../domain/policy-config';
 import type { Incident } from '../../domain/incident';
-import type { WorkflowStateInput } from '../../domain/workflow-state';
 import type { AppDeps } from '../deps';
+import { scanForIncidents, startIncidentExecution } from '../incident-executions';
 
 export interface DetectSummary {
   cluster: string;
@@ -11,32 +9,6 @@ export interface DetectSummary {
   alreadyRunning: string[];
   skipped: { object: string; why: string }[];
   errors: { cluster: string; error: string }[];
-}
-
-/** One hour: a persisting failure may be retried at most once an hour (and the policy's cap still applies). */
-const DEDUP_WINDOW_SECONDS = 3600;
-
-/**
- * Execution name for an incident: the same failure on the same workload
- * within the dedup window always gets the same name, so repeated detections
- * cannot start a second execution (Step Functions refuses duplicate names).
- */
-export function executionName(incident: Pick<Incident, 'fingerprint'>, now: Date): string {
-  const bucket = Math.floor(now.getTime() / 1000 / DEDUP_WINDOW_SECONDS);
-  return `inc-${incident.fingerprint.slice(0, 32)}-${bucket}`;
-}
-
-export function initialState(deps: Pick<AppDeps, 'policy'>, incident: Incident, executionId: string, now: Date): WorkflowStateInput {
-  return {
-    executionId,
-    incident,
-    mode: deps.policy.mode,
-    trial: 1,
-    maxTrials: deps.policy.maxTrials,
-    startedAt: now.toISOString(),
-    reflections: [],
-    tried: [],
-  };
 }
 
 /**
@@ -52,19 +24,12 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
     summaries.push(summary);
     try {
       const cluster = await deps.cluster(clusterName);
-      const snapshot = await cluster.snapshot(deps.policy.optInNamespaces.length > 0 ? { namespaces: deps.policy.optInNamespaces } : {});
-      const { incidents, skipped } = detectIncidents(snapshot, {
-        source,
-        protectedNamespaces: [...ALWAYS_PROTECTED_NAMESPACES, ...deps.policy.protectedNamespaces],
-        optInNamespaces: deps.policy.optInNamespaces,
-      });
+      const { incidents, skipped } = await scanForIncidents(deps, cluster, { source });
       summary.incidents = incidents.length;
       summary.skipped = skipped;
       for (const object of skipped) deps.logger.info('skipped object', { ...object });
       for (const incident of incidents) {
-        const now = deps.clock.now();
-        const name = executionName(incident, now);
-        const { started } = await deps.workflow.start(name, initialState(deps, incident, name, now));
+        const { started, name } = await startIncidentExecution(deps, incident);
         const target = `${incident.namespace}/${incident.target.kind}/${incident.target.name}`;
         if (started) {
           summary.started.push({ executionId: name, signature: incident.signature, target });

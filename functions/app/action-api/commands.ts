@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { ActionRequest } from '../../domain/actions';
+import { LockHeld } from '../../domain/errors';
+import { effectiveMode, workloadKey } from '../../domain/policy';
+import type { PolicyConfig } from '../../domain/policy-config';
+import { seededStrategies } from '../../domain/seeded-strategies';
+import { instantiate } from '../../domain/strategy-template';
+import type { AppDeps } from '../deps';
+import { executeAction, lockTargetOf, refuseNamespaceEarly, type ExecuteDeps } from '../execute-action';
+import { startIncidentExecution } from '../incident-executions';
+import { ApiError, read, type Handlers, type Outcome, type Payload } from './outcome';
+import { currentIncident } from './queries';
+
+/**
+ * The action API's commands: cluster writes (through the same
+ * policy-checked executor as the state machine, under the workload's lock),
+ * strategies, starting the state machine, clearing memory.
+ */
+
+export type WriteActionName =
+  | 'restart_pod'
+  | 'rollout_restart'
+  | 'rollback_deployment'
+  | 'scale_deployment'
+  | 'patch_resources'
+  | 'patch_image'
+  | 'patch_probe'
+  | 'patch_hpa';
+export type CommandName = WriteActionName | 'execute_strategy' | 'start_remediation' | 'clear_memory';
+
+/** A write payload: the catalogue request plus the API's extras. */
+const writePayload = async (deps: AppDeps, p: Payload<WriteActionName>): Promise<Outcome> => {
+  const { cluster_name, dry_run, reason, idempotency_key, ...request } = p;
+  return write(deps, cluster_name, request as ActionRequest, { dryRun: dry_run, reason, key: idempotency_key });
+};
+
+export const COMMANDS: Handlers<CommandName> = {
+  restart_pod: writePayload,
+  rollout_restart: writePayload,
+  rollback_deployment: writePayload,
+  scale_deployment: writePayload,
+  patch_resources: writePayload,
+  patch_image: writePayload,
+  patch_probe: writePayload,
+  patch_hpa: writePayload,
+  execute_strategy: executeStrategy,
+  start_remediation: async (deps, p) => read(await startRemediation(deps, p)),
+  clear_memory: async (deps, p) => {
+    const strategies = p.scope === 'episodes' ? 0 : await deps.memory.strategies.clear();
+    const episodes = p.scope === 'strategies' ? 0 : await deps.memory.episodes.clear();
+    return read({ memoryNamespace: deps.memory.namespace, deleted: { strategies, episodes } });
+  },
+};
+
+function callPolicy(deps: AppDeps, dryRun: boolean | undefined): PolicyConfig {
+  return { ...deps.policy, mode: effectiveMode(deps.policy.mode, dryRun ? 'dry-run' : undefined) };
+}
+
+async function write(
+  deps: AppDeps,
+  clusterName: string,
+  request: ActionRequest,
+  options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined },
+): Promise<Outcome> {
+  const cluster = await deps.cluster(clusterName);
+  const policy = callPolicy(deps, options.dryRun);
+  const actionId = options.key ? `api-${options.key}` : `api-${randomUUID()}`;
+  const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks };
+  const reason = options.reason ?? 'requested through the action API';
+  // A protected namespace is refused before the lock lookup reads anything in it.
+  if (request.action !== 'escalate') refuseNamespaceEarly(execDeps, request.namespace);
+  // Observe and dry-run write nothing, so they need no lock and must not block a running remediation.
+  if (policy.mode !== 'enforce' || request.action === 'escalate') {
+    const result = await executeAction(execDeps, request, { actionId, reason });
+    return { result, dryRun: result.dryRun || policy.mode === 'dry-run' };
+  }
+  const target = await lockTargetOf(cluster, request);
+  const key = target ? workloadKey(clusterName, request.namespace ?? '', target.kind, target.name) : undefined;
+  const owner = `api:${actionId}`;
+  if (key && !(await deps.memory.locks.acquire(key, owner, deps.policy.lockTtlSeconds, deps.clock.now()))) {
+    throw new LockHeld(`${key}: another remediation of this workload is in progress; try again when it ends`);
+  }
+  try {
+    const result = await executeAction(execDeps, request, { actionId, reason });
+    return { result, dryRun: result.dryRun };
+  } finally {
+    if (key) await deps.memory.locks.release(key, owner);
+  }
+}
+
+async function executeStrategy(deps: AppDeps, p: Payload<'execute_strategy'>): Promise<Outcome> {
+  const incident = await currentIncident(deps, p);
+  const stored = await deps.memory.strategies.listForSignature(incident.signature);
+  const strategy = [...stored, ...seededStrategies(incident.signature, incident.kind)].find((s) => s.id === p.strategy_id);
+  if (!strategy) throw new ApiError('NOT_FOUND', `strategy_id: '${p.strategy_id}' is not a strategy for signature ${incident.signature}`);
+  const cluster = await deps.cluster(p.cluster_name);
+  const deployment = p.target_kind === 'Deployment' ? await cluster.getDeployment(p.namespace, p.target_name) : undefined;
+  const hpa = p.target_kind === 'HorizontalPodAutoscaler' ? await cluster.getHpa(p.namespace, p.target_name) : undefined;
+  let request: ActionRequest;
+  try {
+    request = instantiate(strategy, incident, {
+      ...(deployment ? { deployment } : {}),
+      ...(hpa ? { hpa } : {}),
+      bounds: deps.policy.limits,
+    });
+  } catch (error) {
+    throw new ApiError('INVALID_PAYLOAD', `strategy_id: '${p.strategy_id}' does not apply to this incident (${(error as Error).message})`);
+  }
+  const outcome = await write(deps, p.cluster_name, request, { dryRun: p.dry_run, reason: p.reason ?? `strategy ${strategy.id} for ${incident.signature}`, key: p.idempotency_key });
+  return { result: { strategy: { id: strategy.id, action: strategy.action, source: strategy.source }, request, remediation: outcome.result }, dryRun: outcome.dryRun };
+}
+
+async function startRemediation(deps: AppDeps, p: Payload<'start_remediation'>): Promise<unknown> {
+  if (!deps.workflow) throw new ApiError('UNAVAILABLE', 'start_remediation: this deployment has no workflow starter configured');
+  const incident = await currentIncident(deps, p);
+  const { started, executionId } = await startIncidentExecution(deps, incident);
+  return { started, executionId, signature: incident.signature, fingerprint: incident.fingerprint };
+}
