@@ -26,14 +26,14 @@ export const EVENT_SOURCE = 'eks-reflexion';
 export type StateMachineRole = Extract<FunctionRole, 'lock' | 'analyse' | 'select-strategy' | 'remediate' | 'verify' | 'reflect'>;
 
 export interface IncidentStateMachineProps {
-  functions: Record<StateMachineRole, lambda.IFunction>;
-  eventBus: events.IEventBus;
+  readonly functions: Readonly<Record<StateMachineRole, lambda.IFunction>>;
+  readonly eventBus: events.IEventBus;
   /** Seconds between verification checks (the Wait state). */
-  verifyIntervalSeconds: number;
+  readonly verifyIntervalSeconds: number;
   /** Hard stop for one execution; the lock TTL is the backstop after it. */
-  timeout: Duration;
+  readonly timeout: Duration;
   /** @default one month */
-  logRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**

@@ -2,7 +2,7 @@ import { App, CfnElement } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { FunctionRole } from '../functions/config/env';
-import { EksReflexionStack, EVENT_BUS_NAME, type EksReflexionStackProps } from './eks-reflexion-stack';
+import { EksReflexionStack, type EksReflexionStackProps } from './eks-reflexion-stack';
 import { ROLE_METADATA_KEY } from './reflexion-function';
 
 export type LocalTaskRole = FunctionRole | 'events:putEvents';
@@ -15,6 +15,9 @@ export interface LocalStateMachineDefinition {
 }
 
 /** Placeholder ARN of a role's function in local runs. */
+/** The bus name local runs use in place of the one CloudFormation generates. */
+export const LOCAL_EVENT_BUS_NAME = 'eks-reflexion-local';
+
 export const localFunctionArn = (role: FunctionRole): string => `arn:aws:lambda:local:000000000000:function:${role}`;
 
 const PSEUDO: Record<string, string> = {
@@ -60,8 +63,8 @@ export function localStateMachineDefinition(props: Partial<EksReflexionStackProp
     refOf.set(logicalId, role);
   }
   const bus = stack.eventBus.node.defaultChild as CfnElement;
-  refOf.set(stack.getLogicalId(bus), EVENT_BUS_NAME);
-  arnOf.set(stack.getLogicalId(bus), `arn:aws:events:local:000000000000:event-bus/${EVENT_BUS_NAME}`);
+  refOf.set(stack.getLogicalId(bus), LOCAL_EVENT_BUS_NAME);
+  arnOf.set(stack.getLogicalId(bus), `arn:aws:events:local:000000000000:event-bus/${LOCAL_EVENT_BUS_NAME}`);
 
   const cfn = stack.incidentStateMachine.stateMachine.node.defaultChild as sfn.CfnStateMachine;
   const definitionString = resolveTokens(stack.resolve(cfn.definitionString), arnOf, refOf);

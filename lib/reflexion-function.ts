@@ -20,16 +20,17 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export interface ReflexionFunctionProps<R extends FunctionRole> {
-  role: R;
+  readonly role: R;
   /** Typed from the zod schema the handler parses at cold start: a missing variable is a compile error. */
-  environment: EnvInput<R>;
+  readonly environment: EnvInput<R>;
   /** @default 512 MiB */
-  memorySize?: number;
+  readonly memorySize?: number;
   /** @default 60 seconds */
-  timeout?: Duration;
+  readonly timeout?: Duration;
   /** @default one month */
-  logRetention?: logs.RetentionDays;
-  description?: string;
+  readonly logRetention?: logs.RetentionDays;
+  /** @default `eks-reflexion <role>` */
+  readonly description?: string;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../functions/adapters/dynamodb/tables';
 import { EnvSchemas, FUNCTION_ROLES, type FunctionRole } from '../../functions/config/env';
-import { EKS_ACTOR_ROLES, EKS_READER_ROLES, EksReflexionStack, EVENT_BUS_NAME } from '../../lib/eks-reflexion-stack';
+import { EKS_ACTOR_ROLES, EKS_READER_ROLES, EksReflexionStack } from '../../lib/eks-reflexion-stack';
+import { TABLE_LOGICAL_IDS } from '../../lib/memory-tables';
 import { addNagChecks } from '../../lib/nag';
 import { ROLE_METADATA_KEY } from '../../lib/reflexion-function';
 import { actionsOf, resourcesOf, statementsOfRole, synth, type Synthesized } from './synth';
@@ -59,6 +60,12 @@ describe('memory tables', () => {
         def.ttlAttribute ? { AttributeName: def.ttlAttribute, Enabled: true } : undefined,
       );
     }
+  });
+
+  it('the tables keep the logical ids they were first deployed with (a new id would orphan the learned memory)', () => {
+    const ids = Object.keys(resourcesOf(s.template, 'AWS::DynamoDB::Table')).sort();
+    expect(ids).toEqual(Object.values(TABLE_LOGICAL_IDS).sort());
+    expect(TABLE_LOGICAL_IDS).toEqual({ episodes: 'EpisodesTable1EB783DF', strategies: 'StrategiesTable4573A895', locks: 'LocksTable0C14848D' });
   });
 
   it('every table is on-demand, point-in-time recoverable, encrypted, deletion-protected and retained', () => {
@@ -201,6 +208,22 @@ describe('EKS access entries', () => {
     expect(pairs.some((p) => p.endsWith('/lock'))).toBe(false);
   });
 
+  it("a cluster's entries keep their logical ids when the cluster list is reordered or shortened", () => {
+    const idsFor = (clusterNames: string[]) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+      const stack = new EksReflexionStack(app, 'EksReflexion', { clusterNames });
+      const resources = stack.resolve((app.synth().getStackByName('EksReflexion').template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }).Resources) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      return Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::EKS::AccessEntry')
+        .map(([id, r]) => `${String(r.Properties['ClusterName'])}=${id}`)
+        .sort();
+    };
+    const both = idsFor(['prod-eks', 'staging-eks']);
+    expect(idsFor(['staging-eks', 'prod-eks'])).toEqual(both);
+    // Dropping the first cluster must not rename (and so replace) the second one's entries.
+    expect(idsFor(['staging-eks'])).toEqual(both.filter((e) => e.startsWith('staging-eks=')));
+  });
+
   it('without opt-in namespaces every entry is view-only, cluster-wide: nobody can write, detect least of all', () => {
     for (const e of entries()) {
       expect(e['AccessPolicies']).toEqual([
@@ -235,8 +258,19 @@ describe('schedule, bus and state machine wiring', () => {
     });
   });
 
-  it('the bus is named eks-reflexion; detect and the state machine may put events on it', () => {
-    s.template.hasResourceProperties('AWS::Events::EventBus', { Name: EVENT_BUS_NAME });
+  it('the bus has a name of its own stack (two stacks per account must not collide); detect may put events on it', () => {
+    const names = ['EksReflexionA', 'EksReflexionB'].map((id) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+      const stack = new EksReflexionStack(app, id, { clusterNames: ['prod-eks'] });
+      const [bus] = Object.values(resourcesOf(Template.fromStack(stack), 'AWS::Events::EventBus'));
+      return bus!.Properties['Name'];
+    });
+    // Both generated from the stack's own name, so they differ.
+    expect(typeof names[0]).toBe('string');
+    expect(names[0]).not.toEqual(names[1]);
+    const detectEnv = (functionsByRole().detect.props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    const [busId] = Object.keys(resourcesOf(s.template, 'AWS::Events::EventBus'));
+    expect(detectEnv['EVENT_BUS_NAME']).toEqual({ Ref: busId });
     const detectActions = actionsOf(statementsOfRole(s.template, functionsByRole().detect.roleLogicalId));
     expect(detectActions).toContain('events:PutEvents');
   });

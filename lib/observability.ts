@@ -5,10 +5,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
-export interface EksReflexionDashboardProps {
-  stateMachine: sfn.IStateMachine;
-  functions: Record<string, lambda.IFunction>;
-  tables: Record<string, dynamodb.ITable>;
+export interface ObservabilityProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Role name → function. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Table role → table. */
+  readonly tables: Readonly<Record<string, dynamodb.ITable>>;
 }
 
 /**
@@ -16,10 +18,10 @@ export interface EksReflexionDashboardProps {
  * (Succeeded) or escalated (Failed: the Escalated state is a Fail), how long
  * they took, and whether any function or table is erroring or throttled.
  */
-export class EksReflexionDashboard extends Construct {
+export class Observability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(scope: Construct, id: string, props: EksReflexionDashboardProps) {
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const period = Duration.minutes(5);
     const sm = props.stateMachine;

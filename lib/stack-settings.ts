@@ -1,0 +1,69 @@
+import { Duration, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { ValidationError } from '../functions/domain/errors';
+import { longestRunSeconds, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
+
+export interface EksReflexionStackProps extends StackProps {
+  /** EKS clusters this deployment watches and may act on (same account and region as the stack). */
+  readonly clusterNames: readonly string[];
+  /** The safety policy and trial loop settings. @default PolicyConfigSchema defaults (mode dry-run) */
+  readonly policy?: PolicyConfigInput;
+  /** Minutes between detection scans. @default 1 */
+  readonly scheduleRateMinutes?: number;
+  /** Bedrock model or inference profile id. @default none: the deterministic reasoner, no Bedrock permission */
+  readonly bedrockModelId?: string;
+  /** Prefix of every memory key; benchmarks use their own. @default 'default' */
+  readonly memoryNamespace?: string;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const ClusterNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[0-9A-Za-z][A-Za-z0-9_-]*$/, 'must be an EKS cluster name (letters, digits, - and _)');
+
+const StackPropsSchema = z.object({
+  clusterNames: z
+    .array(ClusterNameSchema)
+    .min(1, 'needs at least one cluster')
+    .refine((names) => new Set(names).size === names.length, 'must not repeat a cluster'),
+  policy: PolicyConfigSchema.prefault({}),
+  scheduleRateMinutes: z.number().int().min(1).max(1440).default(1),
+  bedrockModelId: z
+    .string()
+    .regex(/^[A-Za-z0-9:._/-]{1,2048}$/, 'must be a Bedrock model id, inference profile id or ARN')
+    .optional(),
+  memoryNamespace: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 chars of a-z, 0-9, -')
+    .default('default'),
+});
+export type ResolvedStackSettings = Readonly<z.infer<typeof StackPropsSchema>>;
+
+/** Validates the props at the construct boundary; the error names the offending field. */
+export function resolveStackSettings(props: EksReflexionStackProps): ResolvedStackSettings {
+  const parsed = StackPropsSchema.safeParse({
+    clusterNames: props.clusterNames,
+    policy: props.policy,
+    scheduleRateMinutes: props.scheduleRateMinutes,
+    bedrockModelId: props.bedrockModelId === '' ? undefined : props.bedrockModelId,
+    memoryNamespace: props.memoryNamespace,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new ValidationError(`EksReflexionStack: ${field || 'props'}: ${issue.message}`, field);
+  }
+  return parsed.data;
+}
+
+/**
+ * The state machine's hard stop: long enough for every trial to use its whole
+ * verify window plus the steps around it, and never under two hours.
+ */
+export function executionTimeout(policy: PolicyConfig): Duration {
+  return Duration.seconds(Math.max(2 * 3600, longestRunSeconds(policy)));
+}
