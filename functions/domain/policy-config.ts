@@ -7,6 +7,16 @@ export type Mode = z.infer<typeof ModeSchema>;
 export const ALWAYS_PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
 
 /**
+ * A namespace name exactly (RFC 1123 label). No wildcard or pattern: EKS
+ * access scopes and these lists compare names literally, so `*` or `team-*`
+ * would either match nothing or, in an access entry, everything.
+ */
+export const NamespaceNameSchema = z
+  .string()
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name (lowercase letters, digits and -, no wildcards)');
+
+/**
  * Everything the safety policy and the trial loop are configured with. One
  * schema for the CDK props, the Lambda environment (as JSON) and the CLI.
  * Defaults are the conservative choice an SRE would want on day one.
@@ -16,9 +26,9 @@ export const PolicyConfigSchema = z
     /** @default dry-run — nothing is written until an operator chooses enforce. */
     mode: ModeSchema.default('dry-run'),
     /** Never touched, in addition to kube-system, kube-public and kube-node-lease. */
-    protectedNamespaces: z.array(z.string()).default([]),
-    /** When non-empty, only these namespaces are acted on. Empty means all non-protected. */
-    optInNamespaces: z.array(z.string()).default([]),
+    protectedNamespaces: z.array(NamespaceNameSchema).default([]),
+    /** When non-empty, only these namespaces are acted on. Empty means all non-protected. Never a protected one. */
+    optInNamespaces: z.array(NamespaceNameSchema).default([]),
     /** When set, a namespace or workload must carry this label (key=value) to be acted on. */
     optInLabel: z
       .string()
@@ -66,7 +76,16 @@ export const PolicyConfigSchema = z
       })
       .prefault({}),
   })
-  .strict();
+  .strict()
+  // Opting a protected namespace in would read as "act here" while the policy never does: refuse the contradiction.
+  .superRefine((policy, ctx) => {
+    const protectedNames = new Set<string>([...ALWAYS_PROTECTED_NAMESPACES, ...policy.protectedNamespaces]);
+    policy.optInNamespaces.forEach((ns, index) => {
+      if (protectedNames.has(ns)) {
+        ctx.addIssue({ code: 'custom', path: ['optInNamespaces', index], message: `'${ns}' is protected and cannot be opted in` });
+      }
+    });
+  });
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>;
 
