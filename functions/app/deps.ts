@@ -19,7 +19,13 @@ export interface AppDeps {
   memory: Memory;
   reasoner: Reasoner;
   clock: Clock;
+  /** The policy the function started with (env); the configured one when no `currentPolicy` is given. */
   policy: PolicyConfig;
+  /**
+   * The configured policy now (e.g. a parameter an operator changes without a
+   * redeploy). Read at every write and by AcquireLock; see app/policy-source.ts.
+   */
+  currentPolicy?: () => Promise<PolicyConfig>;
   logger: Logger;
   events: EventPublisher;
   /** Present for roles that start executions (detect, actions). */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionRequest } from '../../domain/actions';
 import { LockHeld } from '../../domain/errors';
-import { effectiveMode, workloadKey } from '../../domain/policy';
-import type { PolicyConfig } from '../../domain/policy-config';
+import { workloadKey } from '../../domain/policy';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { instantiate } from '../../domain/strategy-template';
 import type { AppDeps } from '../deps';
 import { executeAction, lockTargetOf, refuseNamespaceEarly, type ExecuteDeps } from '../execute-action';
 import { startIncidentExecution } from '../incident-executions';
+import { policyForWrite } from '../policy-source';
 import { ApiError, read, type Handlers, type Outcome, type Payload } from './outcome';
 import { currentIncident } from './queries';
 
@@ -52,10 +52,6 @@ export const COMMANDS: Handlers<CommandName> = {
   },
 };
 
-function callPolicy(deps: AppDeps, dryRun: boolean | undefined): PolicyConfig {
-  return { ...deps.policy, mode: effectiveMode(deps.policy.mode, dryRun ? 'dry-run' : undefined) };
-}
-
 async function write(
   deps: AppDeps,
   clusterName: string,
@@ -63,7 +59,7 @@ async function write(
   options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined },
 ): Promise<Outcome> {
   const cluster = await deps.cluster(clusterName);
-  const policy = callPolicy(deps, options.dryRun);
+  const policy = await policyForWrite(deps, options.dryRun ? 'dry-run' : undefined);
   const actionId = options.key ? `api-${options.key}` : `api-${randomUUID()}`;
   const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks };
   const reason = options.reason ?? 'requested through the action API';
@@ -77,7 +73,7 @@ async function write(
   const target = await lockTargetOf(cluster, request);
   const key = target ? workloadKey(clusterName, request.namespace ?? '', target.kind, target.name) : undefined;
   const owner = `api:${actionId}`;
-  if (key && !(await deps.memory.locks.acquire(key, owner, deps.policy.lockTtlSeconds, deps.clock.now()))) {
+  if (key && !(await deps.memory.locks.acquire(key, owner, policy.lockTtlSeconds, deps.clock.now()))) {
     throw new LockHeld(`${key}: another remediation of this workload is in progress; try again when it ends`);
   }
   try {

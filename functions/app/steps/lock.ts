@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { longestRunSeconds } from '../../domain/policy-config';
 import type { AppDeps } from '../deps';
+import { configuredPolicy, refuseOutOfScope } from '../policy-source';
 import { checkState, describeIssue, parseState, workloadKey } from './state';
 
 const LockInputSchema = z.object({ op: z.enum(['acquire', 'release']), state: z.unknown() });
@@ -20,11 +21,14 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
 
   if (parsed.data.op === 'acquire') {
     const state = parseState(parsed.data.state, 'AcquireLock');
+    const policy = await configuredPolicy(deps);
+    // Before any step reads the cluster (Analyse reads logs into the execution history): refuse what is out of scope.
+    refuseOutOfScope(deps, policy, { cluster: state.incident.cluster, namespace: state.incident.namespace });
     const key = workloadKey(state);
     const owner = state.executionId;
     // The lock must outlive the longest execution (every trial verifying to its
     // deadline); the TTL only frees a workload whose execution died.
-    const ttl = Math.max(deps.policy.lockTtlSeconds, longestRunSeconds({ maxTrials: state.maxTrials, verify: deps.policy.verify }));
+    const ttl = Math.max(policy.lockTtlSeconds, longestRunSeconds({ maxTrials: state.maxTrials, verify: policy.verify }));
     const acquired = await deps.memory.locks.acquire(key, owner, ttl, deps.clock.now());
     deps.logger.info('lock acquire', { key, owner, acquired });
     return checkState(

@@ -3,6 +3,7 @@ import type { Episode, Outcome, Reflection } from '../../domain/model';
 import type { WorkflowState } from '../../domain/workflow-state';
 import { undoAction } from '../undo';
 import type { AppDeps } from '../deps';
+import { policyForWrite } from '../policy-source';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
 /**
@@ -21,7 +22,7 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
   if (outcome === 'failed' && state.verification?.worse && state.remediation?.applied && state.remediation.preImage !== undefined) {
     const cluster = await clusterFor(deps, state.incident.cluster);
     undo = await undoAction(
-      { cluster, policy: { ...deps.policy, mode: state.mode }, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
+      { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
       state.remediation,
       { actionId: `${episodeId}#undo`, reason: `trial ${state.trial} left the workload worse than before; restoring the pre-image` },
     );

@@ -1,6 +1,7 @@
 import { PolicyViolation, ValidationError } from '../../domain/errors';
 import { executeAction } from '../execute-action';
 import type { AppDeps } from '../deps';
+import { policyForWrite } from '../policy-source';
 import { checkState, clusterFor, parseState } from './state';
 
 /**
@@ -17,7 +18,7 @@ export async function remediateStep(deps: AppDeps, input: unknown): Promise<unkn
   const now = deps.clock.now().toISOString();
   try {
     const remediation = await executeAction(
-      { cluster, policy: { ...deps.policy, mode: state.mode }, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
+      { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
       decision.action,
       { actionId, reason: decision.why, trial: state.trial },
     );
