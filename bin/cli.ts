@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   detect: { summary: 'one detection pass over a cluster (kubeconfig) or a snapshot file; prints incidents as JSON', load: () => import('./commands/detect') },
   'get-token': { summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)', load: () => import('./commands/get-token') },
   sim: { summary: 'simulated cluster: serve it (with fault scenarios) for kubectl, or list the fault catalogue', load: () => import('./commands/sim') },
+  rbac: { summary: 'print the least-privilege Kubernetes RBAC manifests (readers, writers per namespace) for kubectl apply -f -', load: () => import('./commands/rbac') },
   invoke: { summary: 'run one action API payload ({"action": ...}) locally against a kubeconfig cluster; prints the JSON answer', load: () => import('./commands/invoke') },
 };
 

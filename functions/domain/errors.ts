@@ -69,8 +69,27 @@ export class KubeError extends ReflexionError {
 export class KubeUnauthorized extends KubeError {
   override readonly name = 'KubeUnauthorized' as const;
 }
+/** The RBAC permission a Forbidden answer says is missing (parsed from the server's Status message). */
+export interface MissingPermission {
+  verb: string;
+  /** Resource with its subresource, e.g. `deployments/scale`. */
+  resource: string;
+  /** API group; '' for the core group. */
+  group: string;
+  /** Absent for a cluster-scoped request. */
+  namespace?: string;
+}
 export class KubeForbidden extends KubeError {
   override readonly name = 'KubeForbidden' as const;
+  constructor(
+    message: string,
+    status?: number,
+    options?: { cause?: unknown },
+    /** What RBAC must grant for the request to pass, when the server said. */
+    readonly permission?: MissingPermission,
+  ) {
+    super(message, status, options);
+  }
 }
 export class KubeNotFound extends KubeError {
   override readonly name = 'KubeNotFound' as const;

@@ -9,6 +9,7 @@ import {
   KubeUnauthorized,
   KubeUnavailable,
   ReflexionError,
+  type MissingPermission,
 } from '../../domain/errors';
 
 /** Error codes of a connection that never produced an HTTP answer. */
@@ -87,6 +88,16 @@ export function redact(text: string, secrets: readonly string[] = []): string {
     .replace(/k8s-aws-v1\.[A-Za-z0-9_-]+/g, 'k8s-aws-v1.[REDACTED]');
 }
 
+// kube-apiserver's RBAC denial: `... cannot patch resource "deployments/scale" in API group "apps" in the namespace "shop"`.
+const FORBIDDEN_MESSAGE = /cannot ([a-z]+) resource "([a-z0-9./-]+)"(?: in API group "([a-z0-9.-]*)")?(?: in the namespace "([a-z0-9-]+)")?/;
+
+/** The verb, resource, group and namespace a Forbidden Status message names; undefined when it names none. */
+export function missingPermission(message: string | undefined): MissingPermission | undefined {
+  const m = message ? FORBIDDEN_MESSAGE.exec(message) : null;
+  if (!m) return undefined;
+  return { verb: m[1]!, resource: m[2]!, group: m[3] ?? '', ...(m[4] ? { namespace: m[4] } : {}) };
+}
+
 /**
  * Maps anything thrown by the Kubernetes client to one of the named Kube*
  * errors, so the state machine's Retry/Catch can match on its name. The
@@ -104,7 +115,18 @@ export function toKubeError(error: unknown, what: string, secrets: readonly stri
     const text = (label: string) => say(detail ? `${status} ${label}: ${detail}` : `${status} ${label}`);
     const options = { cause: error };
     if (status === 401) return new KubeUnauthorized(text('Unauthorized (the credentials were rejected)'), status, options);
-    if (status === 403) return new KubeForbidden(text('Forbidden'), status, options);
+    if (status === 403) {
+      const permission = missingPermission(detail);
+      if (!permission) return new KubeForbidden(text('Forbidden'), status, options);
+      const where = permission.namespace ? `in namespace ${permission.namespace}` : 'at the cluster scope';
+      const resource = permission.group ? `${permission.resource}.${permission.group}` : permission.resource;
+      return new KubeForbidden(
+        say(`403 Forbidden: missing RBAC permission '${permission.verb} ${resource}' ${where} (the manifests of 'eks-reflexion rbac' grant what this system needs): ${detail ?? ''}`),
+        status,
+        options,
+        permission,
+      );
+    }
     if (status === 404) return new KubeNotFound(text('Not Found'), status, options);
     if (status === 409) return new KubeConflict(text('Conflict'), status, options);
     if (status === 422 || status === 400) return new KubeInvalid(text(status === 422 ? 'Invalid' : 'Bad Request'), status, options);
