@@ -1,13 +1,14 @@
-import { Annotations, Aws, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { READER_GROUP, WRITER_GROUP } from '../functions/adapters/kubernetes/rbac';
 import type { FunctionRole } from '../functions/config/env';
 import type { ReflexionFunction } from './reflexion-function';
 
-/** Roles that only read the cluster: their access entries get AmazonEKSViewPolicy, cluster-wide. */
+/** Roles that only read the cluster: their access entries map them to the reader group. */
 export const EKS_READER_ROLES = ['detect', 'analyse', 'select-strategy', 'verify'] as const satisfies readonly FunctionRole[];
-/** Roles that may write (remediate; reflect may undo; the action API): view cluster-wide, edit only in opt-in namespaces. */
+/** Roles that may write (remediate; reflect may undo; the action API): reader and writer groups. */
 export const EKS_ACTOR_ROLES = ['remediate', 'reflect', 'actions'] as const satisfies readonly FunctionRole[];
 
 export interface ClusterAccessProps {
@@ -24,10 +25,14 @@ export interface ClusterAccessProps {
 /**
  * EKS API access by IAM role, per cluster. Each function keeps its own
  * execution role (so table and Bedrock grants stay per function), and its
- * access entry says what it may do in Kubernetes: readers view cluster-wide,
- * actors additionally edit in the opt-in namespaces only. Without opt-in
- * namespaces no write access is granted at all: cluster-wide edit would
- * include kube-system.
+ * access entry maps it to Kubernetes groups (`kubernetesGroups`, no AWS
+ * access policy): readers to the reader group, actors to the reader and the
+ * writer groups. What the groups may do is the RBAC of `eks-reflexion rbac`
+ * (functions/adapters/kubernetes/rbac.ts), applied by an operator: reads of
+ * exactly what the code reads, writes (patch, delete pods, create events)
+ * only in the opt-in namespaces. AmazonEKSEditPolicy would have let the
+ * writers read Secrets, exec into pods and create Deployments, and not
+ * create the audit Event.
  *
  * Each cluster's entries live under `new Construct(this, clusterName)`, so
  * their logical ids depend on the cluster's name, never on its position in
@@ -36,38 +41,39 @@ export interface ClusterAccessProps {
 export class ClusterAccess extends Construct {
   /** What the actor functions may change, in words (also a stack output). */
   readonly writeAccess: string;
+  /** The operator's step that gives the groups their Kubernetes rights (also a stack output). */
+  readonly rbacCommand: string;
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const policyArn = (name: string) => `arn:${Aws.PARTITION}:eks::aws:cluster-access-policy/${name}`;
     const clusterArns = props.clusterNames.map((name) => stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: name }));
     const describe = new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: clusterArns });
     const optIn = [...props.optInNamespaces];
-    const view = { policyArn: policyArn('AmazonEKSViewPolicy'), accessScope: { type: 'cluster' } };
-    const edit = optIn.length > 0 ? { policyArn: policyArn('AmazonEKSEditPolicy'), accessScope: { type: 'namespace', namespaces: optIn } } : undefined;
 
     for (const f of [...props.readers, ...props.actors]) f.executionRole.addToPrincipalPolicy(describe);
     for (const clusterName of props.clusterNames) {
       const cluster = new Construct(this, clusterName);
-      const entry = (f: ReflexionFunction<FunctionRole>, accessPolicies: (typeof view)[]) =>
+      const entry = (f: ReflexionFunction<FunctionRole>, kubernetesGroups: string[]) =>
         new eks.CfnAccessEntry(cluster, pascal(f.role), {
           clusterName,
           principalArn: f.executionRole.roleArn,
           type: 'STANDARD',
-          accessPolicies,
+          kubernetesGroups,
         });
-      for (const f of props.readers) entry(f, [view]);
-      for (const f of props.actors) entry(f, edit ? [view, edit] : [view]);
+      for (const f of props.readers) entry(f, [READER_GROUP]);
+      for (const f of props.actors) entry(f, [READER_GROUP, WRITER_GROUP]);
     }
 
-    this.writeAccess = edit
-      ? `edit in namespaces ${optIn.join(', ')} (remediate, reflect, actions)`
-      : 'none: no opt-in namespaces configured, so no function may write to the clusters';
-    if (!edit) {
+    this.rbacCommand = `npx eks-reflexion rbac${optIn.map((ns) => ` --namespace ${ns}`).join('')} | kubectl apply -f -`;
+    this.writeAccess =
+      optIn.length > 0
+        ? `group ${WRITER_GROUP} (remediate, reflect, actions): patch deployments, deployments/scale and HPAs, delete pods, create events in namespaces ${optIn.join(', ')} once '${this.rbacCommand}' is applied`
+        : 'none: no opt-in namespaces configured, so no function may write to the clusters';
+    if (optIn.length === 0) {
       Annotations.of(stack).addWarningV2(
         'eks-reflexion:no-write-access',
-        'No optInNamespaces configured: the functions get read-only EKS access entries. Remediation will be refused by the API server until optInNamespaces is set (or an operator grants namespace access).',
+        'No optInNamespaces configured: no namespace gets a writer Role (eks-reflexion rbac without --namespace prints read-only RBAC), so the API server refuses every write until optInNamespaces is set.',
       );
     }
   }

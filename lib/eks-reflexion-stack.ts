@@ -75,6 +75,7 @@ export class EksReflexionStack extends Stack {
     this.acknowledgeNagFindings(entry.scheduleRole, settings.bedrockModelId);
 
     new CfnOutput(this, 'ClusterWriteAccess', { value: access.writeAccess, description: 'What the actor functions may change in the configured clusters' });
+    new CfnOutput(this, 'RbacCommand', { value: access.rbacCommand, description: 'Run once per cluster: the Kubernetes RBAC the access entries\' groups need' });
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ActionsFunctionName', { value: fns.actions.function.functionName, description: 'The direct action API (snake_case payloads)' });

@@ -6,6 +6,7 @@ import { ValidationError } from '../../functions/domain/errors';
 import { bedrockResourceArns, EksReflexionStack, executionTimeout } from '../../lib/eks-reflexion-stack';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { ROLE_METADATA_KEY } from '../../lib/reflexion-function';
+import { READER_GROUP, WRITER_GROUP } from '../../functions/adapters/kubernetes/rbac';
 import { actionsOf, resourcesOf, statementsOfRole, synth, type Synthesized } from './synth';
 
 /** A configured deployment: one cluster, opt-in namespaces, a Bedrock model, a slower schedule. */
@@ -26,22 +27,13 @@ const roleIdOf = (role: FunctionRole): string => {
 };
 
 describe('with opt-in namespaces', () => {
-  it('actors may edit only in the opt-in namespaces; readers (detect first) still only view', () => {
+  it('actors are in the writer group, readers (detect first) only in the reader group; the output names the rbac step', () => {
     const entries = Object.values(resourcesOf(s.template, 'AWS::EKS::AccessEntry')).map((e) => e.Properties);
-    const policiesOf = (role: FunctionRole) =>
-      entries.find((e) => JSON.stringify(e['PrincipalArn']).includes(roleIdOf(role)))!['AccessPolicies'] as { PolicyArn: unknown; AccessScope: unknown }[];
-    const summary = (role: FunctionRole) => policiesOf(role).map((p) => [JSON.stringify(p.PolicyArn).match(/AmazonEKS\w+Policy/)![0], p.AccessScope]);
-
-    for (const role of ['detect', 'analyse', 'select-strategy', 'verify'] as const) {
-      expect(summary(role), role).toEqual([['AmazonEKSViewPolicy', { Type: 'cluster' }]]);
-    }
-    for (const role of ['remediate', 'reflect', 'actions'] as const) {
-      expect(summary(role), role).toEqual([
-        ['AmazonEKSViewPolicy', { Type: 'cluster' }],
-        ['AmazonEKSEditPolicy', { Type: 'namespace', Namespaces: ['shop', 'payments'] }],
-      ]);
-    }
+    const groupsOf = (role: FunctionRole) => entries.find((e) => JSON.stringify(e['PrincipalArn']).includes(roleIdOf(role)))!['KubernetesGroups'];
+    for (const role of ['detect', 'analyse', 'select-strategy', 'verify'] as const) expect(groupsOf(role), role).toEqual([READER_GROUP]);
+    for (const role of ['remediate', 'reflect', 'actions'] as const) expect(groupsOf(role), role).toEqual([READER_GROUP, WRITER_GROUP]);
     s.template.hasOutput('ClusterWriteAccess', { Value: Match.stringLikeRegexp('shop, payments') });
+    s.template.hasOutput('RbacCommand', { Value: 'npx eks-reflexion rbac --namespace shop --namespace payments | kubectl apply -f -' });
   });
 });
 

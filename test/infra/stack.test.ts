@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../functions/adapters/dynamodb/tables';
 import { EnvSchemas, FUNCTION_ROLES, type FunctionRole } from '../../functions/config/env';
 import { EKS_ACTOR_ROLES, EKS_READER_ROLES, EksReflexionStack } from '../../lib/eks-reflexion-stack';
+import { READER_GROUP, WRITER_GROUP } from '../../functions/adapters/kubernetes/rbac';
 import { TABLE_LOGICAL_IDS } from '../../lib/memory-tables';
 import { addNagChecks } from '../../lib/nag';
 import { ROLE_METADATA_KEY } from '../../lib/reflexion-function';
@@ -224,16 +225,18 @@ describe('EKS access entries', () => {
     expect(idsFor(['staging-eks'])).toEqual(both.filter((e) => e.startsWith('staging-eks=')));
   });
 
-  it('without opt-in namespaces every entry is view-only, cluster-wide: nobody can write, detect least of all', () => {
+  it('entries map roles to our Kubernetes groups, never to an AWS access policy (edit would read Secrets and exec)', () => {
     for (const e of entries()) {
-      expect(e['AccessPolicies']).toEqual([
-        { PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSViewPolicy']] }, AccessScope: { Type: 'cluster' } },
-      ]);
+      expect(e['AccessPolicies']).toBeUndefined();
+      const role = roleOfPrincipal(e['PrincipalArn']);
+      // Readers (detect first) only in the reader group; the writer group's Role exists only where rbac --namespace put it.
+      expect(e['KubernetesGroups'], role).toEqual((EKS_READER_ROLES as readonly string[]).includes(role) ? [READER_GROUP] : [READER_GROUP, WRITER_GROUP]);
     }
   });
 
   it('says so in an output and a synth warning', () => {
     s.template.hasOutput('ClusterWriteAccess', { Value: Match.stringLikeRegexp('^none') });
+    s.template.hasOutput('RbacCommand', { Value: 'npx eks-reflexion rbac | kubectl apply -f -' });
     const warnings = s.app.synth().getStackByName(s.stack.stackName).messages.filter((m) => m.level === 'warning');
     expect(warnings.map((w) => String(w.entry.data))).toEqual(expect.arrayContaining([expect.stringContaining('No optInNamespaces configured')]));
   });
