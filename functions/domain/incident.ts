@@ -114,6 +114,10 @@ export const IncidentSchema = z.object({
   /** What the detector could not establish (said honestly). */
   unknowns: z.array(boundedText(300)).max(20).default([]),
   source: IncidentSourceSchema,
+  /** With `source: 'alert'`: which alert asked for this detection (system, its id, a link back). */
+  alert: z
+    .object({ system: z.string().min(1).max(40), id: z.string().min(1).max(300), link: z.string().max(2000).optional() })
+    .optional(),
   detectedAt: z.iso.datetime(),
 });
 export type Incident = z.infer<typeof IncidentSchema>;

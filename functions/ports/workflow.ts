@@ -8,7 +8,14 @@ export interface WorkflowStarter {
 }
 
 /** Events for the outside world (EventBridge bus, or a local recorder). */
-export type OutboundEventType = 'IncidentDetected' | 'RemediationResolved' | 'RemediationEscalated';
+export type OutboundEventType =
+  | 'IncidentDetected'
+  | 'RemediationResolved'
+  | 'RemediationEscalated'
+  /** An alert that started nothing, with why (no workload named, healthy, protected...). */
+  | 'AlertIgnored'
+  /** A resolved alert, recorded against the incident it was about when one is known. */
+  | 'AlertResolved';
 export interface EventPublisher {
   publish(type: OutboundEventType, detail: Record<string, unknown>): Promise<void>;
 }

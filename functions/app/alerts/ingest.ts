@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { authenticate, type AuthContext } from '../../domain/alerts/auth';
+import { AlertPayloadTooLarge, AlertSourceUnknown } from '../../domain/alerts/errors';
+import { labelMappingFor, targetOf, type LabelMappingOverrides } from '../../domain/alerts/labels';
+import { adapterFor, detectSystem, parseBody, routeOf } from '../../domain/alerts/registry';
+import { ALERT_SYSTEMS, AlertSystemSchema, MAX_ALERTS_PER_DELIVERY, MAX_BODY_BYTES, type AlertSystem, type Delivery, type NormalizedAlert } from '../../domain/alerts/types';
+import type { SecretReader } from '../../ports/secrets';
+import type { AppDeps } from '../deps';
+import { confirmAlerts, type IgnoredAlert, type ResolvedAlert, type StartedIncident } from './confirm';
+
+/** The webhook's own settings (stack context → environment). */
+export interface AlertIngestConfig {
+  /** Sources accepted; a delivery from any other is refused as unknown. */
+  enabled: readonly AlertSystem[];
+  labelMapping?: LabelMappingOverrides;
+  /** Secrets Manager secret holding `{"<system>": "<secret>", ...}`. */
+  secretId?: string;
+  /** Check signatures / shared secrets. Only the CLI's explicit `--no-verify` turns this off. */
+  verify: boolean;
+  auth?: AuthContext;
+}
+
+/** The secret's JSON: one secret per source system. */
+export const AlertSecretsSchema = z.record(AlertSystemSchema, z.string().min(1).max(4096));
+export type AlertSecrets = z.infer<typeof AlertSecretsSchema>;
+
+export interface AlertAnswer {
+  ok: true;
+  source: AlertSystem;
+  alerts: NormalizedAlert[];
+  incidents: StartedIncident[];
+  ignored: IgnoredAlert[];
+  resolved: ResolvedAlert[];
+  /** Alerts the sender left out of this delivery (`truncatedAlerts`): never seen, so never confirmed. */
+  truncatedAlerts: number;
+}
+
+export async function loadAlertSecrets(reader: SecretReader, secretId: string): Promise<AlertSecrets> {
+  const text = await reader.readSecretString(secretId);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`alert secret ${secretId} is not JSON (expected {"<system>": "<secret>"})`);
+  }
+  const parsed = AlertSecretsSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`alert secret ${secretId}: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`);
+  return parsed.data;
+}
+
+/**
+ * One webhook delivery: bound, route, parse, authenticate (before anything
+ * is trusted), normalize, then confirm through the detectors. Throws the
+ * named Alert* errors (mapped to 400/401/404/413); nothing is started then.
+ */
+export async function ingestDelivery(
+  deps: AppDeps,
+  config: AlertIngestConfig,
+  secrets: () => Promise<AlertSecrets>,
+  delivery: Delivery,
+): Promise<AlertAnswer> {
+  const bytes = Buffer.byteLength(delivery.rawBody, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new AlertPayloadTooLarge(`body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const route = routeOf(delivery.path);
+  const body = parseBody(delivery.rawBody, delivery.headers['content-type']);
+  const system = route === 'auto' ? detectSystem(body, delivery.headers) : route;
+  if (!config.enabled.includes(system)) {
+    throw new AlertSourceUnknown(`source '${system}' is not enabled here (enabled: ${config.enabled.join(', ') || 'none'}; stack context alertSources)`);
+  }
+  if (config.verify) authenticate(system, delivery, body, (await secrets())[system], config.auth);
+
+  const adapter = adapterFor(system);
+  const mapping = labelMappingFor(system, config.labelMapping);
+  const alerts = adapter
+    .normalize(body)
+    .slice(0, MAX_ALERTS_PER_DELIVERY)
+    .map((a) => ({ ...a, target: targetOf(a.labels, mapping) }));
+  deps.logger.info('alert delivery', { source: system, alerts: alerts.length, firing: alerts.filter((a) => a.status === 'firing').length });
+  const confirmation = await confirmAlerts(deps, alerts);
+  return { ok: true, source: system, alerts, ...confirmation, truncatedAlerts: adapter.truncated?.(body) ?? 0 };
+}
+
+export const ALL_ALERT_SYSTEMS: readonly AlertSystem[] = ALERT_SYSTEMS;
