@@ -1,9 +1,8 @@
-import { detectIncidents } from '../../domain/detectors';
 import { ALWAYS_PROTECTED_NAMESPACES } from '../../domain/policy-config';
 import type { Incident } from '../../domain/incident';
 import type { NormalizedAlert } from '../../domain/alerts/types';
 import type { AppDeps } from '../deps';
-import { executionName, initialState } from '../steps/detect';
+import { executionName, scanForIncidents, startIncidentExecution } from '../incident-executions';
 
 export interface StartedIncident {
   alert: { system: string; id: string };
@@ -107,12 +106,7 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
     let incidents: Incident[];
     try {
       const cluster = await deps.cluster(scope.cluster);
-      const snapshot = await cluster.snapshot({ namespaces: [scope.namespace] });
-      incidents = detectIncidents(snapshot, {
-        source: 'alert',
-        protectedNamespaces: [...ALWAYS_PROTECTED_NAMESPACES, ...deps.policy.protectedNamespaces],
-        optInNamespaces: deps.policy.optInNamespaces,
-      }).incidents;
+      incidents = (await scanForIncidents(deps, cluster, { source: 'alert', namespace: scope.namespace })).incidents;
     } catch (error) {
       const e = error as Error;
       deps.logger.error('targeted detection failed', { cluster: scope.cluster, namespace: scope.namespace, error: e.name });
@@ -127,11 +121,10 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
         continue;
       }
       for (const found1 of found) {
-        const now = deps.clock.now();
-        const name = executionName(found1, now);
+        const name = executionName(found1, deps.clock.now());
         const incident: Incident = { ...found1, alert: { ...ref(alert), ...(alert.link ? { link: alert.link } : {}) } };
         // Two alerts of one delivery about one workload (a group of pods) start one execution.
-        const started = startedNames.has(name) ? false : (await deps.workflow.start(name, initialState(deps, incident, name, now))).started;
+        const started = startedNames.has(name) ? false : (await startIncidentExecution(deps, incident)).started;
         startedNames.add(name);
         out.incidents.push({ alert: ref(alert), executionId: name, started, signature: incident.signature, target: targetText(incident) });
         if (started) {
