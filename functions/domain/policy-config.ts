@@ -61,6 +61,22 @@ export const PolicyConfigSchema = z
         /** Largest factor a request or limit may change by in one step. */
         maxResourceFactor: z.number().min(1).max(4).default(2),
         hpaMaxReplicasCeiling: z.number().int().min(1).max(1000).default(100),
+        /** Smallest CPU a request or limit may be set or lowered to (1Mi-style values starve a container). */
+        minCpu: z.string().default('10m'),
+        /** Smallest memory a request or limit may be set or lowered to. */
+        minMemory: z.string().default('32Mi'),
+        /**
+         * A request or limit set for the first time must be within this factor
+         * of the same resource's other value (a limit of its request, a request
+         * of its limit), when there is one.
+         */
+        maxFirstTimeResourceFactor: z.number().min(1).max(16).default(4),
+        /** Probe timings may not go below these (a 1 s period with 1 failure kills on one slow answer). */
+        minProbePeriodSeconds: z.number().int().min(1).max(300).default(5),
+        minProbeTimeoutSeconds: z.number().int().min(1).max(120).default(1),
+        minProbeFailureThreshold: z.number().int().min(1).max(30).default(2),
+        /** Largest factor a probe timing may change by in one step, either way. */
+        maxProbeFactor: z.number().min(1).max(10).default(3),
       })
       .prefault({}),
     /** Actions that wait for an operator's approval (task token) before running. */

@@ -79,6 +79,9 @@ export type PolicyRule =
   | 'replica-step'
   | 'resource-ceiling'
   | 'resource-step'
+  | 'resource-floor'
+  | 'probe-floor'
+  | 'probe-step'
   | 'unknown-container'
   | 'image-not-in-history'
   | 'hpa-ceiling'
@@ -203,8 +206,13 @@ function rateRule({ config, recentActions, actionId, trial, now }: PolicyInput):
 }
 
 function approvalRule({ config, action, approved }: PolicyInput): Refusal | undefined {
-  if (config.approvalRequiredFor.includes(action.action) && approved !== true) {
+  if (approved === true) return undefined;
+  if (config.approvalRequiredFor.includes(action.action)) {
     return refuse('approval-required', `${action.action} requires an operator's approval`);
+  }
+  // Zero replicas is an outage by design: never on the system's own authority.
+  if (action.action === 'scale_deployment' && action.replicas === 0) {
+    return refuse('approval-required', `replicas: 0 stops deployment '${action.deployment}'; scaling to zero requires an operator's approval`);
   }
   return undefined;
 }
@@ -249,9 +257,26 @@ function blastRadiusRule(input: PolicyInput, action: ActionRequest): Refusal | u
             return refuse('resource-ceiling', `${field}: ${to} is above the ceiling ${ceiling}`);
           }
           const from = container.resources?.[section]?.[resource];
-          // A value set for the first time has no step to bound; the ceiling above still holds.
-          if (from !== undefined && isQuantity(from) && !withinFactor(from, to, limits.maxResourceFactor)) {
-            return refuse('resource-step', `${field}: ${from} -> ${to} changes by more than ${limits.maxResourceFactor}x in one step`);
+          const known = from !== undefined && isQuantity(from);
+          const floor = resource === 'cpu' ? limits.minCpu : limits.minMemory;
+          // Raising a value that is already below the floor is a repair; setting or lowering one below it is not.
+          if (compareQuantities(to, floor) < 0 && (!known || compareQuantities(to, from) < 0)) {
+            return refuse('resource-floor', `${field}: ${to} is below the floor ${floor}`);
+          }
+          if (known) {
+            if (!withinFactor(from, to, limits.maxResourceFactor)) {
+              return refuse('resource-step', `${field}: ${from} -> ${to} changes by more than ${limits.maxResourceFactor}x in one step`);
+            }
+            continue;
+          }
+          // Set for the first time: bounded by the same resource's other value (this request's limit, this limit's request).
+          const other = section === 'requests' ? 'limits' : 'requests';
+          const anchor = action[other]?.[resource] ?? container.resources?.[other]?.[resource];
+          if (anchor !== undefined && isQuantity(anchor) && !withinFactor(anchor, to, limits.maxFirstTimeResourceFactor)) {
+            return refuse(
+              'resource-step',
+              `${field}: ${to} is set for the first time more than ${limits.maxFirstTimeResourceFactor}x away from ${other}.${resource} ${anchor}`,
+            );
           }
         }
       }
@@ -272,7 +297,8 @@ function blastRadiusRule(input: PolicyInput, action: ActionRequest): Refusal | u
     }
     case 'patch_probe': {
       const container = containerOf(input.workload, action.container);
-      return container instanceof Refusal ? container : undefined;
+      if (container instanceof Refusal) return container;
+      return probeRule(input.config, container[PROBE_FIELD[action.probe]], action);
     }
     case 'patch_hpa':
       if (action.max_replicas > limits.hpaMaxReplicasCeiling) {
@@ -289,4 +315,34 @@ function blastRadiusRule(input: PolicyInput, action: ActionRequest): Refusal | u
     case 'escalate':
       return undefined;
   }
+}
+
+const PROBE_FIELD = { liveness: 'livenessProbe', readiness: 'readinessProbe', startup: 'startupProbe' } as const;
+
+/** Kubernetes' defaults for a timing the probe does not set. */
+const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
+
+/** An initial delay raised from 0 (no step to scale) may go up to this. */
+const FIRST_INITIAL_DELAY_SECONDS = 30;
+
+function probeRule(config: PolicyConfig, current: Probe | undefined, action: Extract<ActionRequest, { action: 'patch_probe' }>): Refusal | undefined {
+  const { limits } = config;
+  const timings = [
+    ['initial_delay_seconds', 'initialDelaySeconds', 0],
+    ['period_seconds', 'periodSeconds', limits.minProbePeriodSeconds],
+    ['timeout_seconds', 'timeoutSeconds', limits.minProbeTimeoutSeconds],
+    ['failure_threshold', 'failureThreshold', limits.minProbeFailureThreshold],
+  ] as const;
+  for (const [param, key, floor] of timings) {
+    const to = action[param];
+    if (to === undefined) continue;
+    const from = typeof current?.[key] === 'number' ? (current[key] as number) : PROBE_DEFAULTS[key];
+    if (to < floor && to < from) return refuse('probe-floor', `${param}: ${to} is below the floor ${floor}`);
+    const factor = limits.maxProbeFactor;
+    const upper = from === 0 ? FIRST_INITIAL_DELAY_SECONDS : from * factor;
+    if (to > upper || to * factor < from) {
+      return refuse('probe-step', `${param}: ${from} -> ${to} changes by more than ${factor}x in one step`);
+    }
+  }
+  return undefined;
 }

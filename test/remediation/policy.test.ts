@@ -104,7 +104,9 @@ const cases: Case[] = [
   ['actions older than an hour do not count', { recentActions: [1, 2, 3, 4, 5, 6].map(() => ({ at: ago(3700) })) }, undefined],
   ['replicas above maxReplicas', { action: scale(51), workload: { kind: 'Deployment', name: 'web', current: { replicas: 50 } } }, 'replicas-bounds', 'replicas: 51'],
   ['more than maxReplicaStep at once', { action: scale(9) }, 'replica-step', '3 -> 9'],
-  ['scale to zero within a step is allowed', { action: scale(0) }, undefined],
+  // #10 item 4: zero replicas is an outage; until the approval gate exists it is refused under that rule's name.
+  ['scale to zero needs an approval', { action: scale(0), workload: { kind: 'Deployment', name: 'web', current: { replicas: 2 } } }, 'approval-required', 'replicas: 0'],
+  ['scale to zero with an approval is allowed', { action: scale(0), workload: { kind: 'Deployment', name: 'web', current: { replicas: 2 } }, approved: true }, undefined],
   [
     'memory above the ceiling',
     { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'app', limits: { memory: '9Gi' } } },
@@ -128,10 +130,75 @@ const cases: Case[] = [
     'resource-step',
     'requests.cpu',
   ],
+  // #10 item 4: a first-time value has no step of its own, so it is bounded by a floor and by the same resource's other value.
   [
-    'a limit set for the first time is bounded by the ceiling only',
-    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'app', limits: { cpu: '2' } } },
+    'a limit set for the first time within 4x of its request is allowed',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'app', limits: { cpu: '1' } } },
     undefined,
+  ],
+  [
+    'a limit set for the first time far above its request',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'app', limits: { cpu: '2' } } },
+    'resource-step',
+    'requests.cpu 250m',
+  ],
+  [
+    'a 1Mi memory limit on a container with no resources at all',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'bare', limits: { memory: '1Mi' } }, workload: { kind: 'Deployment', name: 'web', current: { containers: { bare: {} } } } },
+    'resource-floor',
+    'limits.memory: 1Mi',
+  ],
+  [
+    'a 1m cpu request set for the first time',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'bare', requests: { cpu: '1m' } }, workload: { kind: 'Deployment', name: 'web', current: { containers: { bare: {} } } } },
+    'resource-floor',
+    'requests.cpu: 1m',
+  ],
+  [
+    'a first-time request and limit given together bound each other',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'bare', requests: { memory: '64Mi' }, limits: { memory: '1Gi' } }, workload: { kind: 'Deployment', name: 'web', current: { containers: { bare: {} } } } },
+    'resource-step',
+    'limits.memory',
+  ],
+  [
+    'a first-time memory limit on a bare container above the floor is allowed',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'bare', limits: { memory: '256Mi' } }, workload: { kind: 'Deployment', name: 'web', current: { containers: { bare: {} } } } },
+    undefined,
+  ],
+  [
+    'raising a value that is below the floor is a repair, allowed',
+    { action: { action: 'patch_resources', namespace: 'shop', deployment: 'web', container: 'app', limits: { memory: '16Mi' } }, workload: { kind: 'Deployment', name: 'web', current: { containers: { app: { resources: { limits: { memory: '10Mi' } } } } } } },
+    undefined,
+  ],
+  // #10 item 4: probe timings had no rule at all (1/1/1 passed).
+  [
+    'probe timings of 1/1/1',
+    { action: { action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', period_seconds: 1, timeout_seconds: 1, failure_threshold: 1 } },
+    'probe-floor',
+    'period_seconds: 1',
+  ],
+  [
+    'a failure threshold of 1 kills on one slow answer',
+    { action: { action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', failure_threshold: 1 } },
+    'probe-floor',
+    'failure_threshold: 1',
+  ],
+  [
+    'a probe period stretched more than 3x in one step',
+    { action: { action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', period_seconds: 40 } },
+    'probe-step',
+    'period_seconds: 10 -> 40',
+  ],
+  [
+    'a probe timeout raised within 3x of the default is allowed',
+    { action: { action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 3, period_seconds: 20 } },
+    undefined,
+  ],
+  [
+    'an initial delay raised from none is bounded too',
+    { action: { action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', initial_delay_seconds: 600 } },
+    'probe-step',
+    'initial_delay_seconds: 0 -> 600',
   ],
   [
     'a container that is not in the workload',
