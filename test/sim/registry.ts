@@ -48,6 +48,44 @@ export interface ImageBehaviour {
   serviceCpuMillicores?: number;
   /** Lines the container writes to stdout once started. */
   logs?: string[];
+  /** CPU per unit of load: a scenario's load step sets serviceCpuMillicores = units × this. */
+  cpuMillicoresPerUnit?: number;
+  /** A leak: MiB added to the working set per minute of uptime (OOMKilled once over the limit). */
+  memoryGrowthMiPerMinute?: number;
+  /** Periodic spikes of extra memory, every `everySeconds` of uptime for `durationSeconds` (default 10). */
+  memorySpikes?: { everySeconds: number; extraMi: number; durationSeconds?: number };
+  /** Exit rules (scenario files): the earliest that applies ends the process. */
+  exitRules?: ExitRule[];
+  /** Lines printed on every exit by a rule, after the rule's own line. */
+  failureLogs?: string[];
+  /** Lines printed every `everySeconds` while running. */
+  periodicLogs?: { everySeconds: number; lines: string[] };
+  /** Pods whose local state a scenario step corrupted (their podStateCorrupt rules apply); shared by reference. */
+  corruptPods?: string[];
+}
+
+/**
+ * When an exit rule applies. Log lines may carry {pod}, {container},
+ * {namespace}, {node}, {uptime} and {restarts}, filled in by the kubelet.
+ */
+export type ExitCondition =
+  | { envAbsent: string }
+  | { envEquals: { name: string; value: string } }
+  | { configKey: { configMap: string; key: string; equals: string } }
+  | { secretAbsent: string }
+  | { dependencyUnready: string }
+  | { always: true }
+  | { randomPerHour: number }
+  | { podStateCorrupt: true };
+
+export interface ExitRule {
+  when: ExitCondition;
+  exitCode: number;
+  /** Seconds after start (or after the condition is first seen while running) until the exit. Default 1. */
+  afterSeconds?: number;
+  /** Only the first N starts of the container in a pod exit. */
+  onlyFirstStarts?: number;
+  log?: string;
 }
 
 export interface RegistryEntry {

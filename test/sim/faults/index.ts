@@ -1,23 +1,20 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KubeClientLike } from '../kube-client';
 import { registryFor, type RegistryEntry } from '../registry';
-import { badImageTag } from './bad-image-tag';
-import { crashloopBadConfig } from './crashloop-bad-config';
-import { hpaAtMax } from './hpa-at-max';
+import { loadScenarioDir } from '../scenario/load';
 import type { FaultScenario } from './kit';
-import { livenessTooAggressive } from './liveness-too-aggressive';
-import { missingConfigmap } from './missing-configmap';
-import { noFault } from './no-fault';
-import { oomLowLimit } from './oom-low-limit';
-import { pendingNodeSelector } from './pending-node-selector';
-import { pendingOversizedRequests } from './pending-oversized-requests';
-import { protectedNamespace } from './protected-namespace';
-import { readinessMisconfigured } from './readiness-misconfigured';
-import { registryAuth } from './registry-auth';
-import { scaledToZero } from './scaled-to-zero';
-import { transientCrashloop } from './transient-crashloop';
 
 export type { FaultExpectation, FaultScenario, ScenarioInstance } from './kit';
 export { rolloutUndo, deploymentHealthy, revisionOf, replicaSetsOf } from './kit';
+
+/**
+ * The fault catalogue: the scenario files of scenarios/faults/ (data, not
+ * code — docs/scenarios.md), loaded and validated once. Files written
+ * anywhere else load the same way (`loadScenarios(dir)`, `sim serve
+ * --scenario-file`, `bench --scenarios DIR`).
+ */
+export const CATALOGUE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scenarios', 'faults');
 
 /** Adds the instance's images to the registry of the cluster `k` talks to (when this process runs its kubelet). */
 export function useImages(k: KubeClientLike, images: readonly RegistryEntry[]): void {
@@ -26,7 +23,7 @@ export function useImages(k: KubeClientLike, images: readonly RegistryEntry[]): 
 }
 
 /** Every instance's setup first makes its images pullable, so callers need only `setup(k)`. */
-function withImages(s: FaultScenario): FaultScenario {
+export function withImages(s: FaultScenario): FaultScenario {
   return {
     ...s,
     instantiate(seed) {
@@ -43,21 +40,34 @@ function withImages(s: FaultScenario): FaultScenario {
   };
 }
 
-const ALL: FaultScenario[] = [
-  badImageTag,
-  registryAuth,
-  crashloopBadConfig,
-  transientCrashloop,
-  oomLowLimit,
-  livenessTooAggressive,
-  readinessMisconfigured,
-  pendingOversizedRequests,
-  pendingNodeSelector,
-  missingConfigmap,
-  hpaAtMax,
-  scaledToZero,
-  noFault,
-  protectedNamespace,
+/** Loads and validates every scenario file of a directory (throws ScenarioSetError naming each bad file). */
+export function loadScenarios(dir: string): FaultScenario[] {
+  return loadScenarioDir(dir).map(withImages);
+}
+
+/** In the catalogue's order (the order the benchmark reports). */
+const ORDER = [
+  'bad-image-tag',
+  'registry-auth',
+  'crashloop-bad-config',
+  'transient-crashloop',
+  'oom-low-limit',
+  'liveness-too-aggressive',
+  'readiness-misconfigured',
+  'pending-oversized-requests',
+  'pending-node-selector',
+  'missing-configmap',
+  'hpa-at-max',
+  'scaled-to-zero',
+  'no-fault',
+  'protected-namespace',
 ];
 
-export const FAULTS: Record<string, FaultScenario> = Object.fromEntries(ALL.map((s) => [s.name, withImages(s)]));
+function catalogue(): FaultScenario[] {
+  const all = loadScenarios(CATALOGUE_DIR);
+  const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
+  return all.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}
+
+export const FAULTS: Record<string, FaultScenario> = Object.fromEntries(catalogue().map((s) => [s.name, s]));
+

@@ -5,6 +5,9 @@ import type { Container, Deployment, Pod, ReplicaSet } from '../../../functions/
 import type { KubeClientLike } from '../kube-client';
 import { isConflict, isNotFound, KubeApiError } from '../kube-client';
 import type { RegistryEntry } from '../registry';
+import type { SimClock } from '../clock';
+import type { NodeSpec } from '../kubelet/kubelet';
+import type { CollateralSnapshot } from '../scenario/oracle';
 
 /**
  * Shared pieces of the fault catalogue: the scenario contract, a seeded
@@ -30,6 +33,15 @@ export interface FaultScenario {
   /** False when the symptom needs a simulator-only part (e.g. the simulated HPA metric). */
   realCluster: boolean;
   instantiate(seed: number): ScenarioInstance;
+  /** The scenario file it was loaded from. */
+  source?: string;
+  /** Who wrote it (benchmarks report families by author). */
+  authors?: string[];
+  family?: string;
+  /** For the oracle and the benchmark only; never written to the cluster. */
+  groundTruth?: { rootCause: string; acceptableRemedies: ActionName[]; maskingRemedies: ActionName[] };
+  /** The cluster's nodes when the scenario needs its own (default: the simulator's three). */
+  nodes?: NodeSpec[];
 }
 
 export interface ScenarioInstance {
@@ -51,6 +63,14 @@ export interface ScenarioInstance {
   oracle(k: KubeClientLike): Promise<boolean>;
   /** The right fix, by hand (what an SRE would do). */
   manualFix(k: KubeClientLike): Promise<void>;
+  /** Steps after the fault's first moment and background noise, on the cluster clock; returns a stop function. */
+  schedule?(k: KubeClientLike, clock: SimClock, startedAt: number, onError?: (e: unknown) => void): () => void;
+  /** The oracle's rest: how long healthy must hold, and the collateral checks. */
+  judge?: {
+    stabilityWindowSeconds: number;
+    snapshot(k: KubeClientLike): Promise<CollateralSnapshot>;
+    problems(before: CollateralSnapshot, after: CollateralSnapshot): string[];
+  };
 }
 
 /** mulberry32 (the selection's own): the same sequence on every machine. */

@@ -3,9 +3,10 @@ import type { Condition, Container, ContainerState, ContainerStateTerminated, Co
 import type { SimClock } from '../clock';
 import type { KubeClientLike } from '../kube-client';
 import { isNotFound } from '../kube-client';
-import type { ImageBehaviour, ImageEndpoint, ImageRegistry } from '../registry';
+import type { ExitRule, ImageBehaviour, ImageEndpoint, ImageRegistry } from '../registry';
 import { linkRegistry, normaliseImage } from '../registry';
 import { EventRecorder, rfc3339, type InvolvedObject, type RecordedEvent } from './events';
+import { memoryAt, oomTime } from './app-model';
 import { MI, parseQuantity } from './quantity';
 
 /**
@@ -101,6 +102,12 @@ interface ContainerRuntime {
   env?: Map<string, string>;
   /** Log writes not yet sent: lines to append, or a rotation (the container restarted). */
   logOps: ({ rotate: true } | { text: string })[];
+  /** Exit rules decided at start (config key, secret): rule index → applies. */
+  startFacts?: Map<number, boolean>;
+  /** Exit rules whose condition is watched while running (dependency): rule index → first seen true. */
+  conditionSince?: Map<number, number>;
+  /** Last periodic log time. */
+  lastPeriodicLog?: number;
 }
 
 interface PodRuntime {
@@ -232,6 +239,8 @@ export function startKubelet(options: KubeletOptions): Kubelet {
   }
   const startedAt = clock.now().getTime();
   const memoryPressure = new Map<string, boolean>();
+  /** What one reconcile pass read: every pod, and the selectors of the Services looked up (null: none). */
+  let pass: { pods: RawPod[]; services: Map<string, Record<string, string> | null> } = { pods: [], services: new Map() };
   let lastEvictionCheck = -Infinity;
 
   function newContainer(c: RawContainer, init: boolean): ContainerRuntime {
@@ -381,8 +390,14 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       exits.push({ at: since + 1000, reason: 'Error', exitCode: 1, log: `FATAL: required environment variable ${missing[0]} is not set` });
     }
     const limit = parseQuantity(spec.resources?.limits?.memory);
-    if (behaviour?.memoryMi !== undefined && limit !== undefined && behaviour.memoryMi * MI > limit) {
-      exits.push({ at: since + (behaviour.memoryRampSeconds ?? 2) * 1000, reason: 'OOMKilled', exitCode: 137 });
+    const oomAt = behaviour && limit !== undefined ? oomTime(behaviour, limit, since) : undefined;
+    if (oomAt !== undefined) exits.push({ at: oomAt, reason: 'OOMKilled', exitCode: 137 });
+    for (const [i, rule] of (behaviour?.exitRules ?? []).entries()) {
+      const from = ruleSince(rt, c, rule, i, behaviour!, env, since);
+      if (from === undefined) continue;
+      const code = rule.exitCode;
+      const log = rule.log !== undefined || behaviour?.failureLogs?.length ? [...(rule.log !== undefined ? [rule.log] : []), ...(behaviour?.failureLogs ?? [])] : undefined;
+      exits.push({ at: from + (rule.afterSeconds ?? 1) * 1000, reason: code === 0 ? 'Completed' : 'Error', exitCode: code, ...(log ? { log: log.join('\n') } : {}) });
     }
     const exitAfter = behaviour?.exitAfterSeconds ?? (c.init ? 1 : undefined);
     const onlyFirst = behaviour?.exitOnlyFirstStarts;
@@ -392,6 +407,81 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     }
     exits.sort((a, b) => a.at - b.at);
     return exits[0];
+  }
+
+  /** When an exit rule's condition started to hold for the running instance, or undefined when it does not. */
+  function ruleSince(rt: PodRuntime, c: ContainerRuntime, rule: ExitRule, i: number, behaviour: ImageBehaviour, env: Map<string, string>, since: number): number | undefined {
+    if (rule.onlyFirstStarts !== undefined && c.starts > rule.onlyFirstStarts) return undefined;
+    const w = rule.when;
+    if ('envAbsent' in w) return env.get(w.envAbsent) ? undefined : since;
+    if ('envEquals' in w) return env.get(w.envEquals.name) === w.envEquals.value ? since : undefined;
+    if ('configKey' in w || 'secretAbsent' in w) return c.startFacts?.get(i) ? since : undefined;
+    if ('dependencyUnready' in w) return c.conditionSince?.get(i);
+    if ('always' in w) return since;
+    if ('podStateCorrupt' in w) return behaviour.corruptPods?.includes(rt.name) ? since : undefined;
+    // randomPerHour: an exponential lifetime drawn from the instance's identity (the same run replays the same exits).
+    const u = (parseInt(hex(`${rt.uid}/${c.name}/${c.starts}/${i}`, 12), 16) + 1) / (2 ** 48 + 2);
+    return since + (-Math.log(u) / w.randomPerHour) * 3_600_000 - (rule.afterSeconds ?? 1) * 1000;
+  }
+
+  /** Facts an exit rule reads at container start (a config key, a Secret's presence). */
+  async function startFacts(rt: PodRuntime, behaviour: ImageBehaviour | undefined): Promise<Map<number, boolean> | undefined> {
+    const rules = behaviour?.exitRules ?? [];
+    if (!rules.some((r) => 'configKey' in r.when || 'secretAbsent' in r.when)) return undefined;
+    const facts = new Map<number, boolean>();
+    for (const [i, r] of rules.entries()) {
+      const w = r.when;
+      if ('configKey' in w) {
+        const cm = await client.getOrUndefined<{ data?: Record<string, string> }>(`/api/v1/namespaces/${rt.namespace}/configmaps/${w.configKey.configMap}`);
+        facts.set(i, cm?.data?.[w.configKey.key] === w.configKey.equals);
+      } else if ('secretAbsent' in w) {
+        facts.set(i, !(await client.getOrUndefined(`/api/v1/namespaces/${rt.namespace}/secrets/${w.secretAbsent}`)));
+      }
+    }
+    return facts;
+  }
+
+  /** Watches dependency rules: a Service of the namespace with no ready pod behind it. */
+  async function watchDependencies(rt: PodRuntime, c: ContainerRuntime, behaviour: ImageBehaviour | undefined, t: number): Promise<void> {
+    for (const [i, r] of (behaviour?.exitRules ?? []).entries()) {
+      if (!('dependencyUnready' in r.when)) continue;
+      const ready = await serviceReady(rt.namespace, r.when.dependencyUnready);
+      c.conditionSince ??= new Map();
+      if (ready) c.conditionSince.delete(i);
+      else if (!c.conditionSince.has(i)) c.conditionSince.set(i, Math.max(t, c.runningSince ?? t));
+    }
+  }
+
+  async function serviceReady(ns: string, service: string): Promise<boolean> {
+    const key = `${ns}/${service}`;
+    let selector = pass.services.get(key);
+    if (selector === undefined) {
+      const svc = await client.getOrUndefined<{ spec?: { selector?: Record<string, string> } }>(`/api/v1/namespaces/${ns}/services/${service}`);
+      selector = svc ? (svc.spec?.selector ?? {}) : null;
+      pass.services.set(key, selector);
+    }
+    if (selector === null || Object.keys(selector).length === 0) return false;
+    return pass.pods.some(
+      (p) =>
+        p.metadata?.namespace === ns &&
+        !p.metadata?.deletionTimestamp &&
+        Object.entries(selector!).every(([k, v]) => p.metadata?.labels?.[k] === v) &&
+        (p.status?.conditions?.some((cond) => cond.type === 'Ready' && cond.status === 'True') ?? false),
+    );
+  }
+
+  /** Runtime fields of log lines. */
+  function fill(rt: PodRuntime, c: ContainerRuntime, line: string, t: number): string {
+    if (!line.includes('{')) return line;
+    const fields: Record<string, string> = {
+      pod: rt.name,
+      container: c.name,
+      namespace: rt.namespace,
+      node: rt.node,
+      uptime: `${Math.round((t - (c.runningSince ?? t)) / 1000)}s`,
+      restarts: String(c.restartCount),
+    };
+    return line.replace(/\{(pod|container|namespace|node|uptime|restarts)\}/g, (_m, k: string) => fields[k]!);
   }
 
   function appendLog(c: ContainerRuntime, lines: string[]): void {
@@ -418,9 +508,12 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     c.ready = false;
     c.readiness = undefined;
     c.liveness = undefined;
+    c.conditionSince = undefined;
+    c.lastPeriodicLog = t;
+    c.startFacts = await startFacts(rt, behaviour);
     await emit(rt, c, { type: 'Normal', reason: 'Created', message: `Created container ${c.name}` }, now);
     await emit(rt, c, { type: 'Normal', reason: 'Started', message: `Started container ${c.name}` }, now);
-    appendLog(c, behaviour?.logs ?? []);
+    appendLog(c, (behaviour?.logs ?? []).map((l) => fill(rt, c, l, t)));
   }
 
   async function exitContainer(rt: PodRuntime, c: ContainerRuntime, at: number, reason: string, exitCode: number, now: Date): Promise<void> {
@@ -531,6 +624,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     }
 
     // Running: exits, probes.
+    await watchDependencies(rt, c, behaviour, t);
     const exit = plannedExit(rt, c, spec, behaviour, c.env ?? new Map());
     const liveness = spec.livenessProbe;
     const readiness = spec.readinessProbe;
@@ -548,7 +642,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       const next = Math.min(lAt, rAt, eAt);
       if (next > t) break;
       if (next === eAt && exit) {
-        if (exit.log) appendLog(c, [exit.log]);
+        if (exit.log) appendLog(c, exit.log.split('\n').map((l) => fill(rt, c, l, exit.at)));
         await exitContainer(rt, c, exit.at, exit.reason, exit.exitCode, now);
         break;
       }
@@ -579,6 +673,15 @@ export function startKubelet(options: KubeletOptions): Kubelet {
           c.readiness.successes += 1;
           if (c.readiness.successes >= (readiness.successThreshold ?? 1)) c.ready = true;
         }
+      }
+    }
+    const periodic = behaviour?.periodicLogs;
+    if (periodic && c.runningSince !== undefined && periodic.everySeconds > 0) {
+      const every = periodic.everySeconds * 1000;
+      c.lastPeriodicLog ??= c.runningSince;
+      for (let n = 0; t - c.lastPeriodicLog >= every && n < 50; n++) {
+        c.lastPeriodicLog += every;
+        appendLog(c, periodic.lines.map((l) => fill(rt, c, l, c.lastPeriodicLog!)));
       }
     }
     // An exit is followed by a restart decision in the same pass, like the kubelet's next sync.
@@ -812,6 +915,7 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       for (const { spec, index } of nodes.values()) await heartbeatNode(spec, index, now);
     }
     const all = await client.list<RawPod>('/api/v1/pods');
+    pass = { pods: all, services: new Map() };
     const seen = new Set<string>();
     for (const pod of all) {
       if (stopped) return;
@@ -844,10 +948,9 @@ export function startKubelet(options: KubeletOptions): Kubelet {
     let bytes = 0;
     for (const c of rt.containers) {
       if (c.runningSince === undefined) continue;
-      const mi = registry.lookup(c.image)?.behaviour?.memoryMi;
-      if (mi === undefined) continue;
-      const ramp = (registry.lookup(c.image)?.behaviour?.memoryRampSeconds ?? 2) * 1000;
-      bytes += mi * MI * Math.min(1, (t - c.runningSince) / Math.max(ramp, 1));
+      const b = registry.lookup(c.image)?.behaviour;
+      if (b?.memoryMi === undefined) continue;
+      bytes += memoryAt(b, t - c.runningSince);
     }
     return bytes;
   }
@@ -972,3 +1075,4 @@ function qosClass(containers: RawContainer[]): string {
   }
   return guaranteed ? 'Guaranteed' : anySet ? 'Burstable' : 'BestEffort';
 }
+
