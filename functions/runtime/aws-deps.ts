@@ -14,14 +14,16 @@ import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
 import { EventBridgePublisher } from '../adapters/aws/event-bridge';
 import { StepFunctionsWorkflow } from '../adapters/aws/step-functions';
 import { systemClock } from '../ports/clock';
-import { powertoolsLogger } from './logger';
+import { createPowertools, loggerPort, type Powertools } from './powertools';
 import { describeIssue } from '../app/steps/state';
 
 /**
  * Composition root for Lambda: validates the role's environment and builds
- * the AWS adapters once per cold start. Nothing else reads process.env.
+ * the AWS adapters once per cold start, every SDK client traced through the
+ * function's Tracer and every log line through its Logger. Nothing else
+ * reads process.env.
  */
-export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDeps {
+export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powertools: Pick<Powertools, 'logger' | 'tracer'> = createPowertools(env)): AppDeps {
   const parsed = EnvSchemas[role].safeParse(env);
   if (!parsed.success) {
     const { field, message } = describeIssue(parsed.error);
@@ -43,10 +45,11 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
   };
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
-  const logger = powertoolsLogger(e.POWERTOOLS_SERVICE_NAME, e.POWERTOOLS_LOG_LEVEL);
+  const logger = loggerPort(powertools.logger);
+  const traced = <C extends Parameters<typeof powertools.tracer.captureAWSv3Client>[0]>(client: C): C => powertools.tracer.captureAWSv3Client(client);
   const credentials = defaultProvider();
 
-  const { doc: documentClient } = createDynamoClients({ region });
+  const { doc: documentClient } = createDynamoClients({ region, wrap: traced });
   const memory = createDynamoMemory({
     client: documentClient,
     tables: {
@@ -63,12 +66,12 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
   const reasoner =
     e.BEDROCK_MODEL_ID && e.BEDROCK_MODEL_ID.length > 0
       ? // The adapter retries with back-off itself; SDK retries on top would multiply the calls.
-        new BedrockReasoner({ client: new BedrockRuntimeClient({ region, maxAttempts: 1 }), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
+        new BedrockReasoner({ client: traced(new BedrockRuntimeClient({ region, maxAttempts: 1 })), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
       : deterministic;
 
-  const clusterFactory = createEksClusterFactory({ eks: new EKSClient({ region }), region, credentials, clock: systemClock });
+  const clusterFactory = createEksClusterFactory({ eks: traced(new EKSClient({ region })), region, credentials, clock: systemClock });
   const events = e.EVENT_BUS_NAME
-    ? new EventBridgePublisher(new EventBridgeClient({ region }), e.EVENT_BUS_NAME)
+    ? new EventBridgePublisher(traced(new EventBridgeClient({ region })), e.EVENT_BUS_NAME)
     : { publish: async () => undefined };
 
   return {
@@ -80,7 +83,7 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv): AppDep
     policy: e.POLICY,
     logger,
     events,
-    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(new SFNClient({ region }), e.STATE_MACHINE_ARN) } : {}),
+    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(traced(new SFNClient({ region })), e.STATE_MACHINE_ARN) } : {}),
     random: Math.random,
   };
 }

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * pass its endpoint: dummy static credentials are used, so no real AWS
  * credentials are ever read or needed.
  */
-export function createDynamoClients(options: { endpoint?: string; region?: string } = {}): {
+export function createDynamoClients(options: { endpoint?: string; region?: string; wrap?: <C extends DynamoDBClient>(client: C) => C } = {}): {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
 } {
@@ -20,7 +20,8 @@ export function createDynamoClients(options: { endpoint?: string; region?: strin
     // DynamoDB Local answers quickly or not at all; do not let the SDK hide a dead server behind retries.
     config.maxAttempts = 3;
   }
-  const client = new DynamoDBClient(config);
+  // `wrap` lets the Lambda runtime trace the client (Powertools Tracer) before the document client shares its stack.
+  const client = options.wrap ? options.wrap(new DynamoDBClient(config)) : new DynamoDBClient(config);
   const doc = DynamoDBDocumentClient.from(client, {
     // Optional fields of our zod-parsed items are `undefined`; DynamoDB rejects those unless removed.
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -5,7 +5,10 @@ import { scanForIncidents, startIncidentExecution } from '../incident-executions
 export interface DetectSummary {
   cluster: string;
   incidents: number;
-  started: { executionId: string; signature: string; target: string }[];
+  started: { executionId: string; kind: Incident['kind']; signature: string; target: string }[];
+  /** Pods in the scanned snapshot, and how long the scan (read + detectors) took: for the scan metrics. */
+  podsScanned: number;
+  scanMs: number;
   alreadyRunning: string[];
   skipped: { object: string; why: string }[];
   errors: { cluster: string; error: string }[];
@@ -20,11 +23,14 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
   if (!deps.workflow) throw new Error('detect: no workflow starter configured');
   const summaries: DetectSummary[] = [];
   for (const clusterName of deps.clusterNames) {
-    const summary: DetectSummary = { cluster: clusterName, incidents: 0, started: [], alreadyRunning: [], skipped: [], errors: [] };
+    const summary: DetectSummary = { cluster: clusterName, incidents: 0, started: [], alreadyRunning: [], skipped: [], errors: [], podsScanned: 0, scanMs: 0 };
     summaries.push(summary);
     try {
       const cluster = await deps.cluster(clusterName);
-      const { incidents, skipped } = await scanForIncidents(deps, cluster, { source });
+      const scanStart = deps.clock.now().getTime();
+      const { snapshot, incidents, skipped } = await scanForIncidents(deps, cluster, { source });
+      summary.scanMs = deps.clock.now().getTime() - scanStart;
+      summary.podsScanned = snapshot.pods.length;
       summary.incidents = incidents.length;
       summary.skipped = skipped;
       for (const object of skipped) deps.logger.info('skipped object', { ...object });
@@ -32,7 +38,7 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
         const { started, name } = await startIncidentExecution(deps, incident);
         const target = `${incident.namespace}/${incident.target.kind}/${incident.target.name}`;
         if (started) {
-          summary.started.push({ executionId: name, signature: incident.signature, target });
+          summary.started.push({ executionId: name, kind: incident.kind, signature: incident.signature, target });
           await deps.events.publish('IncidentDetected', {
             executionId: name,
             cluster: incident.cluster,
