@@ -1,16 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
 import { createTables, startDynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
-import { FAULTS } from '../../test/sim/faults';
-import { faultSuiteMarkdown, runFaultSuite, type FaultSuiteResult } from '../../test/bench/fault-suite';
-import { scanBench, type ScanFigures } from '../../test/bench/scan';
-import { bundleBench, type BundleFigures } from '../../test/bench/bundles';
-import { costModel, type CostModel } from '../../test/bench/cost-model';
+// Types only: the benches and the simulator (test/) are loaded when the command runs.
+import type { FaultSuiteResult } from '../../test/bench/fault-suite';
+import type { ScanFigures } from '../../test/bench/scan';
+import type { BundleFigures } from '../../test/bench/bundles';
+import type { CostModel } from '../../test/bench/cost-model';
+import { defineCommand } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
 
-const HELP = `usage: eks-reflexion bench [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
+const DESCRIPTION = `usage: eks-reflexion bench [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
 
 Runs the fault catalogue through the whole local stack in two arms (memory off;
 memory on, warmed on training instances and measured on held-out ones), then
@@ -28,46 +29,45 @@ interface BenchReport {
   cost?: CostModel;
 }
 
-async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        faults: { type: 'string' },
-        seeds: { type: 'string', default: '5' },
-        'train-seeds': { type: 'string', default: '2' },
-        'scan-sizes': { type: 'string', default: '1000,10000,50000' },
-        only: { type: 'string' },
-        out: { type: 'string', default: '.out/bench' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`eks-reflexion bench: ${(error as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+interface Options {
+  faults?: string;
+  seeds: string;
+  trainSeeds: string;
+  scanSizes: string;
+  only?: string;
+  out: string;
+}
+
+async function run({ opts: values, argv }: { opts: Options; argv: string[] }): Promise<number> {
   // Every argument is checked before anything starts.
-  const fail = (message: string) => {
-    process.stderr.write(`eks-reflexion bench: ${message}\n`);
-    return 2;
+  const fail = (message: string): never => {
+    throw new UsageError(message);
   };
+  const seeds = Number(values.seeds);
+  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) return fail(`--seeds must be an integer from 1 to 50, got '${values.seeds}'`);
+  const trainSeeds = Number(values.trainSeeds);
+  if (!Number.isInteger(trainSeeds) || trainSeeds < 0 || trainSeeds > 50) return fail(`--train-seeds must be an integer from 0 to 50, got '${values.trainSeeds}'`);
+  const sizes = values.scanSizes.split(',').map(Number);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 200_000)) return fail(`--scan-sizes must be integers from 1 to 200000, got '${values.scanSizes}'`);
+  if (values.only !== undefined && values.only !== 'suite' && values.only !== 'perf') return fail(`--only must be 'suite' or 'perf', got '${values.only}'`);
+  const { FAULTS } = await import('../../test/sim/faults');
   const faultNames = values.faults ? values.faults.split(',').map((f) => f.trim()).filter(Boolean) : Object.keys(FAULTS);
   const unknown = faultNames.filter((f) => !FAULTS[f]);
   if (unknown.length > 0) return fail(`unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
   if (faultNames.length === 0) return fail('--faults names no fault');
-  const seeds = Number(values.seeds);
-  if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) return fail(`--seeds must be an integer from 1 to 50, got '${values.seeds}'`);
-  const trainSeeds = Number(values['train-seeds']);
-  if (!Number.isInteger(trainSeeds) || trainSeeds < 0 || trainSeeds > 50) return fail(`--train-seeds must be an integer from 0 to 50, got '${values['train-seeds']}'`);
-  const sizes = values['scan-sizes'].split(',').map(Number);
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 200_000)) return fail(`--scan-sizes must be integers from 1 to 200000, got '${values['scan-sizes']}'`);
-  if (values.only !== undefined && values.only !== 'suite' && values.only !== 'perf') return fail(`--only must be 'suite' or 'perf', got '${values.only}'`);
+  const [{ faultSuiteMarkdown, runFaultSuite }, { scanBench }, { bundleBench }, { costModel }] = await Promise.all([
+    import('../../test/bench/fault-suite'),
+    import('../../test/bench/scan'),
+    import('../../test/bench/bundles'),
+    import('../../test/bench/cost-model'),
+  ]);
+  const scanBenchSafe = async (pods: number): Promise<ScanFigures | undefined> => {
+    try {
+      return await scanBench(pods, { kubectl: false });
+    } catch {
+      return undefined;
+    }
+  };
 
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
@@ -147,15 +147,18 @@ async function run(argv: string[]): Promise<number> {
   await writeFile(join(out, 'bench.md'), [header, ...sections].join('\n'));
   say(`\nwrote ${join(out, 'bench.json')} and ${join(out, 'bench.md')} in ${report.wallSeconds.toFixed(0)} s`);
   const falseActions = report.faultSuite ? report.faultSuite.overall.memoryOff.falseActions + report.faultSuite.overall.memoryOn.falseActions : 0;
-  return falseActions === 0 ? 0 : 1;
+  return falseActions === 0 ? EXIT.ok : EXIT.failed;
 }
 
-async function scanBenchSafe(pods: number): Promise<ScanFigures | undefined> {
-  try {
-    return await scanBench(pods, { kubectl: false });
-  } catch {
-    return undefined;
-  }
-}
-
-export const command: Command = { summary: 'fault-suite and performance benchmarks (writes bench.json and bench.md)', run };
+export const command = defineCommand<Options>({
+  description: DESCRIPTION,
+  configure: (cmd) =>
+    cmd
+      .option('--faults <a,b,...>', 'comma-separated fault names (default: the whole catalogue)')
+      .option('--seeds <n>', 'held-out seeds per fault', '5')
+      .option('--train-seeds <n>', 'training seeds per fault (memory-on arm)', '2')
+      .option('--scan-sizes <n,n,...>', 'pod counts of the detector scan bench', '1000,10000,50000')
+      .option('--only <part>', "'suite' (fault suite only) or 'perf' (performance benches only)")
+      .option('--out <dir>', 'where bench.json and bench.md go', '.out/bench'),
+  run,
+});

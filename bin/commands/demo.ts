@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
 import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
 import type { StateVisit } from '../../functions/local/runner';
-import { FAULTS } from '../../test/sim/faults';
-import { runFault, type IncidentRun } from '../../test/harness/fault-driver';
-import { renderReport } from '../../test/harness/report';
+// Types only: the simulator and the harness (test/) are loaded when the demo runs.
+import type { IncidentRun } from '../../test/harness/fault-driver';
+import { defineCommand } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
 
 /** The faults the demo walks through, in order; each round repeats them on new instances. */
 export const DEMO_FAULTS = [
@@ -21,16 +21,6 @@ export const DEMO_FAULTS = [
   'no-fault',
   'protected-namespace',
 ];
-
-const HELP = `usage: eks-reflexion demo [--rounds N] [--faults a,b,...] [--out DIR] [--quiet]
-
-Runs the fault sequence through the whole local stack twice — memory on (one
-memory shared by all incidents) and memory off (a fresh memory per incident) —
-printing each incident's story, then a summary and an HTML report.
-  --rounds N     how many times the sequence repeats on fresh instances (default 2)
-  --faults LIST  comma-separated fault names (default: ${DEMO_FAULTS.join(',')})
-  --out DIR      where report.html and runs.json go (default .out/demo)
-  --quiet        one line per incident instead of one per step`;
 
 function storyLine(visit: StateVisit): string | undefined {
   if (!visit.type.endsWith(':exit')) return undefined;
@@ -55,39 +45,24 @@ function storyLine(visit: StateVisit): string | undefined {
   }
 }
 
-async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        rounds: { type: 'string', default: '2' },
-        faults: { type: 'string' },
-        out: { type: 'string', default: '.out/demo' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`eks-reflexion demo: ${(error as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+interface Options {
+  rounds: string;
+  faults?: string;
+  out: string;
+  quiet?: boolean;
+}
+
+async function run({ opts: values, argv }: { opts: Options; argv: string[] }): Promise<number> {
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
-    process.stderr.write(`eks-reflexion demo: --rounds must be an integer from 1 to 20, got '${values.rounds}'\n`);
-    return 2;
-  }
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds must be an integer from 1 to 20, got '${values.rounds}'`);
+  const [{ FAULTS }, { runFault }, { renderReport }] = await Promise.all([
+    import('../../test/sim/faults'),
+    import('../../test/harness/fault-driver'),
+    import('../../test/harness/report'),
+  ]);
   const faults = values.faults ? values.faults.split(',').map((f) => f.trim()) : DEMO_FAULTS;
   const unknown = faults.filter((f) => !FAULTS[f]);
-  if (unknown.length > 0) {
-    process.stderr.write(`eks-reflexion demo: unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}\n`);
-    return 2;
-  }
+  if (unknown.length > 0) throw new UsageError(`unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
 
   const out = resolve(values.out);
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -161,10 +136,18 @@ async function run(argv: string[]): Promise<number> {
   say(`  memory on      ${a.pass1.padStart(19)}   ${a.resolved.padStart(8)}   ${a.trials.padStart(15)}   ${String(a.falseActions).padStart(13)}`);
   say(`  memory off     ${b.pass1.padStart(19)}   ${b.resolved.padStart(8)}   ${b.trials.padStart(15)}   ${String(b.falseActions).padStart(13)}`);
   say(`\nreport: ${reportPath}`);
-  return a.falseActions + b.falseActions === 0 ? 0 : 1;
+  return a.falseActions + b.falseActions === 0 ? EXIT.ok : EXIT.failed;
 }
 
-export const command: Command = {
-  summary: 'run the demo: simulated cluster + DynamoDB Local + the real state machine, memory on vs off',
+export const command = defineCommand<Options>({
+  description: `Runs the fault sequence through the whole local stack twice — memory on (one
+memory shared by all incidents) and memory off (a fresh memory per incident) —
+printing each incident's story, then a summary and an HTML report.`,
+  configure: (cmd) =>
+    cmd
+      .option('--rounds <n>', 'how many times the sequence repeats on fresh instances', '2')
+      .option('--faults <a,b,...>', `comma-separated fault names (default: ${DEMO_FAULTS.join(',')})`)
+      .option('--out <dir>', 'where report.html and runs.json go', '.out/demo')
+      .option('--quiet', 'one line per incident instead of one per step'),
   run,
-};
+});

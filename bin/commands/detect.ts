@@ -1,29 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { Command } from '../cli';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { detectIncidents, type DetectResult, type Skipped } from '../../functions/domain/detectors/index';
-import { ReflexionError } from '../../functions/domain/errors';
+import { defineCommand, processIo, repeatable, type CommandIo } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
+import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
+import { runCommand } from '../framework/run-command';
+import { COMMANDS } from './index';
 import { emptySnapshot, SNAPSHOT_KEY_OF_KIND, type ClusterSnapshot, type KubeObject, type SnapshotListKey } from '../../functions/domain/k8s';
-
-const HELP = `usage: eks-reflexion detect [--kubeconfig PATH] [--context NAME] [--namespace NS ...]
-       eks-reflexion detect --snapshot FILE [--taken-at TIME] [--namespace NS ...]
-
-One detection pass; prints { "incidents": [...], "skipped": [...] } as JSON.
-Nothing is written to the cluster.
-  --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME             kubeconfig context (default: its current context)
-  --snapshot FILE            read objects from FILE instead of a cluster: a JSON
-                             Kubernetes List (kubectl get pods,deploy,rs,events -A -o json),
-                             an array of Lists, or a saved snapshot
-  --taken-at TIME            RFC 3339 time the snapshot file was taken (default: now)
-  --cluster-name NAME        name recorded in incidents (default: the context's cluster, or 'snapshot')
-  --namespace NS             only these namespaces (repeatable; default: all non-protected)
-  --protected-namespace NS   never report these (repeatable; kube-system, kube-public
-                             and kube-node-lease always are)`;
 
 /** A snapshot file bigger than this is refused rather than exhausting memory. */
 const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
@@ -38,9 +22,6 @@ const ListSchema = z.object({
   items: z.array(z.unknown()),
 });
 
-class UsageError extends Error {
-  override readonly name = 'UsageError' as const;
-}
 class SnapshotFileError extends Error {
   override readonly name = 'SnapshotFileError' as const;
 }
@@ -123,51 +104,35 @@ export function snapshotFromJson(
   return { snapshot, skipped };
 }
 
-interface Flags {
+interface Options {
   kubeconfig?: string;
   context?: string;
   snapshot?: string;
   takenAt?: string;
   clusterName?: string;
+  namespace?: string[];
+  protectedNamespace?: string[];
+}
+
+interface Flags {
+  snapshot?: string;
+  takenAt?: string;
+  clusterName?: string;
   namespaces: string[];
   protectedNamespaces: string[];
-  help: boolean;
 }
 
 const NamespaceFlag = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63);
 
-function parseFlags(argv: string[]): Flags {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        snapshot: { type: 'string' },
-        'taken-at': { type: 'string' },
-        'cluster-name': { type: 'string' },
-        namespace: { type: 'string', multiple: true, short: 'n' },
-        'protected-namespace': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+function checkFlags(opts: Options): Flags {
   const flags: Flags = {
-    kubeconfig: values.kubeconfig,
-    context: values.context,
-    snapshot: values.snapshot,
-    takenAt: values['taken-at'],
-    clusterName: values['cluster-name'],
-    namespaces: values.namespace ?? [],
-    protectedNamespaces: values['protected-namespace'] ?? [],
-    help: values.help ?? false,
+    snapshot: opts.snapshot,
+    takenAt: opts.takenAt,
+    clusterName: opts.clusterName,
+    namespaces: opts.namespace ?? [],
+    protectedNamespaces: opts.protectedNamespace ?? [],
   };
-  if (flags.snapshot !== undefined && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
+  if (flags.snapshot !== undefined && (opts.kubeconfig !== undefined || opts.context !== undefined)) {
     throw new UsageError('--snapshot reads a file; it cannot be combined with --kubeconfig or --context');
   }
   if (flags.takenAt !== undefined && flags.snapshot === undefined) throw new UsageError('--taken-at only applies to --snapshot');
@@ -177,16 +142,13 @@ function parseFlags(argv: string[]): Flags {
   for (const ns of [...flags.namespaces, ...flags.protectedNamespaces]) {
     if (!NamespaceFlag.safeParse(ns).success) throw new UsageError(`'${ns}' is not a namespace name (lowercase letters, digits, '-')`);
   }
-  if (flags.clusterName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(flags.clusterName)) {
-    throw new UsageError(`--cluster-name '${flags.clusterName}' must be 1-100 of letters, digits, '.', '_', '-'`);
+  if (flags.clusterName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/.test(flags.clusterName)) {
+    throw new UsageError(`--cluster-name '${flags.clusterName}' must be 1-100 of letters, digits, '.', '_', ':', '/', '-'`);
   }
   return flags;
 }
 
-export interface DetectIo {
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+export interface DetectIo extends CommandIo {
   now?: () => Date;
 }
 
@@ -214,51 +176,46 @@ async function readSnapshotFile(path: string, flags: Flags, now: Date): Promise<
   });
 }
 
-export async function detect(argv: string[], io: DetectIo): Promise<number> {
-  let flags: Flags;
-  try {
-    flags = parseFlags(argv);
-  } catch (error) {
-    io.stderr(`eks-reflexion detect: ${(error as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
-  const now = io.now?.() ?? new Date();
-  let snapshot: ClusterSnapshot;
-  let fileSkipped: Skipped[] = [];
-  try {
-    if (flags.snapshot !== undefined) {
-      ({ snapshot, skipped: fileSkipped } = await readSnapshotFile(flags.snapshot, flags, now));
-    } else {
-      const kubeconfig = flags.kubeconfig ?? (io.env.KUBECONFIG?.split(':')[0] || undefined) ?? join(io.env.HOME ?? homedir(), '.kube', 'config');
-      const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { context: flags.context, clusterName: flags.clusterName, clock: { now: () => io.now?.() ?? new Date() } });
-      snapshot = await cluster.snapshot(flags.namespaces.length > 0 ? { namespaces: flags.namespaces } : {});
-    }
-  } catch (error) {
-    if (error instanceof SnapshotFileError || error instanceof ReflexionError) {
-      io.stderr(`eks-reflexion detect: ${error.name}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  const result: DetectResult = detectIncidents(snapshot, {
-    source: 'direct',
-    protectedNamespaces: flags.protectedNamespaces,
-    optInNamespaces: flags.namespaces,
+const detectCommand = (clock: { now?: () => Date }) =>
+  defineCommand<Options>({
+    description: `One detection pass; prints { "incidents": [...], "skipped": [...] } as JSON.
+Nothing is written to the cluster.`,
+    configure: (cmd) =>
+      kubeconfigOptions(cmd)
+        .option('--snapshot <file>', 'read objects from FILE instead of a cluster: a JSON Kubernetes List (kubectl get pods,deploy,rs,events -A -o json), an array of Lists, or a saved snapshot')
+        .option('--taken-at <time>', 'RFC 3339 time the snapshot file was taken (default: now)')
+        .option('-n, --namespace <ns>', 'only this namespace (repeatable; default: all non-protected)', repeatable)
+        .option('--protected-namespace <ns>', 'never report this namespace (repeatable; kube-system, kube-public and kube-node-lease always are)', repeatable),
+    helpAfter: 'With --snapshot, --cluster-name defaults to the name saved in the snapshot, or \'snapshot\'.',
+    async run({ opts, io }) {
+      const flags = checkFlags(opts);
+      const now = clock.now?.() ?? new Date();
+      let snapshot: ClusterSnapshot;
+      let fileSkipped: Skipped[] = [];
+      try {
+        if (flags.snapshot !== undefined) {
+          ({ snapshot, skipped: fileSkipped } = await readSnapshotFile(flags.snapshot, flags, now));
+        } else {
+          const { cluster } = await openCluster(opts, io.env, { clock: { now: () => clock.now?.() ?? new Date() } });
+          snapshot = await cluster.snapshot(flags.namespaces.length > 0 ? { namespaces: flags.namespaces } : {});
+        }
+      } catch (error) {
+        if (error instanceof SnapshotFileError) throw new UsageError(error.message);
+        throw error;
+      }
+      const result: DetectResult = detectIncidents(snapshot, {
+        source: 'direct',
+        protectedNamespaces: flags.protectedNamespaces,
+        optInNamespaces: flags.namespaces,
+      });
+      io.stdout(`${JSON.stringify({ incidents: result.incidents, skipped: [...fileSkipped, ...result.skipped] }, null, 2)}\n`);
+      return EXIT.ok;
+    },
   });
-  io.stdout(`${JSON.stringify({ incidents: result.incidents, skipped: [...fileSkipped, ...result.skipped] }, null, 2)}\n`);
-  return 0;
-}
 
-export const command: Command = {
-  summary: 'one detection pass over a cluster (kubeconfig) or a snapshot file; prints incidents as JSON',
-  run: (argv) =>
-    detect(argv, {
-      env: process.env,
-      stdout: (t) => process.stdout.write(t),
-      stderr: (t) => process.stderr.write(t),
-    }),
-};
+export const command = detectCommand({});
+
+/** The command with an injectable clock (tests). */
+export function detect(argv: string[], io: DetectIo = processIo): Promise<number> {
+  return runCommand('detect', COMMANDS.detect!.summary, detectCommand(io), argv, io);
+}

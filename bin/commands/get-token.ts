@@ -1,100 +1,77 @@
-import { parseArgs } from 'node:util';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { Command } from '../cli';
-import { createEksToken, type AwsCredentials } from '../../functions/adapters/eks/token';
-import { ValidationError } from '../../functions/domain/errors';
+import type { AwsCredentials } from '../../functions/adapters/eks/token';
+import { defineCommand, processIo, type CommandIo } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
+import { runCommand } from '../framework/run-command';
+import { COMMANDS } from './index';
 
-const HELP = `usage: eks-reflexion get-token --cluster-name NAME [--region REGION]
+/** kubectl refreshes a credential at its expirationTimestamp: ask one minute early, as the AWS CLI does. */
+const EXPIRY_MARGIN_MS = 60_000;
 
-Prints an ExecCredential (client.authentication.k8s.io/v1beta1) holding an
-EKS bearer token, like 'aws eks get-token', for kubectl's exec plugin:
+export interface GetTokenIo extends CommandIo {
+  credentials?: () => Promise<AwsCredentials>;
+  now?: () => Date;
+}
 
+interface Options {
+  clusterName?: string;
+  region?: string;
+}
+
+const getTokenCommand = (deps: Pick<GetTokenIo, 'credentials' | 'now'>) =>
+  defineCommand<Options>({
+    description: `Prints an ExecCredential (client.authentication.k8s.io/v1beta1) holding an
+EKS bearer token, like 'aws eks get-token', for kubectl's exec plugin.
+Credentials come from the AWS default provider chain (environment, shared
+config/SSO profiles, web identity, container or instance role).`,
+    configure: (cmd) =>
+      cmd
+        .option('--cluster-name <name>', 'EKS cluster name (required)')
+        .option('--region <region>', 'AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)'),
+    helpAfter: `In a kubeconfig:
   users:
   - name: eks
     user:
       exec:
         apiVersion: client.authentication.k8s.io/v1beta1
         command: npx
-        args: [eks-reflexion, get-token, --cluster-name, NAME, --region, REGION]
+        args: [eks-reflexion, get-token, --cluster-name, NAME, --region, REGION]`,
+    async run({ opts, io }) {
+      const clusterName = opts.clusterName;
+      if (!clusterName) throw new UsageError('--cluster-name is required');
+      const region = opts.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+      if (!region) {
+        io.stderr('eks-reflexion get-token: no AWS region: pass --region or set AWS_REGION\n');
+        return EXIT.failed;
+      }
+      const [{ createEksToken }, { ValidationError }] = await Promise.all([import('../../functions/adapters/eks/token'), import('../../functions/domain/errors')]);
+      let credentials: AwsCredentials;
+      try {
+        credentials = await (deps.credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider())();
+      } catch (error) {
+        io.stderr(`eks-reflexion get-token: no AWS credentials from the default provider chain: ${(error as Error).message}\n`);
+        return EXIT.failed;
+      }
+      try {
+        const now = deps.now?.() ?? new Date();
+        const { token, expiresAt } = await createEksToken({ clusterName, region, credentials, now });
+        const expirationTimestamp = new Date(expiresAt.getTime() - EXPIRY_MARGIN_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        io.stdout(`${JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', spec: {}, status: { expirationTimestamp, token } })}\n`);
+        return EXIT.ok;
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          if (error.field !== 'credentials') throw new UsageError(error.message);
+          io.stderr(`eks-reflexion get-token: ${error.message}\n`);
+          return EXIT.failed;
+        }
+        throw error;
+      }
+    },
+  });
 
-Credentials come from the AWS default provider chain (environment, shared
-config/SSO profiles, web identity, container or instance role).
-  --cluster-name NAME   EKS cluster name (required)
-  --region REGION       AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)`;
+export const command = getTokenCommand({});
 
-/** kubectl refreshes a credential at its expirationTimestamp: ask one minute early, as the AWS CLI does. */
-const EXPIRY_MARGIN_MS = 60_000;
-
-export interface GetTokenIo {
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  credentials?: () => Promise<AwsCredentials>;
-  now?: () => Date;
+/** The command with injectable credentials and clock (tests). */
+export function getToken(argv: string[], io: GetTokenIo = processIo): Promise<number> {
+  return runCommand('get-token', COMMANDS['get-token']!.summary, getTokenCommand(io), argv, io);
 }
-
-export async function getToken(argv: string[], io: GetTokenIo): Promise<number> {
-  let values: { 'cluster-name'?: string; region?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { 'cluster-name': { type: 'string' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    io.stderr(`eks-reflexion get-token: ${(error as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
-  const clusterName = values['cluster-name'];
-  if (!clusterName) {
-    io.stderr(`eks-reflexion get-token: --cluster-name is required\n\n${HELP}\n`);
-    return 2;
-  }
-  const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (!region) {
-    io.stderr('eks-reflexion get-token: no AWS region: pass --region or set AWS_REGION\n');
-    return 1;
-  }
-  let credentials: AwsCredentials;
-  try {
-    credentials = await (io.credentials ?? defaultProvider())();
-  } catch (error) {
-    io.stderr(`eks-reflexion get-token: no AWS credentials from the default provider chain: ${(error as Error).message}\n`);
-    return 1;
-  }
-  try {
-    const now = io.now?.() ?? new Date();
-    const { token, expiresAt } = await createEksToken({ clusterName, region, credentials, now });
-    const expirationTimestamp = new Date(expiresAt.getTime() - EXPIRY_MARGIN_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    io.stdout(
-      `${JSON.stringify({
-        kind: 'ExecCredential',
-        apiVersion: 'client.authentication.k8s.io/v1beta1',
-        spec: {},
-        status: { expirationTimestamp, token },
-      })}\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      io.stderr(`eks-reflexion get-token: ${error.message}\n`);
-      return error.field === 'credentials' ? 1 : 2;
-    }
-    throw error;
-  }
-}
-
-export const command: Command = {
-  summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)',
-  run: (argv) =>
-    getToken(argv, {
-      env: process.env,
-      stdout: (t) => process.stdout.write(t),
-      stderr: (t) => process.stderr.write(t),
-    }),
-};

@@ -1,39 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import type { Command } from '../cli';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import type { EpisodeStore, LockStore, Memory, StrategyStore } from '../../functions/ports/memory';
-
-const HELP = `usage: eks-reflexion invoke PAYLOAD.json [options]
-
-Runs one action API payload ({"action": ..., "cluster_name": ...}) locally
-with the same handler as the actions Lambda, against the cluster of a
-kubeconfig, and prints the JSON answer. Exit code 0 when ok, 1 when not,
-2 for a usage error. PAYLOAD.json may be '-' for standard input.
-  --kubeconfig PATH         kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME            kubeconfig context (default: its current context)
-  --cluster-name NAME       the name payloads use in cluster_name
-                            (default: the context's name)
-  --mode MODE               observe | dry-run | enforce (default: dry-run;
-                            a payload's dry_run can only make it stricter)
-  --policy FILE             PolicyConfig JSON (protected/opt-in namespaces, limits...)
-  --dynamodb-endpoint URL   memory on this DynamoDB (Local) endpoint; without it,
-                            memory actions fail and cooldowns/caps see only this run
-  --memory-namespace NS     memory namespace (default: local)
-  --table-prefix P          table names P-episodes, P-strategies, P-locks
-                            (default: eks-reflexion; created when missing)`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError' as const;
-}
+import { defineCommand } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
+import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
 
 /** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
 export class InProcessLockStore implements LockStore {
@@ -85,43 +60,39 @@ async function readPayload(path: string): Promise<unknown> {
   }
 }
 
-async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        'cluster-name': { type: 'string' },
-        mode: { type: 'string' },
-        policy: { type: 'string' },
-        'dynamodb-endpoint': { type: 'string' },
-        'memory-namespace': { type: 'string' },
-        'table-prefix': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`eks-reflexion invoke: ${(e as Error).message}\n\n${HELP}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  try {
-    if (positionals.length !== 1) throw new UsageError('give exactly one PAYLOAD.json (or - for standard input)');
-    const mode = ModeSchema.safeParse(values.mode ?? 'dry-run');
-    if (!mode.success) throw new UsageError(`--mode: '${values.mode}' is not observe, dry-run or enforce`);
+interface Options {
+  kubeconfig?: string;
+  context?: string;
+  clusterName?: string;
+  mode?: string;
+  policy?: string;
+  dynamodbEndpoint?: string;
+  memoryNamespace?: string;
+  tablePrefix?: string;
+}
+
+export const command = defineCommand<Options>({
+  description: `Runs one action API payload ({"action": ..., "cluster_name": ...}) locally
+with the same handler as the actions Lambda, against the cluster of a
+kubeconfig, and prints the JSON answer. PAYLOAD.json may be '-' for standard
+input. Exit code 0 when the answer is ok, 1 when it is not.`,
+  configure: (cmd) =>
+    kubeconfigOptions(cmd)
+      .argument('<payload>', "PAYLOAD.json, or '-' for standard input")
+      .option('--mode <mode>', "observe | dry-run | enforce (default: dry-run; a payload's dry_run can only make it stricter)")
+      .option('--policy <file>', 'PolicyConfig JSON (protected/opt-in namespaces, limits...)')
+      .option('--dynamodb-endpoint <url>', 'memory on this DynamoDB (Local) endpoint; without it, memory actions fail and cooldowns/caps see only this run')
+      .option('--memory-namespace <ns>', 'memory namespace (default: local)')
+      .option('--table-prefix <p>', 'table names P-episodes, P-strategies, P-locks (default: eks-reflexion; created when missing)'),
+  async run({ opts, args, io }) {
+    const mode = ModeSchema.safeParse(opts.mode ?? 'dry-run');
+    if (!mode.success) throw new UsageError(`--mode: '${opts.mode}' is not observe, dry-run or enforce`);
     let policyInput: unknown = {};
-    if (values.policy) {
+    if (opts.policy) {
       try {
-        policyInput = JSON.parse(await readFile(values.policy, 'utf8'));
+        policyInput = JSON.parse(await readFile(opts.policy, 'utf8'));
       } catch (e) {
-        throw new UsageError(`--policy ${values.policy}: ${(e as Error).message}`);
+        throw new UsageError(`--policy ${opts.policy}: ${(e as Error).message}`);
       }
     }
     const policy = PolicyConfigSchema.safeParse({ ...(policyInput as object), mode: mode.data });
@@ -129,46 +100,27 @@ async function run(argv: string[]): Promise<number> {
       const issue = policy.error.issues[0];
       throw new UsageError(`--policy: ${issue?.path.join('.')}: ${issue?.message}`);
     }
-    const memoryNamespace = values['memory-namespace'] ?? 'local';
+    const memoryNamespace = opts.memoryNamespace ?? 'local';
     if (!/^[a-z0-9-]{1,40}$/.test(memoryNamespace)) throw new UsageError('--memory-namespace: must be 1-40 chars of a-z, 0-9, -');
-    const payload = await readPayload(positionals[0]!);
-
-    const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config');
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(kubeconfig);
-    } catch (e) {
-      throw new UsageError(`--kubeconfig ${kubeconfig}: ${(e as Error).message}`);
-    }
-    const context = values.context ?? kc.getCurrentContext();
-    const clusterName = values['cluster-name'] ?? context;
-    if (!clusterName) throw new UsageError(`${kubeconfig} has no current context; pass --context`);
-    const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { ...(values.context ? { context: values.context } : {}), clusterName });
+    const payload = await readPayload(args[0]!);
+    const { cluster, clusterName } = await openCluster(opts, io.env);
 
     let memory: Memory = memoryWithoutStore();
     let close = () => {};
-    if (values['dynamodb-endpoint']) {
-      const prefix = values['table-prefix'] ?? 'eks-reflexion';
+    if (opts.dynamodbEndpoint) {
+      const prefix = opts.tablePrefix ?? 'eks-reflexion';
       const tables = { episodes: `${prefix}-episodes`, strategies: `${prefix}-strategies`, locks: `${prefix}-locks` };
-      const local = await localMemory({ endpoint: values['dynamodb-endpoint'], tables, namespace: memoryNamespace });
+      const local = await localMemory({ endpoint: opts.dynamodbEndpoint, tables, namespace: memoryNamespace });
       close = () => local.client.destroy();
       memory = local.memory;
     }
     try {
       const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy.data, clock: systemClock });
       const answer = await handleActionPayload(deps, payload);
-      process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
-      return answer.ok ? 0 : 1;
+      io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
+      return answer.ok ? EXIT.ok : EXIT.failed;
     } finally {
       close();
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`eks-reflexion invoke: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-}
-
-export const command: Command = { summary: 'run one action API payload locally against a kubeconfig cluster; prints the JSON answer', run };
+  },
+});

@@ -1,29 +1,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Command } from '../cli';
-import { RealClock } from '../../test/sim/clock';
-import { FAULTS } from '../../test/sim/faults';
-import { startSimulatedCluster } from '../../test/sim/index';
+import { defineCommand } from '../framework/command';
+import { UsageError } from '../framework/errors';
+import { EXIT } from '../framework/exit-codes';
 
-const HELP = `usage: eks-reflexion sim serve [--scenario NAME ...] [--seed N] [--port P] [--kubeconfig-out PATH] [--no-inject]
-       eks-reflexion sim scenarios
-
-serve      runs the simulated cluster (API server, controllers, scheduler and
-           kubelet emulators) in real time until SIGINT/SIGTERM, and writes a
-           kubeconfig for kubectl or 'eks-reflexion run'.
-  --scenario NAME        set up this fault scenario (repeatable), wait for its healthy
-                         baseline, then inject the fault
-  --seed N               seed for scenario names, images and sizes (default 1)
-  --port P               listen on this port (default: a free one)
-  --kubeconfig-out PATH  where to write the kubeconfig (default: a new temp folder)
-  --no-inject            set scenarios up but leave them healthy
-scenarios  lists the fault catalogue`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError' as const;
-}
+// The simulator lives in test/ and is loaded only when a sub-command runs (never at CLI load).
+const loadFaults = async () => (await import('../../test/sim/faults')).FAULTS;
 
 function intOption(value: string | undefined, name: string, min: number, max: number, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
@@ -33,7 +16,7 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-function scenariosTable(): string {
+function scenariosTable(FAULTS: Awaited<ReturnType<typeof loadFaults>>): string {
   const rows = Object.values(FAULTS).map((s) => [
     s.name,
     s.expected.kind ? `${s.expected.kind}${s.expected.subReason ? `:${s.expected.subReason}` : ''}` : '(none)',
@@ -48,31 +31,24 @@ function scenariosTable(): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scenario: { type: 'string', multiple: true },
-      seed: { type: 'string' },
-      port: { type: 'string' },
-      'kubeconfig-out': { type: 'string' },
-      'no-inject': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+interface ServeOptions {
+  scenario?: string[];
+  seed?: string;
+  port?: string;
+  kubeconfigOut?: string;
+  inject: boolean;
+}
+
+async function serve({ opts: values }: { opts: ServeOptions }): Promise<number> {
+  const FAULTS = await loadFaults();
   const names = values.scenario ?? [];
   const unknown = names.filter((n) => !FAULTS[n]);
   if (unknown.length > 0) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1, 1)!;
   const port = intOption(values.port, 'port', 0, 65535, undefined);
-  const kubeconfig = values['kubeconfig-out'] ? resolve(values['kubeconfig-out']) : join(await mkdtemp(join(tmpdir(), 'eks-reflexion-sim-')), 'kubeconfig');
+  const kubeconfig = values.kubeconfigOut ? resolve(values.kubeconfigOut) : join(await mkdtemp(join(tmpdir(), 'eks-reflexion-sim-')), 'kubeconfig');
 
+  const [{ startSimulatedCluster }, { RealClock }] = await Promise.all([import('../../test/sim/index'), import('../../test/sim/clock')]);
   const sim = await startSimulatedCluster({ clock: new RealClock(), seed, ...(port !== undefined ? { port } : {}) });
   let interrupted = false;
   const stopped = new Promise<void>((done) => {
@@ -92,7 +68,7 @@ async function serve(argv: string[]): Promise<number> {
       const inst = FAULTS[name]!.instantiate(seed);
       await sim.apply(inst);
       process.stdout.write(`${name}: set up ${inst.workload.kind} ${inst.namespace}/${inst.workload.name}\n`);
-      if (values['no-inject']) continue;
+      if (!values.inject) continue;
       // Inject once the baseline is healthy, so the fault arrives as a change to a working service.
       let healthy = false;
       for (let i = 0; i < 60 && !healthy && !interrupted; i++) {
@@ -113,32 +89,35 @@ async function serve(argv: string[]): Promise<number> {
   }
   await stopped;
   process.stdout.write('stopped\n');
-  return 0;
+  return EXIT.ok;
 }
 
-async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    if (sub === 'serve') return await serve(rest);
-    if (sub === 'scenarios') {
-      if (rest.length > 0) throw new UsageError(`sim scenarios takes no arguments, got ${rest.join(' ')}`);
-      process.stdout.write(scenariosTable() + '\n');
-      return 0;
-    }
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      process.stdout.write(HELP + '\n');
-      return sub === undefined ? 2 : 0;
-    }
-    throw new UsageError(`unknown subcommand '${sub}'`);
-  } catch (e) {
-    // parseArgs reports unknown or malformed options with a TypeError carrying an ERR_PARSE_ARGS code.
-    const parseError = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    if (e instanceof UsageError || parseError) {
-      process.stderr.write(`eks-reflexion sim: ${(e as Error).message}\n\n${HELP}\n`);
-      return 2;
-    }
-    throw e;
-  }
-}
-
-export const command: Command = { summary: 'simulated cluster: serve it (with fault scenarios) for kubectl, or list the fault catalogue', run };
+export const command = defineCommand({
+  subcommands: {
+    serve: {
+      summary: "run the simulated cluster in real time until SIGINT/SIGTERM, writing a kubeconfig for kubectl or 'eks-reflexion run'",
+      spec: defineCommand<ServeOptions>({
+        description: `Runs the simulated cluster (API server, controllers, scheduler and kubelet
+emulators) in real time until SIGINT/SIGTERM, and writes a kubeconfig for
+kubectl or 'eks-reflexion run'.`,
+        configure: (cmd) =>
+          cmd
+            .option('--scenario <name>', 'set up this fault scenario (repeatable), wait for its healthy baseline, then inject the fault', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+            .option('--seed <n>', 'seed for scenario names, images and sizes (default 1)')
+            .option('--port <p>', 'listen on this port (default: a free one)')
+            .option('--kubeconfig-out <path>', 'where to write the kubeconfig (default: a new temp folder)')
+            .option('--no-inject', 'set scenarios up but leave them healthy'),
+        run: serve,
+      }),
+    },
+    scenarios: {
+      summary: 'list the fault catalogue',
+      spec: defineCommand({
+        async run({ io }) {
+          io.stdout(scenariosTable(await loadFaults()) + '\n');
+          return EXIT.ok;
+        },
+      }),
+    },
+  },
+});

@@ -55,7 +55,7 @@ describe('eks-reflexion get-token', () => {
 
   it.each([
     // Operator error in the command line: usage, exit 2.
-    { why: 'unknown flag', argv: ['--cluster-name', 'x', '--regoin', 'eu-west-1'], code: 2, message: /Unknown option '--regoin'/ },
+    { why: 'unknown flag', argv: ['--cluster-name', 'x', '--regoin', 'eu-west-1'], code: 2, message: /unknown option '--regoin'/ },
     { why: 'missing --cluster-name', argv: ['--region', 'eu-west-1'], code: 2, message: /--cluster-name is required/ },
     { why: 'cluster name that EKS would never accept', argv: ['--cluster-name', 'a b', '--region', 'eu-west-1'], code: 2, message: /clusterName/ },
     // Environment problems: exit 1 with what to do.

@@ -150,13 +150,14 @@ describe('eks-reflexion detect --snapshot', () => {
   });
 
   it.each([
-    { why: 'unknown flag', argv: ['--snapshott', 'x'], code: 2, message: /Unknown option '--snapshott'/ },
+    { why: 'unknown flag', argv: ['--snapshott', 'x'], code: 2, message: /unknown option '--snapshott'/ },
     { why: '--snapshot with --kubeconfig', argv: ['--snapshot', 'x', '--kubeconfig', 'y'], code: 2, message: /cannot be combined/ },
     { why: 'a time that is not RFC 3339', argv: ['--snapshot', 'x', '--taken-at', 'yesterday'], code: 2, message: /--taken-at must be an RFC 3339/ },
     { why: '--taken-at without a file', argv: ['--taken-at', TAKEN_AT], code: 2, message: /only applies to --snapshot/ },
     { why: 'a namespace that cannot exist', argv: ['--snapshot', 'x', '--namespace', 'Shop_1'], code: 2, message: /'Shop_1' is not a namespace name/ },
-    { why: 'a missing file', argv: ['--snapshot', '/nonexistent/snap.json'], code: 1, message: /cannot read \/nonexistent\/snap.json/ },
-    { why: 'a kubeconfig that does not exist', argv: ['--kubeconfig', '/nonexistent/kubeconfig'], code: 1, message: /ValidationError: kubeconfig \/nonexistent\/kubeconfig/ },
+    // Files named on the command line that cannot be used are usage errors too (exit 2), naming the file.
+    { why: 'a missing file', argv: ['--snapshot', '/nonexistent/snap.json'], code: 2, message: /cannot read \/nonexistent\/snap.json/ },
+    { why: 'a kubeconfig that does not exist', argv: ['--kubeconfig', '/nonexistent/kubeconfig'], code: 2, message: /--kubeconfig \/nonexistent\/kubeconfig: / },
   ])('$why → exit $code with a clear message', async ({ argv, code, message }) => {
     const result = await invoke(argv);
     expect(result.code).toBe(code);
@@ -167,11 +168,11 @@ describe('eks-reflexion detect --snapshot', () => {
   it.each([
     { why: 'not JSON', content: '{"kind": "List", items: [', message: /is not JSON/ },
     { why: 'JSON but not Lists', content: '{"apiVersion": "v1"}', message: /expected a Kubernetes List/ },
-  ])('a file that is $why → exit 1, nothing on stdout', async ({ content, message }) => {
+  ])('a file that is $why → exit 2 (bad input file), nothing on stdout', async ({ content, message }) => {
     const file = join(dir, 'bad.json');
     await writeFile(file, content);
     const result = await invoke(['--snapshot', file]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
   });

@@ -72,7 +72,7 @@ describe('eks-reflexion run', () => {
 
   it.each([
     // Why each: every bad flag stops before any cluster or database is touched, naming the flag.
-    { args: ['run', '--once'], message: /--kubeconfig is required/ },
+    { args: ['run', '--once', '--kubeconfig', '/nonexistent/kubeconfig'], message: /--kubeconfig \/nonexistent\/kubeconfig: / },
     { args: ['run', '--kubeconfig', '/nonexistent', '--mode', 'yolo'], message: /mode/ },
     { args: ['run', '--kubeconfig', '/nonexistent', '--interval', '1'], message: /--interval/ },
     { args: ['run', '--kubeconfig', '/nonexistent', '--tables', 'a,b'], message: /--tables/ },

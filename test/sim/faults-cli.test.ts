@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { command } from '../../bin/commands/sim';
+import { main } from '../../bin/cli';
 import { FAULTS } from './faults';
 
 /** The `sim` command's catalogue listing and its answers to bad input (no server is started for these). */
@@ -19,7 +19,7 @@ afterEach(() => {
 describe('eks-reflexion sim', () => {
   it('lists every scenario of the catalogue with what it expects', async () => {
     const io = capture();
-    const code = await command.run(['scenarios']);
+    const code = await main(['sim', 'scenarios']);
     expect(code).toBe(0);
     const lines = io.out().trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+EXPECTED\s+FIXABLE/);
@@ -32,12 +32,12 @@ describe('eks-reflexion sim', () => {
     { argv: ['serve', '--scenario', 'bad-image-tagg'], message: /unknown scenario\(s\): bad-image-tagg; known: bad-image-tag,/ },
     { argv: ['serve', '--port', '70000'], message: /--port must be in 0\.\.65535, got 70000/ },
     { argv: ['serve', '--seed=-1'], message: /--seed must be an integer, got "-1"/ },
-    { argv: ['serve', '--bogus'], message: /Unknown option '--bogus'/ },
-    { argv: ['scenarios', 'extra'], message: /takes no arguments/ },
-    { argv: ['start'], message: /unknown subcommand 'start'/ },
+    { argv: ['serve', '--bogus'], message: /unknown option '--bogus'/ },
+    { argv: ['scenarios', 'extra'], message: /too many arguments/ },
+    { argv: ['start'], message: /unknown command 'start'/ },
   ])('refuses $argv with exit 2 and a message naming the problem', async ({ argv, message }) => {
     const io = capture();
-    expect(await command.run(argv)).toBe(2);
+    expect(await main(['sim', ...argv])).toBe(2);
     expect(io.err()).toMatch(message);
   });
 });
