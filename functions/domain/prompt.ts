@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACTION_NAMES, ActionRequestSchema, type ActionRequest, type ActionResult } from './actions';
 import type { Incident } from './incident';
 import type { Analysis, Lesson, Reflection, Strategy, Verification } from './model';
-import { sanitise } from './redact';
+import { normaliseUntrusted, sanitise } from './redact';
 
 /**
  * Prompts for the model-backed reasoner. Everything that comes from the
@@ -31,7 +31,7 @@ const DELIMITER_LIKE = /<\s*\/?\s*untrusted[\s_-]*cluster[\s_-]*data\b[^>]*>?/gi
 
 /** Makes untrusted text safe to place between the data delimiters. */
 export function neutraliseDelimiters(text: string): string {
-  return text.replace(DELIMITER_LIKE, '[delimiter removed]');
+  return normaliseUntrusted(text).replace(DELIMITER_LIKE, '[delimiter removed]');
 }
 
 /** Redacted, bounded and delimiter-free form of one piece of untrusted text. */

@@ -15,6 +15,8 @@ export type SecretKind =
   | 'aws-secret-key'
   | 'url-password'
   | 'password'
+  | 'slack-token'
+  | 'stripe-key'
   | 'email';
 
 interface Rule {
@@ -56,6 +58,18 @@ const RULES: Rule[] = [
     replace: () => mark('bearer-token'),
   },
   {
+    kind: 'slack-token',
+    // Bot, user, app, refresh and config tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xoxo-.
+    pattern: /\bxox[abeoprs](?:\.[A-Za-z0-9]+)?-[A-Za-z0-9-]{8,}/g,
+    replace: () => mark('slack-token'),
+  },
+  {
+    kind: 'stripe-key',
+    // Secret and restricted keys, live or test (publishable pk_ keys are public by design).
+    pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}/g,
+    replace: () => mark('stripe-key'),
+  },
+  {
     kind: 'aws-access-key',
     pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
     replace: () => mark('aws-access-key'),
@@ -70,6 +84,13 @@ const RULES: Rule[] = [
     pattern:
       /\b((?:[a-z0-9]+[_-])*(?:password|passwd|pwd|secret|secret[_-]?key|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token|token)["']?)(\s*[:=]\s*)(["']?)([^\s"'&,;]{1,500})/gi,
     replace: (_m, key = '', sep = '', quote = '') => `${key}${sep}${quote}${mark('password')}`,
+  },
+  {
+    kind: 'password',
+    // Prose: "the password is hunter2", "db passphrase was: x". Words that say a password is absent or wrong are kept.
+    pattern:
+      /\b((?:password|passwd|passphrase|pwd|secret)\s+(?:is|was|=)\s*:?\s*)(["']?)(?!(?:required|missing|not|invalid|incorrect|wrong|empty|expired|too|being|null|none|undefined|unset|set|blank|needed|the|a|an|of|for|in|incorrectly|changed|reset|correct|valid)\b)([^\s"']{3,200})/gi,
+    replace: (_m, lead = '', quote = '') => `${lead}${quote}${mark('password')}`,
   },
   {
     kind: 'private-key',
@@ -101,7 +122,8 @@ export interface RedactionResult {
 /** Removes credentials and personal data from untrusted text. */
 export function redactDetailed(input: string): RedactionResult {
   const counts: Partial<Record<SecretKind, number>> = {};
-  let text = input;
+  // Patterns look at one spelling: an invisible character or a fullwidth letter must not split a key name.
+  let text = normaliseUntrusted(input);
   for (const rule of RULES) {
     text = text.replace(rule.pattern, (...args: unknown[]) => {
       if (rule.applies && !rule.applies(String(args[0]))) return String(args[0]);
@@ -122,6 +144,22 @@ const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f\u
 /** Strips terminal escapes and invisible/bidi control characters. */
 export const stripControl = (input: string): string => input.replace(CONTROL, '');
 
+// Characters that render as nothing (soft hyphen, joiners, variation selectors, BOM...): they split a word a regex looks for.
+const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+// Angle brackets that NFKC leaves alone but a reader (or model) takes for < and >.
+const LESS_THAN_LIKE = /[\u2039\u2329\u27e8\u3008\u276c\u276e\u29fc]/g;
+const GREATER_THAN_LIKE = /[\u203a\u232a\u27e9\u3009\u276d\u276f\u29fd]/g;
+
+/**
+ * One spelling for untrusted text before anything looks for patterns in it:
+ * NFKC (fullwidth ＜／＞ and other compatibility forms become ASCII), invisible
+ * characters and terminal/bidi controls removed, look-alike angle brackets
+ * made plain. Redaction and delimiting both run on this form.
+ */
+export function normaliseUntrusted(input: string): string {
+  return stripControl(input.normalize('NFKC').replace(INVISIBLE, '')).replace(LESS_THAN_LIKE, '<').replace(GREATER_THAN_LIKE, '>');
+}
+
 /**
  * Bounds text to `max` characters. Logs keep their tail (the error is at the
  * end), messages their head. The marker says how much was cut, so a reader
@@ -135,9 +173,9 @@ export function bound(input: string, max: number, keep: 'head' | 'tail' = 'head'
   return keep === 'tail' ? marker + input.slice(input.length - room) : input.slice(0, room) + marker;
 }
 
-/** Control-stripped, redacted, bounded: the only form in which cluster text leaves the domain. */
+/** Normalised, redacted, bounded: the only form in which cluster text is kept (state, history, episodes) or leaves the domain. */
 export function sanitise(input: string, max: number, keep: 'head' | 'tail' = 'head'): string {
-  return bound(redact(stripControl(preCut(input, max, keep))), max, keep);
+  return bound(redact(normaliseUntrusted(preCut(input, max, keep))), max, keep);
 }
 
 /**

@@ -54,6 +54,14 @@ describe('redact removes each kind of secret', () => {
     { why: 'key=value passwords in config dumps', input: 'config: password=hunter2 retries=3', secret: 'hunter2', kind: 'password', kept: 'retries=3' },
     { why: 'YAML/JSON style with quotes and a prefixed key', input: '"DB_PASSWORD": "hunter2"', secret: 'hunter2', kind: 'password' },
     { why: 'API keys', input: 'api_key: sk_live_51Habc', secret: 'sk_live_51Habc', kind: 'password' },
+    // #10 item 6: token shapes the first version did not know.
+    { why: 'Slack bot tokens post as the workspace bot', input: 'slack: posting with xoxb-2048-1234567890-AbCdEfGhIjKlMnOp failed', secret: 'xoxb-2048-1234567890-AbCdEfGhIjKlMnOp', kind: 'slack-token' },
+    { why: 'Slack user tokens act as a person', input: 'SLACK xoxp-11-22-33-abcdef123456', secret: 'xoxp-11-22-33-abcdef123456', kind: 'slack-token' },
+    { why: 'a Stripe live secret key printed on its own moves money', input: 'charging with sk_live_4eC39HqLyjWDarjtT1zdp7dc', secret: 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', kind: 'stripe-key' },
+    { why: 'restricted Stripe keys too', input: 'key rk_live_51HxYzAbCdEfGh', secret: 'rk_live_51HxYzAbCdEfGh', kind: 'stripe-key' },
+    { why: 'a password said in prose', input: 'INFO the admin password is Tr0ub4dor3 (rotate soon)', secret: 'Tr0ub4dor3', kind: 'password', kept: '(rotate soon)' },
+    { why: 'a password said in prose, quoted, past tense', input: 'db passphrase was: "staple-horse-22"', secret: 'staple-horse-22', kind: 'password' },
+    { why: 'a soft hyphen inside a key name does not hide the value', input: 'pass\u00adword=hunter2', secret: 'hunter2', kind: 'password' },
     { why: 'e-mail addresses are personal data', input: 'user alice.smith+ops@example.co.uk logged in', secret: 'alice.smith+ops@example.co.uk', kind: 'email' },
   ];
 

@@ -1,22 +1,51 @@
+import { PolicyViolation } from '../../domain/errors';
 import type { Incident } from '../../domain/incident';
 import type { Pod } from '../../domain/k8s';
+import { namespaceRefusal } from '../../domain/policy';
+import { ALWAYS_PROTECTED_NAMESPACES } from '../../domain/policy-config';
+import { sanitise } from '../../domain/redact';
 import { podFailures, podRestarts } from '../../domain/verify';
 import type { AppDeps } from '../deps';
 import { scanForIncidents } from '../incident-executions';
+import { configuredPolicy } from '../policy-source';
 import { ApiError, read, type Handlers, type Payload } from './outcome';
 
 /**
  * The action API's reads: nothing here writes to the cluster or to memory.
+ * Reads obey the same namespace scope as writes (protected and opt-in), and
+ * cluster text leaves only redacted.
  */
+
+/** A read of one namespace is refused, before anything is read, where a write would be. */
+async function refuseReadOutOfScope(deps: AppDeps, namespace: string | undefined): Promise<void> {
+  if (namespace === undefined) return;
+  const refusal = namespaceRefusal(await configuredPolicy(deps), namespace);
+  if (refusal) throw new PolicyViolation(refusal.message, refusal.rule);
+}
 
 export type QueryName = 'detect_failures' | 'analyze_pod' | 'pod_status' | 'recent_events' | 'cluster_metrics' | 'list_strategies' | 'list_episodes';
 
 export const QUERIES: Handlers<QueryName> = {
-  detect_failures: async (deps, p) => read(await detectFailures(deps, p.cluster_name, p.namespace)),
-  analyze_pod: async (deps, p) => read(await analyzePod(deps, p)),
-  pod_status: async (deps, p) => read(await podStatus(deps, p)),
-  recent_events: async (deps, p) => read(await recentEvents(deps, p)),
-  cluster_metrics: async (deps, p) => read(await clusterMetrics(deps, p)),
+  detect_failures: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    return read(await detectFailures(deps, p.cluster_name, p.namespace));
+  },
+  analyze_pod: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    return read(await analyzePod(deps, p));
+  },
+  pod_status: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    return read(await podStatus(deps, p));
+  },
+  recent_events: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    return read(await recentEvents(deps, p));
+  },
+  cluster_metrics: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    return read(await clusterMetrics(deps, p));
+  },
   list_strategies: async (deps, p) => {
     const all = p.signature ? await deps.memory.strategies.listForSignature(p.signature) : await deps.memory.strategies.listAll();
     return read({ memoryNamespace: deps.memory.namespace, strategies: all.slice(0, p.limit ?? 100), total: all.length });
@@ -103,7 +132,7 @@ async function recentEvents(deps: AppDeps, p: Payload<'recent_events'>): Promise
       object: `${e.involvedObject?.kind ?? '?'}/${e.involvedObject?.name ?? '?'}`,
       type: e.type,
       reason: e.reason,
-      message: e.message?.slice(0, 1000),
+      message: e.message === undefined ? undefined : sanitise(e.message, 1000),
       count: e.count,
       lastTimestamp: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp,
     })),
@@ -113,7 +142,14 @@ async function recentEvents(deps: AppDeps, p: Payload<'recent_events'>): Promise
 async function clusterMetrics(deps: AppDeps, p: Payload<'cluster_metrics'>): Promise<unknown> {
   const cluster = await deps.cluster(p.cluster_name);
   const namespace = p.namespace;
-  const s = await cluster.snapshot(namespace ? { namespaces: [namespace] } : {});
+  const policy = await configuredPolicy(deps);
+  const s = await cluster.snapshot(namespace ? { namespaces: [namespace] } : policy.optInNamespaces.length > 0 ? { namespaces: [...policy.optInNamespaces] } : {});
+  // A whole-cluster count leaves protected namespaces out, as every other read does.
+  const protectedNames = new Set<string>([...ALWAYS_PROTECTED_NAMESPACES, ...policy.protectedNamespaces]);
+  const inScope = <T extends { metadata?: { namespace?: string } }>(items: T[]) => items.filter((o) => !protectedNames.has(o.metadata?.namespace ?? ''));
+  s.pods = inScope(s.pods);
+  s.deployments = inScope(s.deployments);
+  s.hpas = inScope(s.hpas);
   const phases: Record<string, number> = {};
   let restarts = 0;
   let failing = 0;

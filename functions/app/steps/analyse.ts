@@ -2,6 +2,7 @@ import type { Incident } from '../../domain/incident';
 import { KubeError } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
 import { incidentFeatures } from '../../domain/lessons';
+import { sanitise } from '../../domain/redact';
 import type { AppDeps } from '../deps';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
@@ -39,7 +40,8 @@ async function withLogs(deps: AppDeps, cluster: Cluster, incident: Incident): Pr
     const previous = (c.restartCount ?? 0) > 0;
     try {
       const text = await cluster.readLog(incident.namespace, c.pod, c.container, { previous, limitBytes: LOG_BYTES, tailLines: 50 });
-      if (text.trim().length > 0) logs.push({ pod: c.pod, container: c.container, previous, text: text.slice(-LOG_BYTES) });
+      // Redacted as captured: the log enters the workflow state, the execution history and the episode.
+      if (text.trim().length > 0) logs.push({ pod: c.pod, container: c.container, previous, text: sanitise(text, LOG_BYTES, 'tail') });
     } catch (error) {
       // No log (image never pulled, pod gone) is normal evidence, not a failure of the analysis.
       if (!(error instanceof KubeError)) throw error;

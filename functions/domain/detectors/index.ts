@@ -4,6 +4,7 @@ import { IncidentSchema, type FailureKind, type Incident, type RolloutRevision }
 import type { ClusterSnapshot, Deployment, HorizontalPodAutoscaler, KubeEvent, KubeObject, Pod } from '../k8s';
 import { resolveWorkload, rolloutHistory, type ResolvedWorkload } from '../workload';
 import { clip, containerSpecOf, eventTime, statusesOf } from './common';
+import { sanitise } from '../redact';
 import { createContainerConfigDetector } from './create-container-config';
 import { crashLoopDetector } from './crash-loop';
 import { evictedDetector } from './evicted';
@@ -214,7 +215,7 @@ function containerEvidence(pod: Pod, names: string[]) {
         ...(s.restartCount !== undefined ? { restartCount: s.restartCount } : {}),
         ...(state ? { state } : {}),
         ...(current?.reason ? { reason: clip(current.reason, 200) } : {}),
-        ...(current?.message ? { message: clip(current.message, 1000) } : {}),
+        ...(current?.message ? { message: sanitise(current.message, 1000) } : {}),
         ...(last?.reason ? { lastTerminationReason: clip(last.reason, 200) } : {}),
         ...(last?.exitCode !== undefined ? { lastExitCode: last.exitCode } : {}),
         ...(resources?.requests ? { requests: resources.requests } : {}),
@@ -238,7 +239,7 @@ function eventEvidence(ctx: DetectContext, objects: { kind: string; name: string
         object: clip(`${e.involvedObject?.kind}/${e.involvedObject?.name}`, 300),
         ...(e.type ? { type: clip(e.type, 20) } : {}),
         ...(e.reason ? { reason: clip(e.reason, 200) } : {}),
-        ...(e.message ? { message: clip(e.message, 1000) } : {}),
+        ...(e.message ? { message: sanitise(e.message, 1000) } : {}),
         ...(e.count !== undefined ? { count: e.count } : {}),
         ...(t !== undefined ? { lastTimestamp: new Date(t).toISOString() } : {}),
       };
@@ -406,7 +407,7 @@ function buildIncident(
     const n = other.findings.reduce((sum, f) => sum + f.pods.length, 0);
     return `also observed: ${k} (${n} pods): ${representative(other).message}`;
   });
-  const notes = [...(finding.notes ?? []), ...others].map((n) => clip(n, 1000));
+  const notes = [...(finding.notes ?? []), ...others].map((n) => sanitise(n, 1000));
   const ownerUnknown =
     g.target.kind === 'Pod' && g.identity.kind === 'ReplicaSet'
       ? [`whether ReplicaSet ${g.identity.name} belongs to a Deployment (no Deployment owner in the snapshot)`]
@@ -441,7 +442,7 @@ function buildIncident(
     kind,
     subReason,
     reason: clip(finding.reason, 200),
-    message: clip(`${lead}: ${finding.message}`, 2000),
+    message: sanitise(`${lead}: ${finding.message}`, 2000),
     pods: podNames,
     evidence: { containers, events, logs: [], rolloutHistory, notes: notes.slice(0, MAX_NOTES) },
     unknowns,
