@@ -44,11 +44,11 @@ describe('authentication and error Status bodies', () => {
     expect(statusOf(error)).toMatchObject({ reason: 'NotFound', message: 'deployments.apps "nope" not found', details: { name: 'nope', group: 'apps', kind: 'deployments' } });
   });
 
-  it('server-side apply is refused with 415, not merged silently', async () => {
+  it('a server-side apply body in YAML text is refused by name (kubectl sends JSON), nothing merged', async () => {
     await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'ssa' }, data: { a: '1' } } });
-    const res = await t.raw('PATCH', `/api/v1/namespaces/${ns}/configmaps/ssa`, { body: 'data: {a: "2"}', contentType: PatchStrategy.ServerSideApply });
-    expect(res.code).toBe(415);
-    expect(res.body.reason).toBe('UnsupportedMediaType');
+    const res = await t.raw('PATCH', `/api/v1/namespaces/${ns}/configmaps/ssa?fieldManager=me`, { body: 'data: {a: "2"}', contentType: PatchStrategy.ServerSideApply });
+    expect(res.code).toBe(400);
+    expect(res.body.message).toContain('YAML text is not supported');
     expect((await t.core.readNamespacedConfigMap({ name: 'ssa', namespace: ns })).data).toEqual({ a: '1' });
   });
 });
@@ -419,7 +419,7 @@ describe('subresources', () => {
 });
 
 describe('HPA versions', () => {
-  it('serves the same HPA as autoscaling/v2 and autoscaling/v2beta2', async () => {
+  it('serves the same HPA as autoscaling/v2, v1 (converted) and v2beta2', async () => {
     await t.autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns,
       body: { metadata: { name: 'h' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'scaled' }, maxReplicas: 5 } },
@@ -429,7 +429,11 @@ describe('HPA versions', () => {
     expect(beta.body.spec.minReplicas).toBe(1);
     const groups = await t.raw('GET', '/apis');
     const autoscaling = groups.body.groups.find((g: { name: string }) => g.name === 'autoscaling');
-    expect(autoscaling.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v2beta2']);
+    expect(autoscaling.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v1', 'v2beta2']);
+    // v1 shows the defaulted CPU metric as targetCPUUtilizationPercentage, as the real server converts it.
+    const v1 = await t.raw('GET', `/apis/autoscaling/v1/namespaces/${ns}/horizontalpodautoscalers/h`);
+    expect(v1.body).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 } });
+    expect(v1.body.spec.metrics).toBeUndefined();
   });
 });
 

@@ -7,14 +7,22 @@
 import type { Json } from './defaults';
 import { apiVersionOf, RESOURCES, servedGroups, type ResourceDef } from './registry';
 
+/**
+ * The Kubernetes version whose API surface the simulator serves (apps/v1,
+ * autoscaling/v2 and v1, policy/v1 PodDisruptionBudgets and evictions,
+ * authorization.k8s.io/v1 SelfSubjectAccessReview, server-side apply), so
+ * kubectl 1.32 prints no version-skew warning. Two versions a 1.32 server no
+ * longer serves are kept on purpose (autoscaling/v2beta2, policy/v1beta1):
+ * they are what the 1.20 contract server shares with it.
+ */
 export const VERSION_INFO = {
   major: '1',
-  minor: '20',
-  gitVersion: 'v1.20.2-sim',
+  minor: '32',
+  gitVersion: 'v1.32.0-sim',
   gitCommit: 'eks-reflexion-simulator',
   gitTreeState: 'clean',
   buildDate: '2026-01-01T00:00:00Z',
-  goVersion: 'go1.15.5',
+  goVersion: 'go1.23.3',
   compiler: 'gc',
   platform: 'linux/amd64',
 };
@@ -45,7 +53,7 @@ function resourceEntries(def: ResourceDef): Json[] {
         out.push({ ...base, kind: 'Binding', verbs: ['create'] });
         break;
       case 'eviction':
-        out.push({ ...base, group: 'policy', version: 'v1beta1', kind: 'Eviction', verbs: ['create'] });
+        out.push({ ...base, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
         break;
       case 'log':
         out.push({ ...base, kind: 'Pod', verbs: ['get'] });
@@ -62,12 +70,28 @@ export function apiVersions(serverAddress: string): Json {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+/** Create-only review resources (not stored, see reviews.ts), advertised like the real server's. */
+const REVIEWS: readonly { group: string; version: string; entry: Json }[] = [
+  { group: 'authorization.k8s.io', version: 'v1', entry: { name: 'selfsubjectaccessreviews', singularName: '', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] } },
+];
+
+function groupsWithReviews(): { group: string; versions: string[] }[] {
+  const groups = servedGroups();
+  for (const r of REVIEWS) {
+    const found = groups.find((g) => g.group === r.group);
+    if (!found) groups.push({ group: r.group, versions: [r.version] });
+    else if (!found.versions.includes(r.version)) found.versions.push(r.version);
+  }
+  return groups;
+}
+
 export function resourceList(group: string, version: string): Json | undefined {
   const groupVersion = group ? `${group}/${version}` : version;
   const defs = RESOURCES.filter((d) => d.group === group && d.versions.includes(version));
-  const known = group === '' ? version === 'v1' : servedGroups().some((g) => g.group === group && g.versions.includes(version));
+  const known = group === '' ? version === 'v1' : groupsWithReviews().some((g) => g.group === group && g.versions.includes(version));
   if (!known) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: defs.flatMap(resourceEntries) };
+  const reviews = REVIEWS.filter((r) => r.group === group && r.version === version).map((r) => r.entry);
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: [...defs.flatMap(resourceEntries), ...reviews] };
 }
 
 function groupDoc(group: string, versions: string[]): Json {
@@ -76,12 +100,12 @@ function groupDoc(group: string, versions: string[]): Json {
 }
 
 export function apiGroup(group: string): Json | undefined {
-  const found = servedGroups().find((g) => g.group === group);
+  const found = groupsWithReviews().find((g) => g.group === group);
   return found ? groupDoc(found.group, found.versions) : undefined;
 }
 
 export function apiGroupList(): Json {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: servedGroups().map((g) => groupDoc(g.group, g.versions)) };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groupsWithReviews().map((g) => groupDoc(g.group, g.versions)) };
 }
 
 export { apiVersionOf };

@@ -52,7 +52,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * no per-type schema is needed. Lists not named here are replaced atomically,
  * as they are by the real server.
  */
-const MERGE_KEYS: Record<string, string> = {
+export const MERGE_KEYS: Record<string, string> = {
   containers: 'name',
   initContainers: 'name',
   ephemeralContainers: 'name',

@@ -5,6 +5,7 @@
  * resource is one entry here. Anything absent is a 404 from the router.
  */
 import { admitPod, defaultDeployment, defaultHpa, defaultNamespace, defaultPodSpec, defaultReplicaSet, defaultSecret, defaultStatefulSet, isObject, qosClass, type Json } from './defaults';
+import { hpaFromV1, hpaToV1 } from './hpa-v1';
 import { fieldValue, type FieldGetter } from './selectors';
 import type { StatusCause } from './status';
 import {
@@ -53,6 +54,8 @@ export interface ResourceDef {
   prepareForCreate?(object: Json): void;
   validate?(object: Json, out: StatusCause[]): void;
   validateUpdate?(next: Json, prev: Json, out: StatusCause[]): void;
+  /** Versions whose shape differs from the stored (first) version: how to read and write them. */
+  conversions?: Readonly<Record<string, { fromStored(object: Json): Json; toStored(object: Json): Json }>>;
 }
 
 const WORKLOAD_FIELDS: readonly string[] = [];
@@ -244,8 +247,10 @@ export const RESOURCES: readonly ResourceDef[] = [
     singular: 'horizontalpodautoscaler',
     kind: 'HorizontalPodAutoscaler',
     group: 'autoscaling',
-    // v2 for clients written against current Kubernetes; v2beta2 is what a 1.20 server serves.
-    versions: ['v2', 'v2beta2'],
+    // v2 and v1 as current Kubernetes serves them; v2beta2 (gone since 1.26) is kept because it is
+    // the one version the 1.20 contract server shares with current servers.
+    versions: ['v2', 'v1', 'v2beta2'],
+    conversions: { v1: { fromStored: hpaToV1, toStored: hpaFromV1 } },
     namespaced: true,
     shortNames: ['hpa'],
     categories: ['all'],
@@ -263,7 +268,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     singular: 'poddisruptionbudget',
     kind: 'PodDisruptionBudget',
     group: 'policy',
-    versions: ['v1beta1'],
+    // v1 as current Kubernetes; v1beta1 (gone since 1.25) kept for the 1.20 contract server. Same shape here.
+    versions: ['v1', 'v1beta1'],
     namespaced: true,
     shortNames: ['pdb'],
     nameRule: 'subdomain',

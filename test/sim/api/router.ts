@@ -7,16 +7,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject, type Json } from './defaults';
 import { apiGroup, apiGroupList, apiVersions, resourceList, VERSION_INFO } from './discovery';
+import { serverSideApply } from './apply';
+import { FieldManagers, managerOf } from './managed-fields';
 import { ListSnapshots } from './pagination';
-import { applyPatch, patchKindOf } from './patch';
+import { readObject, readPatch } from './body';
+import { applyPatch } from './patch';
 import { apiVersionOf, findResource, type ResourceDef, type Subresource } from './registry';
+import { followLog } from './log-follow';
+import { review } from './reviews';
 import { labelSelector } from './selectors';
 import { ApiError, errors, successStatus } from './status';
 import type { DeleteOptions, ObjectStore } from './store';
 import { toTable, wantsTable, type IncludeObject } from './tables';
 import { viewOf, type WatchFilter } from './watch';
 
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 interface Target {
   def: ResourceDef;
@@ -31,6 +35,8 @@ export interface RouterContext {
   token: string;
   serverAddress: () => string;
   snapshots: ListSnapshots;
+  /** Field ownership (managedFields) beside the store. */
+  fields: FieldManagers;
   /** Open watch responses, closed by stop(). */
   watches: Set<ServerResponse>;
 }
@@ -50,30 +56,6 @@ function sendError(res: ServerResponse, error: unknown): void {
   }
   const apiError = error instanceof ApiError ? error : errors.internal(error instanceof Error ? error.message : String(error));
   send(res, apiError.code, apiError.status);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Request entity too large: limit is 3145728', reason: 'RequestEntityTooLarge', code: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw errors.badRequest(`the body of the ${what} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function checkJsonContentType(req: IncomingMessage): void {
-  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && type !== '*/*' && type !== '') throw errors.unsupportedMediaType(type, ['application/json']);
 }
 
 const OPTIONS_KIND: Record<string, 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions'> = {
@@ -128,9 +110,27 @@ function parseTarget(group: string, version: string, segments: string[]): Target
 }
 
 /** The object as served at the requested version (only apiVersion differs between served versions). */
-function served(target: Target, object: Json): Json {
+function served(ctx: RouterContext, target: Target, object: Json): Json {
   const apiVersion = apiVersionOf(target.def, target.version);
-  return object.apiVersion === apiVersion ? object : { ...object, apiVersion };
+  const conversion = target.def.conversions?.[target.version];
+  const view = conversion ? conversion.fromStored(object) : object.apiVersion === apiVersion ? object : { ...object, apiVersion };
+  return ctx.fields.show(target.def, view);
+}
+
+/** A request body at the requested version, in the stored version's shape. */
+function toStored(target: Target, body: unknown): unknown {
+  const conversion = target.def.conversions?.[target.version];
+  return conversion && isObject(body) ? conversion.toStored(body) : body;
+}
+
+/** Ownership of what a non-apply write changed (skipped for dry runs and status writes, see managed-fields.ts). */
+function recordWrite(ctx: RouterContext, req: IncomingMessage, target: Target, query: URLSearchParams, before: Json | undefined, after: Json, dryRun: boolean): void {
+  if (dryRun || target.subresource !== undefined) return;
+  ctx.fields.recordUpdate(target.def, apiVersionOf(target.def, target.version), before, after, managerOf(query, req.headers['user-agent']), rfc3339Seconds(ctx.store.clock.now()));
+}
+
+function rfc3339Seconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export async function handle(ctx: RouterContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -169,6 +169,10 @@ export async function handle(ctx: RouterContext, req: IncomingMessage, res: Serv
       version = segments[2]!;
       rest = segments.slice(3);
     } else throw errors.unknownResource();
+    if (group === 'authorization.k8s.io' && version === 'v1' && rest.length > 0) {
+      const answer = await review(req, method, rest);
+      return send(res, answer.code, answer.body);
+    }
     if (rest.length === 0) {
       const doc = resourceList(group, version);
       if (!doc) throw errors.unknownResource();
@@ -209,10 +213,10 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
       return sendList(ctx, req, res, target, query);
     }
     if (method === 'POST') {
-      checkJsonContentType(req);
-      const body = parseJson(await readBody(req), `${def.kind} create`);
+      const body = toStored(target, await readObject(req, `${def.kind} create`));
       const created = store.create(def.resource, body, { dryRun, ...(namespace !== undefined ? { namespace } : {}) });
-      return send(res, 201, served(target, created));
+      recordWrite(ctx, req, target, query, undefined, created, dryRun);
+      return send(res, 201, served(ctx, target, created));
     }
     if (method === 'DELETE') {
       const options = await deleteOptions(req, query, dryRun);
@@ -223,7 +227,7 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
         const result = store.delete(def.resource, meta.namespace as string | undefined, String(meta.name), options);
         deleted.push(result.kind === 'object' ? result.object : object);
       }
-      return send(res, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def, target.version), metadata: { resourceVersion: store.resourceVersion() }, items: deleted.map((o) => served(target, o)) });
+      return send(res, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def, target.version), metadata: { resourceVersion: store.resourceVersion() }, items: deleted.map((o) => served(ctx, target, o)) });
     }
     throw errors.methodNotAllowed();
   }
@@ -234,38 +238,48 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
       if (method === 'GET') {
         const object = store.mustGet(def.resource, namespace, name);
         if (wantsTable(req.headers.accept) && subresource === undefined) {
-          return send(res, 200, toTable(def, [served(target, object)], { resourceVersion: (object.metadata as Json).resourceVersion }, store.clock.now(), includeObject(query)));
+          return send(res, 200, toTable(def, [served(ctx, target, object)], { resourceVersion: (object.metadata as Json).resourceVersion }, store.clock.now(), includeObject(query)));
         }
-        return send(res, 200, served(target, object));
+        return send(res, 200, served(ctx, target, object));
       }
       if (method === 'PUT') {
-        checkJsonContentType(req);
-        const body = parseJson(await readBody(req), `${def.kind} update`);
+        const body = toStored(target, await readObject(req, `${def.kind} update`));
+        const before = store.get(def.resource, namespace, name);
         const updated = store.update(def.resource, body, { name, dryRun, ...(namespace !== undefined ? { namespace } : {}), ...(subresource ? { subresource } : {}) });
-        return send(res, 200, served(target, updated));
+        recordWrite(ctx, req, target, query, before, updated, dryRun);
+        return send(res, 200, served(ctx, target, updated));
       }
       if (method === 'PATCH') {
-        const kind = patchKindOf(req.headers['content-type']);
-        const patch = parseJson(await readBody(req), 'patch');
-        const patched = store.patch(def.resource, namespace, name, kind, patch, { dryRun, ...(subresource ? { subresource } : {}) });
-        return send(res, 200, served(target, patched));
+        const { kind, patch } = await readPatch(req);
+        if (kind === 'apply') {
+          if (def.conversions?.[target.version]) throw errors.badRequest(`server-side apply of ${apiVersionOf(def, target.version)} ${def.kind} is not supported by the simulated API server; apply ${apiVersionOf(def)}`);
+          const result = serverSideApply(store, ctx.fields, { def, version: target.version, name, patch, query, dryRun, ...(namespace !== undefined ? { namespace } : {}), ...(subresource ? { subresource } : {}) });
+          return send(res, result.code, served(ctx, target, result.object));
+        }
+        const before = store.get(def.resource, namespace, name);
+        const conversion = def.conversions?.[target.version];
+        // A patch to a converted version applies to that version's view, then is stored as an update.
+        const patched = conversion
+          ? store.update(def.resource, conversion.toStored(applyPatch(kind, conversion.fromStored(store.mustGet(def.resource, namespace, name)), patch)), { name, dryRun, ...(namespace !== undefined ? { namespace } : {}), ...(subresource ? { subresource } : {}) })
+          : store.patch(def.resource, namespace, name, kind, patch, { dryRun, ...(subresource ? { subresource } : {}) });
+        recordWrite(ctx, req, target, query, before, patched, dryRun);
+        return send(res, 200, served(ctx, target, patched));
       }
       if (method === 'DELETE' && subresource === undefined) {
         const result = store.delete(def.resource, namespace, name, await deleteOptions(req, query, dryRun));
-        return send(res, 200, result.kind === 'object' ? served(target, result.object) : result.status);
+        return send(res, 200, result.kind === 'object' ? served(ctx, target, result.object) : result.status);
       }
       throw errors.methodNotAllowed();
     }
     case 'scale': {
       if (method === 'GET') return send(res, 200, store.getScale(def.resource, namespace!, name));
       if (method === 'PUT') {
-        checkJsonContentType(req);
-        const body = parseJson(await readBody(req), 'Scale update');
+        const body = await readObject(req, 'Scale update');
         return send(res, 200, store.updateScale(def.resource, namespace!, name, body, { dryRun }));
       }
       if (method === 'PATCH') {
-        const kind = patchKindOf(req.headers['content-type']);
-        const patch = parseJson(await readBody(req), 'patch');
+        const { kind, patch } = await readPatch(req);
+        if (kind === 'apply') throw errors.badRequest('server-side apply to the scale subresource is not supported by the simulated API server; apply spec.replicas to the object itself');
         const current = store.getScale(def.resource, namespace!, name);
         const patched = applyPatch(kind, current, patch);
         return send(res, 200, store.updateScale(def.resource, namespace!, name, patched, { dryRun }));
@@ -274,19 +288,16 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     }
     case 'binding': {
       if (method !== 'POST') throw errors.methodNotAllowed();
-      checkJsonContentType(req);
-      store.bind(namespace!, name, parseJson(await readBody(req), 'Binding'), { dryRun });
+      store.bind(namespace!, name, await readObject(req, 'Binding'), { dryRun });
       return send(res, 201, successStatus(201));
     }
     case 'eviction': {
       if (method !== 'POST') throw errors.methodNotAllowed();
-      checkJsonContentType(req);
-      store.evict(namespace!, name, parseJson(await readBody(req), 'Eviction'), { dryRun });
+      store.evict(namespace!, name, await readObject(req, 'Eviction'), { dryRun });
       return send(res, 201, successStatus(201));
     }
     case 'log': {
       if (method !== 'GET') throw errors.methodNotAllowed();
-      if (query.get('follow') === 'true') throw errors.badRequest('follow=true is not supported by the simulated API server: read the log without follow');
       const sinceSeconds = intParam(query, 'sinceSeconds', 1);
       const sinceTime = query.get('sinceTime');
       const options = {
@@ -297,6 +308,7 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
         ...(sinceSeconds !== undefined ? { sinceTime: new Date(store.clock.now().getTime() - sinceSeconds * 1000) } : {}),
         ...(sinceTime ? { sinceTime: new Date(sinceTime) } : {}),
       };
+      if (query.get('follow') === 'true') return followLog(store, ctx.watches, req, res, { namespace: namespace!, name, container: query.get('container') ?? undefined }, options);
       const text = store.readLog(namespace!, name, query.get('container') ?? undefined, options);
       if (text === undefined) {
         res.writeHead(204);
@@ -310,8 +322,7 @@ async function dispatch(ctx: RouterContext, req: IncomingMessage, res: ServerRes
     case 'simlog': {
       // Not Kubernetes: the kubelet emulator writes container output here. Body: {container, text?, previous?, rotate?}.
       if (method !== 'POST') throw errors.methodNotAllowed();
-      checkJsonContentType(req);
-      const body = parseJson(await readBody(req), 'simlog');
+      const body = await readObject(req, 'simlog');
       if (!isObject(body) || typeof body.container !== 'string' || body.container === '') throw errors.badRequest('simlog: body must be {"container": string, "text"?: string, "previous"?: boolean, "rotate"?: boolean}');
       if (body.text !== undefined && typeof body.text !== 'string') throw errors.badRequest('simlog: "text" must be a string');
       if (body.rotate === true) store.rotateLog(namespace!, name, body.container);
@@ -345,8 +356,7 @@ function includeObject(query: URLSearchParams): IncludeObject {
 }
 
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams, dryRun: boolean): Promise<DeleteOptions> {
-  const text = await readBody(req);
-  const body = text.trim() ? parseJson(text, 'DeleteOptions') : {};
+  const body = (await readObject(req, 'DeleteOptions', { optional: true })) ?? {};
   if (!isObject(body)) throw errors.badRequest('DeleteOptions must be a JSON object');
   const options: DeleteOptions = {};
   const grace = query.get('gracePeriodSeconds') !== null ? intParam(query, 'gracePeriodSeconds', 0) : body.gracePeriodSeconds;
@@ -391,7 +401,7 @@ function sendList(ctx: RouterContext, req: IncomingMessage, res: ServerResponse,
   const metadata: Json = { resourceVersion: page.resourceVersion };
   if (page.continue) metadata.continue = page.continue;
   if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
-  const items = page.items.map((o) => served(target, o));
+  const items = page.items.map((o) => served(ctx, target, o));
   if (wantsTable(req.headers.accept)) return send(res, 200, toTable(def, items, metadata, store.clock.now(), includeObject(query)));
   send(res, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def, target.version), metadata, items });
 }
@@ -415,7 +425,7 @@ function startWatch(ctx: RouterContext, req: IncomingMessage, res: ServerRespons
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   const write = (type: string, object: Json): void => {
-    const payload = table && type !== 'ERROR' ? toTable(def, [served(target, object)], { resourceVersion: (object.metadata as Json)?.resourceVersion }, store.clock.now(), include) : type === 'ERROR' ? object : served(target, object);
+    const payload = table && type !== 'ERROR' ? toTable(def, [served(ctx, target, object)], { resourceVersion: (object.metadata as Json)?.resourceVersion }, store.clock.now(), include) : type === 'ERROR' ? object : served(ctx, target, object);
     res.write(`${JSON.stringify({ type, object: payload })}\n`);
   };
 

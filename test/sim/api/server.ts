@@ -16,6 +16,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { SimClock } from '../clock';
 import { kubeconfigYaml } from './kubeconfig';
+import { FieldManagers } from './managed-fields';
 import { ListSnapshots } from './pagination';
 import { handle, type RouterContext } from './router';
 import { ObjectStore } from './store';
@@ -63,7 +64,7 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Si
   const tls = useTls ? await createServerTls() : undefined;
   let requests = 0;
   let address = '';
-  const ctx: RouterContext = { store, token, serverAddress: () => address, snapshots: new ListSnapshots(), watches: new Set<ServerResponse>() };
+  const ctx: RouterContext = { store, token, serverAddress: () => address, snapshots: new ListSnapshots(), fields: new FieldManagers(), watches: new Set<ServerResponse>() };
   const listener = (req: Parameters<typeof handle>[1], res: Parameters<typeof handle>[2]): void => {
     requests++;
     void handle(ctx, req, res);
