@@ -14,8 +14,8 @@
  *     which takes ownership;
  *   - ownership lives beside the store (keyed by object uid) and is shown as
  *     `metadata.managedFields` (fieldsV1) on objects served to clients.
- * Simplifications (documented in README): sets of scalars (finalizers) are
- * atomic; list-map keys are the strategic-merge keys of ./patch; status
+ * LabelSelectors are atomic, as in the real schema. Simplifications
+ * (documented in README): sets of scalars (finalizers) are atomic; list-map keys are the strategic-merge keys of ./patch; status
  * subresource writes are not tracked.
  */
 import { isObject, type Json } from './defaults';
@@ -35,6 +35,11 @@ interface Entry {
   fields: Map<string, boolean>;
 }
 
+/** metav1.LabelSelector is `+structType=atomic`: owned and replaced as one value. */
+function isAtomic(field: string | undefined, value: unknown): boolean {
+  return field === 'selector' && isObject(value) && ('matchLabels' in value || 'matchExpressions' in value);
+}
+
 function itemSegment(item: Json, key: string): string {
   return `k:${JSON.stringify({ [key]: item[key] })}`;
 }
@@ -43,7 +48,7 @@ function itemSegment(item: Json, key: string): string {
 export function fieldPaths(object: Json): Map<string, boolean> {
   const out = new Map<string, boolean>();
   const walk = (value: unknown, path: string[], field: string | undefined): void => {
-    if (isObject(value) && Object.keys(value).length > 0) {
+    if (isObject(value) && Object.keys(value).length > 0 && !isAtomic(field, value)) {
       for (const [k, v] of Object.entries(value)) walk(v, [...path, `f:${k}`], k);
       return;
     }
@@ -97,7 +102,7 @@ function removeAt(object: Json, path: string): void {
 
 /** The applied configuration merged into the live object (maps by key, keyed lists by key, the rest replaced). */
 export function applyMerge(live: unknown, config: unknown, field?: string): unknown {
-  if (isObject(live) && isObject(config)) {
+  if (isObject(live) && isObject(config) && !isAtomic(field, config)) {
     const out: Json = { ...live };
     for (const [k, v] of Object.entries(config)) out[k] = k in live ? applyMerge(live[k], v, k) : structuredClone(v);
     return out;
@@ -166,7 +171,8 @@ export class FieldManagers {
     const entries = this.entriesOf(def, after);
     const next = fieldPaths(after);
     const prev = before ? fieldPaths(before) : new Map<string, boolean>();
-    const changed = [...next].filter(([p]) => !before || JSON.stringify(valueAt(before, p)) !== JSON.stringify(valueAt(after, p)));
+    // A list item is owned by the manager that added it; its fields by whoever changed them.
+    const changed = [...next].filter(([p, item]) => !before || (item ? valueAt(before, p) === undefined : JSON.stringify(valueAt(before, p)) !== JSON.stringify(valueAt(after, p))));
     for (const entry of entries) {
       for (const [p] of changed) if (!next.get(p)) entry.fields.delete(p);
       for (const p of prev.keys()) if (!next.has(p)) entry.fields.delete(p);
