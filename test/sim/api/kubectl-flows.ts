@@ -107,7 +107,7 @@ function kubectlManagers(stdout: string): string {
 function eventsInOrder(stdout: string): string {
   const at = stdout.indexOf('\nEvents:');
   if (at < 0) return stdout;
-  const rows = stdout.slice(at).split('\n').filter((l) => /^\s+Normal|^\s+Warning/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+  const rows = stdout.slice(at).split('\n').filter((l) => /^\s+Normal|^\s+Warning/.test(l)).map((l) => normalize(l.trim()).replace(/\s+/g, ' '));
   return `${stdout.slice(0, at)}\nEvents:\n${rows.sort().join('\n')}\n`;
 }
 
