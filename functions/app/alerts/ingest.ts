@@ -21,7 +21,7 @@ export interface AlertIngestConfig {
 }
 
 /** The secret's JSON: one secret per source system. */
-export const AlertSecretsSchema = z.record(AlertSystemSchema, z.string().min(1).max(4096));
+export const AlertSecretsSchema = z.partialRecord(AlertSystemSchema, z.string().min(1).max(4096));
 export type AlertSecrets = z.infer<typeof AlertSecretsSchema>;
 
 export interface AlertAnswer {
