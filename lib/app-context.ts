@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../functions/domain/errors';
+import { LabelMappingOverridesSchema } from '../functions/domain/alerts/labels';
+import { ALERT_SYSTEMS, AlertSystemSchema } from '../functions/domain/alerts/types';
 import { ModeSchema, PolicyConfigSchema } from '../functions/domain/policy-config';
 import { resolveStackSettings, type EksReflexionStackProps } from './eks-reflexion-stack';
 
@@ -45,6 +47,25 @@ export const ContextSchema = z
     verifyTimeoutSeconds: integer.optional(),
     bedrockModelId: z.string().trim().optional(),
     memoryNamespace: z.string().trim().default('default'),
+    /** Alert sources the webhook accepts: `alertmanager,pagerduty` or `all`. */
+    alertSources: list
+      .transform((v) => (v.length === 1 && v[0] === 'all' ? [...ALERT_SYSTEMS] : v))
+      .pipe(z.array(AlertSystemSchema).refine((v) => new Set(v).size === v.length, 'must not repeat a source'))
+      .default([]),
+    /** JSON: `{"<system>"|"*": {"namespace": ["label", ...], ...}}`. */
+    alertLabelMapping: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .transform((value, ctx) => {
+        if (typeof value !== 'string') return value;
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(LabelMappingOverridesSchema)
+      .optional(),
   })
   .transform((c, ctx) => {
     const clusterNames = [...(c.clusterNames ?? []), ...(c.clusterName ? [c.clusterName] : [])];
@@ -67,6 +88,8 @@ export const CONTEXT_KEYS = [
   'verifyTimeoutSeconds',
   'bedrockModelId',
   'memoryNamespace',
+  'alertSources',
+  'alertLabelMapping',
 ] as const;
 
 /**
@@ -108,6 +131,8 @@ export function stackPropsFromContext(get: (key: string) => unknown): EksReflexi
     scheduleRateMinutes: c.scheduleRate,
     memoryNamespace: c.memoryNamespace,
     ...(c.bedrockModelId ? { bedrockModelId: c.bedrockModelId } : {}),
+    ...(c.alertSources.length > 0 ? { alertSources: c.alertSources } : {}),
+    ...(c.alertLabelMapping ? { alertLabelMapping: c.alertLabelMapping } : {}),
   };
   // The stack validates its props too; report its findings by context key, before any construct exists.
   try {

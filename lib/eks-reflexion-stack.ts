@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionRole } from '../functions/config/env';
 import { profileFoundationModel } from '../functions/domain/pricing';
+import { AlertWebhook } from './alert-webhook';
 import { ClusterAccess } from './cluster-access';
 import { EntryFunctions, WorkflowFunctions } from './functions';
 import { IncidentStateMachine } from './incident-state-machine';
@@ -56,13 +57,22 @@ export class EksReflexionStack extends Stack {
     });
     const stateMachine = this.incidentStateMachine.stateMachine;
     const entry = new EntryFunctions(this, 'Entry', { settings, memory, logRetention, stateMachine, eventBus: this.eventBus });
-    this.functions = { ...workflow.functions, detect: entry.detect, actions: entry.actions };
+    const alerts = new AlertWebhook(this, 'Alerts', {
+      settings,
+      memory,
+      stateMachine,
+      eventBus: this.eventBus,
+      logRetention,
+      ...(props.alertSources ? { sources: props.alertSources } : {}),
+      ...(props.alertLabelMapping ? { labelMapping: props.alertLabelMapping } : {}),
+    });
+    this.functions = { ...workflow.functions, detect: entry.detect, actions: entry.actions, alerts: alerts.function };
     const fns = this.functions;
 
     const access = new ClusterAccess(this, 'ClusterAccess', {
       clusterNames: settings.clusterNames,
       optInNamespaces: policy.optInNamespaces,
-      readers: [fns.detect, fns.analyse, fns['select-strategy'], fns.verify],
+      readers: [fns.detect, fns.analyse, fns['select-strategy'], fns.verify, fns.alerts],
       actors: [fns.remediate, fns.reflect, fns.actions],
     });
 

@@ -1,6 +1,8 @@
 import { Duration, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import type { LabelMappingOverrides } from '../functions/domain/alerts/labels';
+import type { AlertSystem } from '../functions/domain/alerts/types';
 import { ValidationError } from '../functions/domain/errors';
 import { longestRunSeconds, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
 
@@ -17,6 +19,10 @@ export interface EksReflexionStackProps extends StackProps {
   readonly memoryNamespace?: string;
   /** @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /** Alert sources the webhook accepts. @default none: no webhook URL, no secret */
+  readonly alertSources?: readonly AlertSystem[];
+  /** Label mapping overrides per alert system. @default the documented defaults */
+  readonly alertLabelMapping?: LabelMappingOverrides;
 }
 
 const ClusterNameSchema = z

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { LabelMappingOverridesSchema } from '../domain/alerts/labels';
+import { AlertSystemSchema } from '../domain/alerts/types';
 import { PolicyConfigSchema } from '../domain/policy-config';
 
 /**
@@ -53,6 +55,21 @@ export const EnvSchemas = {
   verify: z.object({ ...common, ...tables }),
   reflect: z.object({ ...common, ...tables, ...bedrock }),
   actions: z.object({ ...common, ...tables, ...bedrock, STATE_MACHINE_ARN: z.string().min(1) }),
+  /** The alert webhook (Function URL): confirms alerts by a targeted detection, starts executions. */
+  alerts: z.object({
+    ...common,
+    EPISODES_TABLE: tables.EPISODES_TABLE,
+    STATE_MACHINE_ARN: z.string().min(1),
+    EVENT_BUS_NAME: z.string().min(1),
+    /** Enabled sources (JSON array of system names); none: every delivery is refused. */
+    ALERT_SOURCES: json(z.array(AlertSystemSchema)).default([]),
+    /** Secrets Manager secret with `{"<system>": "<secret>"}`; absent: every delivery fails authentication. */
+    ALERT_SECRET_ARN: z.string().min(1).optional(),
+    /** Per-system label mapping overrides (JSON). */
+    ALERT_LABEL_MAPPING: json(LabelMappingOverridesSchema).default({}),
+    /** Public base URL of the webhook (Splunk On-Call signs URL + fields). */
+    WEBHOOK_PUBLIC_URL: z.url().optional(),
+  }),
 } as const;
 
 export type FunctionRole = keyof typeof EnvSchemas;

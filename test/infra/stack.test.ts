@@ -151,6 +151,7 @@ describe('least privilege', () => {
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster'] },
     actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'eks:DescribeCluster'] },
+    alerts: { dynamodbTables: ['Episodes'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
   };
   it.each(FUNCTION_ROLES)('%s gets only what its step does', (role) => {
     const statements = statementsOfRole(s.template, functionsByRole()[role].roleLogicalId);

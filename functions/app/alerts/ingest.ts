@@ -20,8 +20,11 @@ export interface AlertIngestConfig {
   auth?: AuthContext;
 }
 
-/** The secret's JSON: one secret per source system. */
-export const AlertSecretsSchema = z.partialRecord(AlertSystemSchema, z.string().min(1).max(4096));
+/**
+ * The secret's JSON: one secret per source system, and `shared` for every
+ * system without its own (the stack generates it).
+ */
+export const AlertSecretsSchema = z.partialRecord(z.union([AlertSystemSchema, z.literal('shared')]), z.string().min(1).max(4096));
 export type AlertSecrets = z.infer<typeof AlertSecretsSchema>;
 
 export interface AlertAnswer {
@@ -67,7 +70,10 @@ export async function ingestDelivery(
   if (!config.enabled.includes(system)) {
     throw new AlertSourceUnknown(`source '${system}' is not enabled here (enabled: ${config.enabled.join(', ') || 'none'}; stack context alertSources)`);
   }
-  if (config.verify) authenticate(system, delivery, body, (await secrets())[system], config.auth);
+  if (config.verify) {
+    const all = await secrets();
+    authenticate(system, delivery, body, all[system] ?? all.shared, config.auth);
+  }
 
   const adapter = adapterFor(system);
   const mapping = labelMappingFor(system, config.labelMapping);
