@@ -120,6 +120,19 @@ export function stepMetricsOf(role: FunctionRole, event: unknown, response: unkn
     }
     case 'lock':
       return [];
+    case 'alerts': {
+      // The Function URL answer: incidents the alert's targeted detection started, by kind.
+      let body: Record<string, unknown> = {};
+      try {
+        body = record(JSON.parse(String(r['body'] ?? '{}')));
+      } catch {
+        return [];
+      }
+      const incidents = Array.isArray(body['incidents']) ? body['incidents'].map(record) : [];
+      return incidents
+        .filter((i) => i['started'] === true)
+        .map((i) => ({ name: METRIC.incidentsDetected, unit: MetricUnit.Count, value: 1, dimensions: { Kind: kindDim(String(i['signature'] ?? '').split(':')[0]) } }));
+    }
   }
 }
 
