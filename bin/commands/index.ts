@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, RegistryEntry> = {
   detect: { summary: 'one detection pass over a cluster (kubeconfig) or a snapshot file; prints incidents as JSON', load: () => import('./detect') },
   invoke: { summary: 'run one action API payload ({"action": ...}) locally against a kubeconfig cluster; prints the JSON answer', load: () => import('./invoke') },
   'get-token': { summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)', load: () => import('./get-token') },
+  execute: { summary: 'run one state-machine execution locally with an input copied from the Step Functions console; prints the final state as JSON', load: () => import('./execute') },
   rbac: { summary: 'print the least-privilege Kubernetes RBAC manifests (readers, writers per namespace) for kubectl apply -f -', load: () => import('./rbac') },
   sim: { summary: 'simulated cluster: serve it (with fault scenarios) for kubectl, or list the fault catalogue', load: () => import('./sim') },
 };
