@@ -435,6 +435,21 @@ describe('HPA versions', () => {
     expect(v1.body).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 } });
     expect(v1.body.spec.metrics).toBeUndefined();
   });
+
+  it('writes through autoscaling/v1 (create, merge patch) land in the v2 CPU metric, as the real server converts', async () => {
+    const base = `/apis/autoscaling/v1/namespaces/${ns}/horizontalpodautoscalers`;
+    const created = await t.raw('POST', base, { body: { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h1' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'scaled' }, maxReplicas: 4, targetCPUUtilizationPercentage: 60 } } });
+    expect(created.code).toBe(201);
+    expect(created.body).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { targetCPUUtilizationPercentage: 60 } });
+    const patched = await t.raw('PATCH', `${base}/h1`, { body: { spec: { targetCPUUtilizationPercentage: 70 } }, contentType: 'application/merge-patch+json' });
+    expect(patched.code).toBe(200);
+    expect(patched.body.spec.targetCPUUtilizationPercentage).toBe(70);
+    const v2 = await t.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'h1', namespace: ns });
+    expect(v2.spec!.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    const ssa = await t.raw('PATCH', `${base}/h1?fieldManager=tool`, { body: { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler' }, contentType: 'application/apply-patch+yaml' });
+    expect(ssa.code).toBe(400);
+    expect(ssa.body.message).toContain('server-side apply of autoscaling/v1 HorizontalPodAutoscaler is not supported');
+  });
 });
 
 describe('watch', () => {
