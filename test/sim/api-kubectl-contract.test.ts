@@ -19,7 +19,9 @@ const outcomes: Record<string, Outcome[]> = {};
 
 async function runAll(t: KubectlTarget): Promise<Outcome[]> {
   const out: Outcome[] = [];
+  const started = Date.now();
   for (const step of STEPS) out.push(await runStep(t, step));
+  console.log(`[kubectl contract] ${t.name}: ${STEPS.length} kubectl steps (with their waits) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return out;
 }
 
