@@ -9,6 +9,7 @@ import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
+import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
 
 /** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
 export class InProcessLockStore implements LockStore {
@@ -39,7 +40,7 @@ function memoryWithoutStore(): Memory {
   };
   const episodes: EpisodeStore = { put: refuse, get: refuse, list: refuse, lessonsFor: refuse, clear: refuse };
   const strategies: StrategyStore = { listForSignature: refuse, listAll: refuse, ensure: refuse, recordOutcome: refuse, clear: refuse };
-  return { namespace: 'none', episodes, strategies, locks: new InProcessLockStore() };
+  return { namespace: 'none', episodes, strategies, locks: new InProcessLockStore(), idempotency: inProcessIdempotency() };
 }
 
 async function readPayload(path: string): Promise<unknown> {

@@ -46,6 +46,21 @@ export class ReasonerError extends ReflexionError {
   override readonly name = 'ReasonerError' as const;
 }
 
+/**
+ * An idempotency key was reused for a different request, or its first
+ * request is still running: nothing was done for this one.
+ */
+export class IdempotencyConflict extends ReflexionError {
+  override readonly name = 'IdempotencyConflict' as const;
+  constructor(
+    message: string,
+    readonly reason: 'different-request' | 'in-progress',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Memory (DynamoDB) failed. */
 export class MemoryError extends ReflexionError {
   override readonly name = 'MemoryError' as const;

@@ -52,9 +52,20 @@ export interface LockStore {
   actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string }[]>;
 }
 
+/**
+ * Request-level idempotency (the action API's `idempotency_key`): the first
+ * request with a key runs and its answer is stored; a repeat of the same
+ * request gets the stored answer without running again; the same key with a
+ * different request throws IdempotencyConflict, never a false no-op.
+ */
+export interface IdempotencyStore {
+  once<T>(key: string, request: Record<string, unknown>, work: () => Promise<T>): Promise<T>;
+}
+
 export interface Memory {
   readonly namespace: string;
   episodes: EpisodeStore;
   strategies: StrategyStore;
   locks: LockStore;
+  idempotency: IdempotencyStore;
 }

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import type { AppDeps } from '../app/deps';
 import type { FunctionRole } from '../config/env';
 import { buildAwsDeps } from './aws-deps';
@@ -21,12 +22,17 @@ import { stepMetrics } from './step-metrics';
  * After/onError middlewares run in reverse order, so the error is logged and
  * the metrics are flushed before the error leaves.
  */
+/** The Powertools idempotency store, when this function's memory has one (the DynamoDB memory does). */
+const idempotencyOf = (deps: AppDeps | undefined): Partial<DynamoIdempotencyStore> | undefined =>
+  deps?.memory.idempotency as Partial<DynamoIdempotencyStore> | undefined;
+
 export function lambdaHandler<I, O>(role: FunctionRole, step: (deps: AppDeps, input: I) => Promise<O>) {
   const powertools = createPowertools();
   const { logger, tracer, metrics } = powertools;
   let deps: AppDeps | undefined;
   return middy<I, O, Error, Context>()
     .use(dependencies(() => buildAwsDeps(role, process.env, powertools), (built) => (deps = built)))
+    .use({ before: (request) => idempotencyOf(deps)?.registerLambdaContext?.(request.context) })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(appendIncidentKeys(logger))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))

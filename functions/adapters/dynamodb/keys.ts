@@ -64,6 +64,8 @@ export function memoryKeys(namespace: string) {
     allMarkers: `${ns}#MARK`,
 
     lock: (key: string) => ({ [PK]: `${ns}#LOCK#${key}`, [SK]: 'LOCK' }),
+    /** Partition of the action API's idempotency records (sort key: Powertools' hashed key). */
+    idempotencyPartition: `${ns}#IDEM`,
     actionsOf: (workloadKey: string) => `${ns}#ACT#${workloadKey}`,
     action: (workloadKey: string, at: string, actionId: string) => ({ [PK]: `${ns}#ACT#${workloadKey}`, [SK]: `${at}#${actionId}` }),
     actionMarker: (workloadKey: string, actionId: string) => ({ [PK]: `${ns}#ACTID#${workloadKey}#${actionId}`, [SK]: 'ACTID' }),

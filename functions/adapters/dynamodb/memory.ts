@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DeleteCommand,
@@ -16,6 +16,7 @@ import { EpisodeSchema, LessonSchema, StrategySchema, type Episode, type Lesson,
 import { OutcomeSchema } from '../../domain/model';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { EpisodeFilter, EpisodeStore, LockStore, Memory, StrategyStore } from '../../ports/memory';
+import { createIdempotencyStore, type DynamoIdempotencyStore } from './idempotency-store';
 import { EPISODE_BY_KIND, EPISODE_BY_NAMESPACE, KEY, STRATEGY_BY_NAMESPACE, memoryKeys, type MemoryKeys } from './keys';
 
 export interface DynamoMemoryOptions {
@@ -693,7 +694,7 @@ function createLockStore(client: DynamoDBDocumentClient, table: string, keys: Me
  * idempotent statistics), locks and action counts — all scoped to one
  * namespace. Works unchanged against DynamoDB and DynamoDB Local.
  */
-export function createDynamoMemory(options: DynamoMemoryOptions): Memory {
+export function createDynamoMemory(options: DynamoMemoryOptions): Memory & { idempotency: DynamoIdempotencyStore } {
   const keys = memoryKeys(options.namespace);
   const clock = options.clock ?? systemClock;
   const tables = input(
@@ -706,5 +707,7 @@ export function createDynamoMemory(options: DynamoMemoryOptions): Memory {
     episodes: createEpisodeStore(options.client, tables.episodes, keys, clock),
     strategies: createStrategyStore(options.client, tables.strategies, keys, clock),
     locks: createLockStore(options.client, tables.locks, keys),
+    // Powertools sends low-level commands; the document client shares the base client's stack and config.
+    idempotency: createIdempotencyStore({ client: options.client as unknown as DynamoDBClient, table: tables.locks, partition: keys.idempotencyPartition }),
   };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionRequest } from '../../domain/actions';
-import { LockHeld } from '../../domain/errors';
+import { IdempotencyConflict, LockHeld } from '../../domain/errors';
 import { workloadKey } from '../../domain/policy';
+import { requestHash } from '../../domain/request-hash';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { instantiate } from '../../domain/strategy-template';
 import type { AppDeps } from '../deps';
@@ -31,19 +32,39 @@ export type CommandName = WriteActionName | 'execute_strategy' | 'start_remediat
 /** A write payload: the catalogue request plus the API's extras. */
 const writePayload = async (deps: AppDeps, p: Payload<WriteActionName>): Promise<Outcome> => {
   const { cluster_name, dry_run, reason, idempotency_key, ...request } = p;
-  return write(deps, cluster_name, request as ActionRequest, { dryRun: dry_run, reason, key: idempotency_key });
+  return write(deps, cluster_name, request as ActionRequest, { dryRun: dry_run, reason, key: idempotency_key, requestHash: requestHash(p) });
 };
 
+/**
+ * A command with an `idempotency_key` runs once per key through the
+ * idempotency store (Powertools Idempotency on DynamoDB in AWS): a repeat of
+ * the same request answers what the first answered, without touching the
+ * cluster; the same key with a different request is a CONFLICT. A failed
+ * request leaves no record, so its retry runs.
+ */
+const idempotent =
+  <P extends { idempotency_key?: string | undefined }>(handler: (deps: AppDeps, p: P) => Promise<Outcome>) =>
+  async (deps: AppDeps, p: P): Promise<Outcome> => {
+    const key = p.idempotency_key;
+    if (key === undefined) return handler(deps, p);
+    try {
+      return await deps.memory.idempotency.once(key, p as Record<string, unknown>, () => handler(deps, p));
+    } catch (error) {
+      if (error instanceof IdempotencyConflict) throw new ApiError('CONFLICT', error.message);
+      throw error;
+    }
+  };
+
 export const COMMANDS: Handlers<CommandName> = {
-  restart_pod: writePayload,
-  rollout_restart: writePayload,
-  rollback_deployment: writePayload,
-  scale_deployment: writePayload,
-  patch_resources: writePayload,
-  patch_image: writePayload,
-  patch_probe: writePayload,
-  patch_hpa: writePayload,
-  execute_strategy: executeStrategy,
+  restart_pod: idempotent(writePayload),
+  rollout_restart: idempotent(writePayload),
+  rollback_deployment: idempotent(writePayload),
+  scale_deployment: idempotent(writePayload),
+  patch_resources: idempotent(writePayload),
+  patch_image: idempotent(writePayload),
+  patch_probe: idempotent(writePayload),
+  patch_hpa: idempotent(writePayload),
+  execute_strategy: idempotent(executeStrategy),
   start_remediation: async (deps, p) => read(await startRemediation(deps, p)),
   clear_memory: async (deps, p) => {
     const strategies = p.scope === 'episodes' ? 0 : await deps.memory.strategies.clear();
@@ -56,11 +77,13 @@ async function write(
   deps: AppDeps,
   clusterName: string,
   request: ActionRequest,
-  options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined },
+  options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined; requestHash: string },
 ): Promise<Outcome> {
   const cluster = await deps.cluster(clusterName);
   const policy = await policyForWrite(deps, options.dryRun ? 'dry-run' : undefined);
-  const actionId = options.key ? `api-${options.key}` : `api-${randomUUID()}`;
+  // The cluster-side marker (the last-action annotation) protects the write itself; bound to the
+  // request too, so a reused key with another request can never read as "already done".
+  const actionId = options.key ? `api-${options.key}-${options.requestHash.slice(0, 12)}` : `api-${randomUUID()}`;
   const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks };
   const reason = options.reason ?? 'requested through the action API';
   // A protected namespace is refused before the lock lookup reads anything in it.
@@ -102,7 +125,7 @@ async function executeStrategy(deps: AppDeps, p: Payload<'execute_strategy'>): P
   } catch (error) {
     throw new ApiError('INVALID_PAYLOAD', `strategy_id: '${p.strategy_id}' does not apply to this incident (${(error as Error).message})`);
   }
-  const outcome = await write(deps, p.cluster_name, request, { dryRun: p.dry_run, reason: p.reason ?? `strategy ${strategy.id} for ${incident.signature}`, key: p.idempotency_key });
+  const outcome = await write(deps, p.cluster_name, request, { dryRun: p.dry_run, reason: p.reason ?? `strategy ${strategy.id} for ${incident.signature}`, key: p.idempotency_key, requestHash: requestHash(p) });
   return { result: { strategy: { id: strategy.id, action: strategy.action, source: strategy.source }, request, remediation: outcome.result }, dryRun: outcome.dryRun };
 }
 
