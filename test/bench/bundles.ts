@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
@@ -13,14 +14,19 @@ export interface BundleFigures {
   initMs: number;
 }
 
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
 /**
  * Bundles each Lambda entry the way the CDK construct does (esbuild, ESM,
  * minified, @aws-sdk external because the runtime provides it) and measures
- * size and module init time.
+ * size and module init time. The bundles are written inside the repository
+ * (.out/bench-bundles), whatever `outDir` is: their external @aws-sdk imports
+ * resolve from the bundle's own folder, and a folder outside the checkout
+ * (bench --out /tmp/x) has no node_modules to find them in.
  */
-export async function bundleBench(outDir: string): Promise<BundleFigures[]> {
-  const handlers = resolve('functions/handlers');
-  const dir = resolve(outDir, 'bundles');
+export async function bundleBench(_outDir: string): Promise<BundleFigures[]> {
+  const handlers = join(REPO, 'functions', 'handlers');
+  const dir = join(REPO, '.out', 'bench-bundles');
   await mkdir(dir, { recursive: true });
   const entries = (await readdir(handlers)).filter((f) => f.endsWith('.ts')).sort();
   const figures: BundleFigures[] = [];

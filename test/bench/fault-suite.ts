@@ -22,10 +22,14 @@ export interface ArmFigures {
   detected: number;
   /** Detected incidents the catalogue can fix (the denominator of the shares below). */
   fixable: number;
-  /** Share of detected, fixable incidents fixed by the first trial. */
+  /** Share of detected, fixable incidents the scenario's oracle calls fixed after one trial. */
   passAt1: number;
-  /** Share of detected, fixable incidents fixed within max trials. */
+  /** Share of detected, fixable incidents the scenario's oracle calls fixed (within max trials). */
   successWithinMaxTrials: number;
+  /** The same two shares by the system's own verification (reported beside the oracle's, never instead). */
+  system: { passAt1: number; successWithinMaxTrials: number };
+  /** Incidents where the oracle and the system's verification disagree. */
+  disagreements: number;
   trialsPerIncident: Spread;
   timeToDetectSeconds: Spread;
   timeToRecoverSeconds: Spread;
@@ -50,8 +54,10 @@ export function figures(runs: IncidentRun[]): ArmFigures {
     incidents: runs.length,
     detected: detected.length,
     fixable: fixable.length,
-    passAt1: share(fixable, (r) => r.firstTrialSuccess),
-    successWithinMaxTrials: share(fixable, (r) => r.resolved),
+    passAt1: share(fixable, (r) => r.oracleFixed && r.trials === 1),
+    successWithinMaxTrials: share(fixable, (r) => r.oracleFixed),
+    system: { passAt1: share(fixable, (r) => r.firstTrialSuccess), successWithinMaxTrials: share(fixable, (r) => r.resolved) },
+    disagreements: runs.filter((r) => r.disagreement).length,
     trialsPerIncident: spread(fixable.map((r) => r.trials)),
     timeToDetectSeconds: spread(detected.map((r) => r.timeToDetectSeconds ?? 0)),
     timeToRecoverSeconds: spread(fixable.filter((r) => r.resolved).map((r) => r.timeToRecoverSeconds ?? 0)),
@@ -151,18 +157,24 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 const share = (f: ArmFigures, x: number) => (f.fixable > 0 ? pct(x) : 'n/a');
 const num = (s: Spread, digits = 1) => (s.n ? `${s.mean.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : '—');
 
+/** The system's own verdict beside the oracle's: pass@1 / success, both arms. */
+const systemCell = (f: { memoryOff: ArmFigures; memoryOn: ArmFigures }) =>
+  f.memoryOff.fixable + f.memoryOn.fixable > 0
+    ? `${pct(f.memoryOff.system.passAt1)} / ${pct(f.memoryOff.system.successWithinMaxTrials)} → ${pct(f.memoryOn.system.passAt1)} / ${pct(f.memoryOn.system.successWithinMaxTrials)}`
+    : 'n/a';
+
 export function faultSuiteMarkdown(result: FaultSuiteResult): string {
   const rows = Object.entries(result.perFault).map(([name, f]) =>
-    `| ${name} | ${share(f.memoryOff, f.memoryOff.passAt1)} → ${share(f.memoryOn, f.memoryOn.passAt1)} | ${share(f.memoryOff, f.memoryOff.successWithinMaxTrials)} → ${share(f.memoryOn, f.memoryOn.successWithinMaxTrials)} | ${num(f.memoryOff.trialsPerIncident, 2)} → ${num(f.memoryOn.trialsPerIncident, 2)} | ${num(f.memoryOn.timeToDetectSeconds, 0)} | ${num(f.memoryOff.timeToRecoverSeconds, 0)} → ${num(f.memoryOn.timeToRecoverSeconds, 0)} | ${num(f.memoryOn.workflowWallMs, 0)} | ${f.memoryOff.falseActions + f.memoryOn.falseActions} | ${f.memoryOff.regressions + f.memoryOn.regressions} |`,
+    `| ${name} | ${share(f.memoryOff, f.memoryOff.passAt1)} → ${share(f.memoryOn, f.memoryOn.passAt1)} | ${share(f.memoryOff, f.memoryOff.successWithinMaxTrials)} → ${share(f.memoryOn, f.memoryOn.successWithinMaxTrials)} | ${systemCell(f)} | ${f.memoryOff.disagreements + f.memoryOn.disagreements} | ${num(f.memoryOff.trialsPerIncident, 2)} → ${num(f.memoryOn.trialsPerIncident, 2)} | ${num(f.memoryOn.timeToDetectSeconds, 0)} | ${num(f.memoryOff.timeToRecoverSeconds, 0)} → ${num(f.memoryOn.timeToRecoverSeconds, 0)} | ${num(f.memoryOn.workflowWallMs, 0)} | ${f.memoryOff.falseActions + f.memoryOn.falseActions} | ${f.memoryOff.regressions + f.memoryOn.regressions} |`,
   );
   const o = result.overall;
   return [
-    `Held-out seeds ${result.heldOutSeeds.join(', ')}; memory warmed on seeds ${result.trainSeeds.join(', ')}. Cells read "memory off → memory on"; spreads are mean (min–max) across seeds. Times to detect and recover are simulated cluster seconds (detection every 60 s); wall is the workflow's compute on this machine.`,
+    `Held-out seeds ${result.heldOutSeeds.join(', ')}; memory warmed on seeds ${result.trainSeeds.join(', ')}. Cells read "memory off → memory on"; spreads are mean (min–max) across seeds. Success is the scenario's oracle (its healthy conditions held over the stability window, no collateral damage, no masking remedy); the system's own verdict (pass@1 / success) is shown beside it, with the incidents where the two disagree. Times to detect and recover are simulated cluster seconds (detection every 60 s); wall is the workflow's compute on this machine.`,
     '',
-    '| fault | pass@1 | success ≤ max trials | trials / incident | time to detect (s) | time to recover (s) | workflow wall (ms) | false actions | regressions |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| fault | pass@1 (oracle) | success ≤ max trials (oracle) | system says (pass@1 / success) | disagreements | trials / incident | time to detect (s) | time to recover (s) | workflow wall (ms) | false actions | regressions |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
-    `| **overall** | **${pct(o.memoryOff.passAt1)} → ${pct(o.memoryOn.passAt1)}** | **${pct(o.memoryOff.successWithinMaxTrials)} → ${pct(o.memoryOn.successWithinMaxTrials)}** | **${num(o.memoryOff.trialsPerIncident, 2)} → ${num(o.memoryOn.trialsPerIncident, 2)}** | ${num(o.memoryOn.timeToDetectSeconds, 0)} | ${num(o.memoryOff.timeToRecoverSeconds, 0)} → ${num(o.memoryOn.timeToRecoverSeconds, 0)} | ${num(o.memoryOn.workflowWallMs, 0)} | ${o.memoryOff.falseActions + o.memoryOn.falseActions} | ${o.memoryOff.regressions + o.memoryOn.regressions} |`,
+    `| **overall** | **${pct(o.memoryOff.passAt1)} → ${pct(o.memoryOn.passAt1)}** | **${pct(o.memoryOff.successWithinMaxTrials)} → ${pct(o.memoryOn.successWithinMaxTrials)}** | ${systemCell(o)} | ${o.memoryOff.disagreements + o.memoryOn.disagreements} | **${num(o.memoryOff.trialsPerIncident, 2)} → ${num(o.memoryOn.trialsPerIncident, 2)}** | ${num(o.memoryOn.timeToDetectSeconds, 0)} | ${num(o.memoryOff.timeToRecoverSeconds, 0)} → ${num(o.memoryOn.timeToRecoverSeconds, 0)} | ${num(o.memoryOn.workflowWallMs, 0)} | ${o.memoryOff.falseActions + o.memoryOn.falseActions} | ${o.memoryOff.regressions + o.memoryOn.regressions} |`,
     '',
     `Reasoner: ${o.memoryOn.inputTokensPerIncident.toFixed(0)} input + ${o.memoryOn.outputTokensPerIncident.toFixed(0)} output tokens and $${o.memoryOn.costUsdPerIncident.toFixed(4)} per incident (the deterministic reasoner uses none).`,
   ].join('\n');

@@ -16,7 +16,7 @@ function run(fault: string, seed: number, firstTrialSuccess: boolean, ttr: numbe
   return {
     fault, seed, memoryNamespace: 'x', expectedFixable: true, detected: true, signature: 'ImagePullBackOff:tag-not-found',
     timeToDetectSeconds: 60, outcome: 'resolved', trials: firstTrialSuccess ? 1 : 2, firstTrialSuccess, resolved: true,
-    oracleFixed: true, timeToRecoverSeconds: ttr, workflowWallMs: 100, transitions: 12, lambdaInvocations: 7, writes: 1,
+    oracleFixed: true, oracle: { healthyOverWindow: true, windowSeconds: 60, collateral: [], masked: [], success: true }, disagreement: false, timeToRecoverSeconds: ttr, workflowWallMs: 100, transitions: 12, lambdaInvocations: 7, writes: 1,
     falseActions: 0, regression: false, dynamoRequests: 20, inputTokens: 0, outputTokens: 0, costUsd: 0,
     trialsDetail: [{ trial: 1, action: 'rollback_deployment', mode: 'exploit', why: 'because <script>alert(1)</script>', outcome: 'resolved', reflection: 'it worked', candidates: [], lessonsUsed: 0 }],
     executions: ['e1'],

@@ -35,8 +35,12 @@ export interface IncidentRun {
   trials: number;
   firstTrialSuccess: boolean;
   resolved: boolean;
-  /** The scenario's own oracle after the run (independent of what the system claims). */
+  /** The scenario's oracle decided success (healthy over its stability window, no collateral, no masking remedy). */
   oracleFixed: boolean;
+  /** What the oracle saw, apart from what the system claims. */
+  oracle: OracleVerdict;
+  /** The oracle and the system's own verification disagree (resolved ≠ oracle success, for a fixable fault). */
+  disagreement: boolean;
   timeToRecoverSeconds?: number;
   workflowWallMs: number;
   transitions: number;
@@ -55,6 +59,20 @@ export interface IncidentRun {
   trialsDetail: TrialRecord[];
   executions: string[];
 }
+
+export interface OracleVerdict {
+  /** The target's healthy conditions held at every look over the stability window. */
+  healthyOverWindow: boolean;
+  windowSeconds: number;
+  /** Collateral problems: another workload made worse, something touched in a protected namespace. */
+  collateral: string[];
+  /** Actions the system took that the ground truth calls masking (service back, cause left). */
+  masked: string[];
+  success: boolean;
+}
+
+/** Seconds between the oracle's looks over its stability window. */
+const ORACLE_LOOK_SECONDS = 5;
 
 export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner'> {
   scenario: FaultScenario;
@@ -76,6 +94,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
   const instance = scenario.instantiate(seed);
   const stack = await startLocalStack({
     seed,
+    ...(scenario.nodes ? { nodes: scenario.nodes } : {}),
     memoryNamespace: options.memoryNamespace,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
@@ -90,6 +109,8 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     options.onPhase?.('inject');
     await instance.inject(stack.kube);
     const injectedAt = stack.sim.clock.now().getTime();
+    const stopTimeline = instance.schedule?.(stack.kube, stack.sim.clock, injectedAt);
+    const collateralBefore = await instance.judge?.snapshot(stack.kube);
     const writesBefore = stack.writes.length;
     const dynamoBefore = stack.dynamoRequests();
 
@@ -108,9 +129,16 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     options.onPhase?.(detectedAfter === undefined ? 'nothing detected' : 'remediate');
     const results: ExecutionResult[] = detectedAfter === undefined ? [] : await stack.drain();
     const dynamoRequests = stack.dynamoRequests() - dynamoBefore;
-    // Let the cluster settle, then ask the scenario's oracle.
+    // Let the cluster settle, then ask the scenario's oracle at every look over its stability window.
     await stack.sim.advance(60, 5);
-    const oracleFixed = await instance.oracle(stack.kube);
+    const windowSeconds = instance.judge?.stabilityWindowSeconds ?? 0;
+    let healthyOverWindow = await instance.oracle(stack.kube);
+    for (let held = 0; held < windowSeconds && healthyOverWindow; held += ORACLE_LOOK_SECONDS) {
+      await stack.sim.advance(ORACLE_LOOK_SECONDS, ORACLE_LOOK_SECONDS);
+      healthyOverWindow = await instance.oracle(stack.kube);
+    }
+    stopTimeline?.();
+    const collateral = collateralBefore && instance.judge ? instance.judge.problems(collateralBefore, await instance.judge.snapshot(stack.kube)) : [];
 
     const finals = results.map((r) => r.output as WorkflowState | undefined);
     const episodes = await stack.memory.episodes.list({});
@@ -131,6 +159,13 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     const resolved = outcome === 'resolved';
     const writes = mutations(stack.writes.slice(writesBefore)).length;
     const control = !scenario.expected.fixable && scenario.expected.fixes.length === 0;
+    const masking = new Set<string>(scenario.groundTruth?.maskingRemedies ?? []);
+    const masked = trialsDetail.filter((t) => masking.has(t.action) && t.mode !== 'dry-run').map((t) => t.action);
+    // Success by the oracle: for a fixable fault, the target healthy over the window; for a must-escalate
+    // fault, an escalation; for a control, no write at all — and never with collateral damage or a masking remedy.
+    const clean = collateral.length === 0 && masked.length === 0;
+    const oracleSuccess = clean && (scenario.expected.fixable ? healthyOverWindow : control ? writes === 0 : outcome === 'escalated');
+    const oracle: OracleVerdict = { healthyOverWindow, windowSeconds, collateral, masked, success: oracleSuccess };
     const usage = finals.reduce(
       (acc, f) => ({
         input: acc.input + (f?.usage.inputTokens ?? 0),
@@ -151,14 +186,16 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       trials: trialsDetail.length,
       firstTrialSuccess: trialsDetail[0]?.outcome === 'resolved',
       resolved,
-      oracleFixed,
+      oracleFixed: oracleSuccess,
+      oracle,
+      disagreement: scenario.expected.fixable && detectedAfter !== undefined && resolved !== oracleSuccess,
       ...(resolved && mine.at(-1)?.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: mine.at(-1)!.timeToRecoverSeconds! } : {}),
       workflowWallMs: results.reduce((s, r) => s + r.wallMs, 0),
       transitions: results.reduce((s, r) => s + r.transitions, 0),
       lambdaInvocations: results.reduce((s, r) => s + Object.entries(r.taskInvocations).filter(([k]) => k !== 'events:putEvents').reduce((a, [, v]) => a + (v ?? 0), 0), 0),
       writes,
       falseActions: control ? writes : 0,
-      regression: (resolved && !oracleFixed) || mine.some((e) => e.verification?.worse === true && e.undo === undefined),
+      regression: (resolved && !healthyOverWindow) || mine.some((e) => e.verification?.worse === true && e.undo === undefined),
       dynamoRequests,
       inputTokens: usage.input,
       outputTokens: usage.output,

@@ -14,7 +14,7 @@ import type { Memory } from '../../functions/ports/memory';
 import type { Cluster } from '../../functions/ports/cluster';
 import type { Reasoner } from '../../functions/ports/reasoner';
 import { mulberry32 } from '../../functions/domain/selection';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim';
+import { startSimulatedCluster, type NodeSpec, type SimulatedCluster } from '../sim';
 import { createKubeClient, type KubeClientLike } from '../sim/kube-client';
 import { countingCluster, type WriteRecord } from './counting-cluster';
 
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   tables?: { episodes: string; strategies: string; locks: string };
   stepOverrides?: Partial<Record<FunctionRole, Step>>;
   onVisit?: (visit: StateVisit) => void;
+  /** The simulated cluster's nodes (a scenario's own); default: the simulator's three. */
+  nodes?: NodeSpec[];
 }
 
 export interface LocalStack {
@@ -77,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const suffix = `${process.pid}-${++tableCounter}`;
     const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
-    sim = await startSimulatedCluster({ seed });
+    sim = await startSimulatedCluster({ seed, ...(options.nodes ? { nodes: options.nodes } : {}) });
     const clock = sim.clock;
     const { memory, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
     // Counted for the benchmark's cost model (DynamoDB bills per request).
