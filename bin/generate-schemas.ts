@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { API_ACTIONS, ActionApiResponseSchema, buildPayloadSchema, buildPayloadSchemas } from '../functions/app/action-api-schema';
+import { ScenarioFileSchema } from '../test/sim/scenario/schema';
 
 /**
  * Publishes the action API's payload schemas as JSON Schema (one file per
@@ -13,8 +14,8 @@ import { API_ACTIONS, ActionApiResponseSchema, buildPayloadSchema, buildPayloadS
  */
 export const SCHEMAS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 
-const render = (schema: z.ZodType, title: string): string => {
-  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+const render = (schema: z.ZodType, title: string, reused: 'inline' | 'ref' = 'inline'): string => {
+  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', reused }) as Record<string, unknown>;
   return `${JSON.stringify({ title, ...json }, null, 2)}\n`;
 };
 
@@ -27,6 +28,8 @@ export function generateSchemas(): Record<string, string> {
   }
   files['index.json'] = render(buildPayloadSchema(), 'Any action API payload (discriminated on action)');
   files['response.json'] = render(ActionApiResponseSchema, 'Action API response');
+  // Not an action: the simulator's scenario file format (docs/scenarios.md).
+  files['scenario.json'] = render(ScenarioFileSchema, 'Scenario file (docs/scenarios.md)', 'ref');
   return files;
 }
 

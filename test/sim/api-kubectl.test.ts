@@ -90,7 +90,7 @@ describe('kubectl against the simulator', () => {
   });
 
   it('an unknown resource is reported by kubectl as a server error, not an empty list', async () => {
-    const res = await kubectl('get', '--raw', '/api/v1/namespaces/default/services');
+    const res = await kubectl('get', '--raw', '/api/v1/namespaces/default/replicationcontrollers');
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('NotFound');
   });

@@ -170,6 +170,26 @@ export const RESOURCES: readonly ResourceDef[] = [
     validate: validateSecret,
   },
   {
+    // Services hold a selector and ports (scenario dependencies: "a Service with no ready endpoints").
+    // No ClusterIP allocation or Endpoints controller: the kubelet emulator reads the selector directly.
+    resource: 'services',
+    singular: 'service',
+    kind: 'Service',
+    group: '',
+    versions: ['v1'],
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    nameRule: 'label',
+    subresources: ['status'],
+    statusSubresource: true,
+    tracksGeneration: false,
+    fieldSelectors: [],
+    prepareForCreate: (svc) => {
+      svc.status = { loadBalancer: {} };
+    },
+  },
+  {
     resource: 'events',
     singular: 'event',
     kind: 'Event',

@@ -61,6 +61,13 @@ function instantiate(file: ScenarioFile, seed: number): ScenarioInstance {
   });
   const target = expandDeep(file.target, scope) as ScenarioFile['target'];
   const workloads = expandDeep(file.workloads, scope) as Workloads;
+  // Numbers that came from templates are checked now, so a bad file fails at load (trial instance), not mid-run.
+  workloads.deployments.forEach((d, i) => {
+    num(d.replicas, `workloads.deployments[${i}].replicas`);
+    if (d.progressDeadlineSeconds !== undefined) num(d.progressDeadlineSeconds, `workloads.deployments[${i}].progressDeadlineSeconds`);
+  });
+  workloads.statefulSets.forEach((d, i) => num(d.replicas, `workloads.statefulSets[${i}].replicas`));
+  workloads.hpas.forEach((h, i) => (['minReplicas', 'maxReplicas', 'cpuUtilization'] as const).forEach((f) => num(h[f], `workloads.hpas[${i}].${f}`)));
   const ctx: StepContext = { scope, images, corruptPods };
   const healthy = () => expandDeep(file.oracle.healthy.map(({ where, ...rest }) => rest), scope) as Omit<ScenarioFile['oracle']['healthy'][number], 'where'>[];
   const checks = () => healthy().map((c, i) => ({ ...c, where: file.oracle.healthy[i]!.where }));

@@ -134,11 +134,11 @@ function checkExpressions(file: ScenarioFile): { path: PropertyKey[]; message: s
 /** Parses and validates one file's text; throws ScenarioFileError. */
 export function parseScenarioText(text: string, file: string): FaultScenario {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     throw new ScenarioFileError(
       file,
-      doc.errors.map((e) => ({ path: '', ...(e.linePos?.[0] ? { line: e.linePos[0].line } : {}), message: `not valid ${extname(file) === '.json' ? 'JSON/YAML' : 'YAML'}: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `not valid ${extname(file) === '.json' ? 'JSON/YAML' : 'YAML'}: ${e.message.split('\n')[0]}` })),
     );
   }
   let raw: unknown;
