@@ -21,5 +21,7 @@ export const COMMANDS: Record<string, RegistryEntry> = {
   'get-token': { summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)', load: () => import('./get-token') },
   execute: { summary: 'run one state-machine execution locally with an input copied from the Step Functions console; prints the final state as JSON', load: () => import('./execute') },
   rbac: { summary: 'print the least-privilege Kubernetes RBAC manifests (readers, writers per namespace) for kubectl apply -f -', load: () => import('./rbac') },
+  alert: { summary: "run the alert webhook's code path on one payload (signature, adapter, targeted detection, remediation); prints JSON", load: () => import('./alert') },
+  webhook: { summary: 'webhook serve: the alert webhook routes on this machine, for a real Alertmanager (or any of the seven systems)', load: () => import('./webhook') },
   sim: { summary: 'simulated cluster: serve it (with fault scenarios) for kubectl, or list the fault catalogue', load: () => import('./sim') },
 };

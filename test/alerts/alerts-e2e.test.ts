@@ -7,6 +7,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dy
 import { FAULTS } from '../sim/faults';
 import type { ScenarioInstance } from '../sim/faults';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
+import { startWebhookServer } from '../../functions/local/webhook-server';
 import { PUBLIC_BASE_URL, SECRETS, signedDelivery } from './payloads';
 
 /**
@@ -153,5 +154,28 @@ describe('alerts end to end on the simulator', () => {
       expect(answer.ignored[0]?.why).toMatch(why);
     }
     expect(startedCount()).toBe(before);
+  });
+
+  it('over HTTP (webhook serve): the same answers, with HTTP status codes senders understand', async () => {
+    const server = await startWebhookServer({ deps: stack.deps, config, secrets });
+    try {
+      const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${server.url}${path}`, { method: 'POST', body, headers });
+      // Only POST/PUT deliver.
+      expect((await fetch(`${server.url}/alerts`)).status).toBe(405);
+      // Oversized: cut off while reading, answered 413.
+      const big = await post('/alerts/alertmanager', 'x'.repeat(MAX_BODY_BYTES + 10), { 'content-type': 'application/json' });
+      expect(big.status).toBe(413);
+      // Unknown route → 404; bad credentials → 401; both with the error naming the problem.
+      expect((await post('/alerts/zabbix', '{}', { 'content-type': 'application/json' })).status).toBe(404);
+      const d = signedDelivery('alertmanager', named('alertmanager'), 'resolved');
+      const unauth = await post(d.path, d.rawBody, { 'content-type': 'application/json', authorization: 'Bearer nope' });
+      expect(unauth.status).toBe(401);
+      expect(await unauth.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/does not match/) } });
+      const ok = await post(d.path, d.rawBody, d.headers as Record<string, string>);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ ok: true, source: 'alertmanager', resolved: [{ alert: { system: 'alertmanager' } }] });
+    } finally {
+      await server.close();
+    }
   });
 });

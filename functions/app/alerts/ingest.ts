@@ -51,17 +51,19 @@ export async function loadAlertSecrets(reader: SecretReader, secretId: string): 
   return parsed.data;
 }
 
+/** A delivery that passed every check: who sent it and what it says, nothing read from a cluster yet. */
+export interface ReadDelivery {
+  source: AlertSystem;
+  alerts: NormalizedAlert[];
+  truncatedAlerts: number;
+}
+
 /**
- * One webhook delivery: bound, route, parse, authenticate (before anything
- * is trusted), normalize, then confirm through the detectors. Throws the
- * named Alert* errors (mapped to 400/401/404/413); nothing is started then.
+ * Bound, route, parse, authenticate (before anything in the body is
+ * trusted) and normalize one delivery. Needs no cluster: the CLI answers a
+ * bad payload without a kubeconfig. Throws the named Alert* errors.
  */
-export async function ingestDelivery(
-  deps: AppDeps,
-  config: AlertIngestConfig,
-  secrets: () => Promise<AlertSecrets>,
-  delivery: Delivery,
-): Promise<AlertAnswer> {
+export async function readDelivery(config: AlertIngestConfig, secrets: () => Promise<AlertSecrets>, delivery: Delivery): Promise<ReadDelivery> {
   const bytes = Buffer.byteLength(delivery.rawBody, 'utf8');
   if (bytes > MAX_BODY_BYTES) throw new AlertPayloadTooLarge(`body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
   const route = routeOf(delivery.path);
@@ -74,16 +76,29 @@ export async function ingestDelivery(
     const all = await secrets();
     authenticate(system, delivery, body, all[system] ?? all.shared, config.auth);
   }
-
   const adapter = adapterFor(system);
   const mapping = labelMappingFor(system, config.labelMapping);
   const alerts = adapter
     .normalize(body)
     .slice(0, MAX_ALERTS_PER_DELIVERY)
     .map((a) => ({ ...a, target: targetOf(a.labels, mapping) }));
-  deps.logger.info('alert delivery', { source: system, alerts: alerts.length, firing: alerts.filter((a) => a.status === 'firing').length });
-  const confirmation = await confirmAlerts(deps, alerts);
-  return { ok: true, source: system, alerts, ...confirmation, truncatedAlerts: adapter.truncated?.(body) ?? 0 };
+  return { source: system, alerts, truncatedAlerts: adapter.truncated?.(body) ?? 0 };
+}
+
+/**
+ * One webhook delivery: read it (above), then confirm its alerts through the
+ * detectors. Nothing is started when reading fails.
+ */
+export async function ingestDelivery(
+  deps: AppDeps,
+  config: AlertIngestConfig,
+  secrets: () => Promise<AlertSecrets>,
+  delivery: Delivery,
+): Promise<AlertAnswer> {
+  const read = await readDelivery(config, secrets, delivery);
+  deps.logger.info('alert delivery', { source: read.source, alerts: read.alerts.length, firing: read.alerts.filter((a) => a.status === 'firing').length });
+  const confirmation = await confirmAlerts(deps, read.alerts);
+  return { ok: true, source: read.source, alerts: read.alerts, ...confirmation, truncatedAlerts: read.truncatedAlerts };
 }
 
 export const ALL_ALERT_SYSTEMS: readonly AlertSystem[] = ALERT_SYSTEMS;
