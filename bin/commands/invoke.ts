@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
-import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';
+import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import type { EpisodeStore, LockStore, Memory, StrategyStore } from '../../functions/ports/memory';
 import { defineCommand } from '../framework/command';
@@ -10,6 +10,7 @@ import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
 import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
+import { memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
 
 /** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
 export class InProcessLockStore implements LockStore {
@@ -36,7 +37,7 @@ export class InProcessLockStore implements LockStore {
 
 function memoryWithoutStore(): Memory {
   const refuse = (): never => {
-    throw new MemoryError('memory is not configured: run invoke with --dynamodb-endpoint URL for memory actions');
+    throw new MemoryError('memory is not configured: run invoke with --data-dir DIR (the one run uses) or --dynamodb-endpoint URL for memory actions');
   };
   const episodes: EpisodeStore = { put: refuse, get: refuse, list: refuse, lessonsFor: refuse, clear: refuse };
   const strategies: StrategyStore = { listForSignature: refuse, listAll: refuse, ensure: refuse, recordOutcome: refuse, clear: refuse };
@@ -61,30 +62,31 @@ async function readPayload(path: string): Promise<unknown> {
   }
 }
 
-interface Options {
+interface Options extends MemoryFlags {
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
   mode?: string;
   policy?: string;
-  dynamodbEndpoint?: string;
-  memoryNamespace?: string;
-  tablePrefix?: string;
 }
 
 export const command = defineCommand<Options>({
   description: `Runs one action API payload ({"action": ..., "cluster_name": ...}) locally
 with the same handler as the actions Lambda, against the cluster of a
 kubeconfig, and prints the JSON answer. PAYLOAD.json may be '-' for standard
-input. Exit code 0 when the answer is ok, 1 when it is not.`,
+input. Exit code 0 when the answer is ok, 1 when it is not, 3 when the
+cluster or the memory endpoint is unreachable (the answer is then
+{"ok": false, "error": {"code": "UNAVAILABLE", ...}}).
+Memory: --data-dir DIR (the data dir 'run' uses) or --dynamodb-endpoint URL;
+with neither, memory actions answer UNAVAILABLE and cooldowns/caps see only
+this one invocation.`,
   configure: (cmd) =>
-    kubeconfigOptions(cmd)
-      .argument('<payload>', "PAYLOAD.json, or '-' for standard input")
-      .option('--mode <mode>', "observe | dry-run | enforce (default: dry-run; a payload's dry_run can only make it stricter)")
-      .option('--policy <file>', 'PolicyConfig JSON (protected/opt-in namespaces, limits...)')
-      .option('--dynamodb-endpoint <url>', 'memory on this DynamoDB (Local) endpoint; without it, memory actions fail and cooldowns/caps see only this run')
-      .option('--memory-namespace <ns>', 'memory namespace (default: local)')
-      .option('--table-prefix <p>', 'table names P-episodes, P-strategies, P-locks (default: eks-reflexion; created when missing)'),
+    memoryOptions(
+      kubeconfigOptions(cmd)
+        .argument('<payload>', "PAYLOAD.json, or '-' for standard input")
+        .option('--mode <mode>', "observe | dry-run | enforce (default: dry-run; a payload's dry_run can only make it stricter)")
+        .option('--policy <file>', 'PolicyConfig JSON (protected/opt-in namespaces, limits...)'),
+    ),
   async run({ opts, args, io }) {
     const mode = ModeSchema.safeParse(opts.mode ?? 'dry-run');
     if (!mode.success) throw new UsageError(`--mode: '${opts.mode}' is not observe, dry-run or enforce`);
@@ -101,27 +103,30 @@ input. Exit code 0 when the answer is ok, 1 when it is not.`,
       const issue = policy.error.issues[0];
       throw new UsageError(`--policy: ${issue?.path.join('.')}: ${issue?.message}`);
     }
-    const memoryNamespace = opts.memoryNamespace ?? 'local';
-    if (!/^[a-z0-9-]{1,40}$/.test(memoryNamespace)) throw new UsageError('--memory-namespace: must be 1-40 chars of a-z, 0-9, -');
+    tablesOf(opts.tablePrefix);
+    memoryNamespaceOf(opts.memoryNamespace);
+    if (opts.dataDir !== undefined && opts.dynamodbEndpoint !== undefined) throw new UsageError('give --data-dir or --dynamodb-endpoint, not both');
     const payload = await readPayload(args[0]!);
     const { cluster, clusterName } = await openCluster(opts, io.env);
 
-    let memory: Memory = memoryWithoutStore();
-    let close = () => {};
-    if (opts.dynamodbEndpoint) {
-      const prefix = opts.tablePrefix ?? 'eks-reflexion';
-      const tables = { episodes: `${prefix}-episodes`, strategies: `${prefix}-strategies`, locks: `${prefix}-locks` };
-      const local = await localMemory({ endpoint: opts.dynamodbEndpoint, tables, namespace: memoryNamespace });
-      close = () => local.client.destroy();
-      memory = local.memory;
+    let source: Awaited<ReturnType<typeof openMemory>>;
+    try {
+      source = await openMemory(opts);
+    } catch (error) {
+      if (!(error instanceof MemoryUnavailable)) throw error;
+      // The documented answer of the API for unreachable memory, not a stack trace.
+      io.stdout(`${JSON.stringify({ ok: false, error: { code: 'UNAVAILABLE', message: error.message } }, null, 2)}\n`);
+      return EXIT.unreachable;
     }
     try {
+      const memory: Memory = source?.memory ?? memoryWithoutStore();
       const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy.data, clock: systemClock });
       const answer = await handleActionPayload(deps, payload);
       io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
-      return answer.ok ? EXIT.ok : EXIT.failed;
+      if (answer.ok) return EXIT.ok;
+      return answer.error.code === 'UNAVAILABLE' ? EXIT.unreachable : EXIT.failed;
     } finally {
-      close();
+      await source?.close();
     }
   },
 });

@@ -112,7 +112,8 @@ export const ReflectionSchema = z.object({
 });
 export type Reflection = z.infer<typeof ReflectionSchema>;
 
-export const OutcomeSchema = z.enum(['resolved', 'failed', 'escalated', 'observed', 'dry-run', 'error']);
+/** `interrupted`: the local CLI was stopped (Ctrl-C) while the trial was in flight; not a verdict on the strategy. */
+export const OutcomeSchema = z.enum(['resolved', 'failed', 'escalated', 'observed', 'dry-run', 'error', 'interrupted']);
 export type Outcome = z.infer<typeof OutcomeSchema>;
 
 /** One trial of one incident: what was known, decided, done, seen and learned. */

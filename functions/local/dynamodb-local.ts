@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -21,12 +21,72 @@ export class DynamoDbLocalError extends ReflexionError {
   override readonly name = 'DynamoDbLocalError' as const;
 }
 
+/** The data directory is used by another live process (two DynamoDB Locals on one SQLite file would fight). */
+export class DataDirBusy extends ReflexionError {
+  override readonly name = 'DataDirBusy' as const;
+}
+
+const OWNER_FILE = 'eks-reflexion.owner.json';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One data directory, one owner: an owner file created exclusively holds this
+ * process's pid (and later its Java's). A second run fails at once naming the
+ * directory; an owner file left by a process that died is taken over, and a
+ * DynamoDB Local it orphaned is stopped first.
+ */
+function claimDataDir(path: string): { setJavaPid(pid: number | undefined): void; release(): void } {
+  const file = join(path, OWNER_FILE);
+  const write = (javaPid?: number) => JSON.stringify({ pid: process.pid, javaPid, since: new Date().toISOString() });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, write(), { flag: 'wx' });
+      return {
+        setJavaPid: (javaPid) => writeFileSync(file, write(javaPid)),
+        release: () => rmSync(file, { force: true }),
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new DynamoDbLocalError(`cannot write ${file}: ${(error as Error).message}`);
+    }
+    let owner: { pid?: unknown; javaPid?: unknown; since?: unknown } = {};
+    try {
+      owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
+    } catch {
+      // Unreadable or half-written by an owner that died while writing it: stale.
+    }
+    if (typeof owner.pid === 'number' && owner.pid !== process.pid && alive(owner.pid)) {
+      throw new DataDirBusy(
+        `data directory ${path} is in use by process ${owner.pid} (since ${String(owner.since)}); stop that run, or give this one another --data-dir`,
+      );
+    }
+    if (typeof owner.javaPid === 'number' && alive(owner.javaPid)) {
+      try {
+        process.kill(owner.javaPid, 'SIGKILL');
+      } catch {
+        // Gone in the meantime.
+      }
+    }
+    rmSync(file, { force: true });
+  }
+  throw new DataDirBusy(`data directory ${path}: another process claimed it at the same moment; give this run another --data-dir`);
+}
+
 export interface DynamoDbLocal {
   /** http://127.0.0.1:<port> */
   endpoint: string;
   port: number;
   /** Stops the Java process and waits for it to exit. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the Java process at once (a second Ctrl-C) and gives up the data directory. */
+  kill(): void;
 }
 
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -60,12 +120,17 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
     throw new DynamoDbLocalError(`port must be an integer in 1..65535, got ${String(options.port)}`);
   }
   let path: string | null = null;
+  let owner: ReturnType<typeof claimDataDir> | undefined;
   if (options.dbPath !== undefined) {
     path = resolve(options.dbPath);
     mkdirSync(path, { recursive: true });
+    owner = claimDataDir(path);
   }
 
-  const child: ChildProcess = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+  // Its own process group (detached): a Ctrl-C in the terminal reaches the CLI,
+  // which decides when Java stops, instead of killing the database mid-incident.
+  const child: ChildProcess = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
+  owner?.setJavaPid(child.pid);
   let output = '';
   const keep = (chunk: Buffer) => {
     // Drain the pipes (a full pipe would block Java) and keep a tail for error messages.
@@ -89,18 +154,21 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
   // If the test runner or CLI exits without calling stop(), do not leave Java behind.
   const killOnExit = () => {
     if (!exited) child.kill('SIGKILL');
+    owner?.release();
   };
   process.once('exit', killOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      if (!exited) child.kill('SIGKILL');
-    }, 5000);
-    await exitedPromise;
-    clearTimeout(timer);
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (!exited) child.kill('SIGKILL');
+      }, 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+    }
+    owner?.release();
   };
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -145,7 +213,7 @@ export async function startDynamoDbLocal(options: { port?: number; dbPath?: stri
   } finally {
     probe.destroy();
   }
-  return { endpoint, port, stop };
+  return { endpoint, port, stop, kill: killOnExit };
 }
 
 export interface TableNames {

@@ -90,10 +90,13 @@ export class LocalWorkflow implements WorkflowStarter {
     return { started: true, executionId: name };
   }
 
-  /** Runs every queued execution to its end, in start order. */
-  async drain(): Promise<ExecutionResult[]> {
+  /**
+   * Runs every queued execution to its end, in start order; with `shouldStop`,
+   * starts no further execution once it answers true (an interrupted CLI run).
+   */
+  async drain(shouldStop?: () => boolean): Promise<ExecutionResult[]> {
     const done: ExecutionResult[] = [];
-    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+    for (let next = shouldStop?.() ? undefined : this.queue.shift(); next; next = shouldStop?.() ? undefined : this.queue.shift()) {
       done.push(await this.execute(next.name, next.input));
     }
     return done;

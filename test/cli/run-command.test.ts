@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,7 +57,7 @@ describe('eks-reflexion run', () => {
     const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
     const path = `/apis/apps/v1/namespaces/${instance.namespace}/deployments/${instance.workload.name}`;
     const before = await kube.get<Deployment>(path);
-    const { code, stdout, stderr } = await cli(['run', '--kubeconfig', kubeconfig, '--once', '--mode', 'observe', '--dynamodb-endpoint', dynamo.endpoint, '--cluster-name', 'sim']);
+    const { code, stdout, stderr } = await cli(['run', '--kubeconfig', kubeconfig, '--once', '--mode', 'observe', '--dynamodb-endpoint', dynamo.endpoint, '--cluster-name', 'sim', '--json']);
     expect(stderr).not.toMatch(/error /);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as { mode: string; outcomes: { signature: string; outcome: string; target: string }[] };
@@ -68,6 +68,27 @@ describe('eks-reflexion run', () => {
     const after = await kube.get<Deployment>(path);
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
     kube.close();
+  });
+
+  it('--once against a cluster that does not answer: exit 3 (unreachable) with a one-line reason', async () => {
+    const unreachable = join(dir, 'unreachable-kubeconfig');
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    await writeFile(
+      unreachable,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'gone', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'gone', context: { cluster: 'gone', user: 'u' } }],
+        'current-context': 'gone',
+      }),
+    );
+    const { code, stderr } = await cli(['run', '--kubeconfig', unreachable, '--once', '--dynamodb-endpoint', dynamo.endpoint, '--json']);
+    expect(code).toBe(3);
+    const reasons = stderr.split('\n').filter((l) => /could not be read/.test(l));
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/^eks-reflexion run: cluster gone could not be read: \w+/);
   });
 
   it.each([
