@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KUBECTL } from './api/kubectl-flows';
 import { deploymentManifest, startTestServer, type TestServer } from './api/testing';
 import { startControllers, type Controllers } from './controllers';
 import { startPodStandIn } from './controllers/testing';
@@ -14,10 +15,10 @@ let controllers: Controllers;
 let stopPods: () => void;
 let dir: string;
 
-/** kubectl 1.32 (on PATH) against the simulator, with its own discovery cache so runs never share one. */
+/** kubectl 1.32 against the simulator, with its own discovery cache so runs never share one. */
 async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(KUBECTL, ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), ...args], { timeout: 30_000 });
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; code?: number };
@@ -89,9 +90,44 @@ describe('kubectl against the simulator', () => {
     expect(detail.stdout).toContain('shop:1.0');
   });
 
-  it('an unknown resource is reported by kubectl as a server error, not an empty list', async () => {
+  it('a Kubernetes resource the simulator does not serve is a NotFound naming it, not an empty list', async () => {
     const res = await kubectl('get', '--raw', '/api/v1/namespaces/default/replicationcontrollers');
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('NotFound');
+    expect(res.stderr).toContain('the simulated API server does not serve replicationcontrollers (v1)');
+  });
+
+  it('kubectl version shows the served version and no skew warning', async () => {
+    const res = await kubectl('version');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Server Version: v1.32.0-sim');
+    expect(res.stderr).not.toMatch(/version difference/i);
+  });
+
+  it('rollout status watches until the rollout completes as the clock moves', async () => {
+    const patched = await kubectl('set', 'image', 'deployment/shop', 'main=shop:3.0');
+    expect(patched.code).toBe(0);
+    const status = kubectl('rollout', 'status', 'deployment/shop', '--timeout=30s');
+    // Nothing moves until the virtual clock does: kubectl reads the stalled rollout, then watches.
+    await new Promise((r) => setTimeout(r, 1500));
+    for (let i = 0; i < 20; i++) await t.clock.advance(1);
+    const res = await status;
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('deployment "shop" successfully rolled out');
+    expect(res.stdout).toContain('Waiting for deployment "shop" rollout to finish');
+  });
+
+  it('logs -f streams new lines and returns when the pod goes away', async () => {
+    const pods = await t.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=shop' });
+    const pod = pods.items[0]!.metadata!.name!;
+    t.server.store.appendLog('default', pod, 'main', 'hello\n');
+    const follow = kubectl('logs', '-f', pod);
+    await new Promise((r) => setTimeout(r, 1000));
+    t.server.store.appendLog('default', pod, 'main', 'still here\n');
+    await new Promise((r) => setTimeout(r, 300));
+    t.server.store.delete('pods', 'default', pod, { gracePeriodSeconds: 0 });
+    const res = await follow;
+    expect(res.code).toBe(0);
+    expect(res.stdout).toBe('hello\nstill here\n');
   });
 });

@@ -85,6 +85,29 @@ function intParam(query: URLSearchParams, name: string, min: number): number | u
   return Number(raw);
 }
 
+/**
+ * Resources every Kubernetes serves that the simulator does not: a 404 as the real server
+ * answers for an unknown resource, with the message naming what is missing (a real server
+ * would have served it, so there is no body to match). Anything else keeps the real wording.
+ */
+const KUBERNETES_RESOURCES: Record<string, readonly string[]> = {
+  '': ['services', 'endpoints', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'podtemplates', 'replicationcontrollers', 'componentstatuses'],
+  apps: ['daemonsets', 'controllerrevisions'],
+  batch: ['jobs', 'cronjobs'],
+  'networking.k8s.io': ['ingresses', 'networkpolicies', 'ingressclasses'],
+  'rbac.authorization.k8s.io': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
+  'storage.k8s.io': ['storageclasses'],
+  'coordination.k8s.io': ['leases'],
+  'discovery.k8s.io': ['endpointslices'],
+};
+
+function notServed(group: string, version: string, resource: string): ApiError {
+  const error = errors.unknownResource();
+  if (!KUBERNETES_RESOURCES[group]?.includes(resource)) return error;
+  const gv = group ? `${group}/${version}` : version;
+  return new ApiError({ ...error.status, message: `${error.status.message}: the simulated API server does not serve ${resource} (${gv})` });
+}
+
 /** Splits a path under /api/v1 or /apis/{g}/{v} into resource, namespace, name, subresource. */
 function parseTarget(group: string, version: string, segments: string[]): Target {
   let namespace: string | undefined;
@@ -95,7 +118,7 @@ function parseTarget(group: string, version: string, segments: string[]): Target
   }
   if (rest.length === 0 || rest.length > 3 || rest.some((s) => s === '')) throw errors.unknownResource();
   const def = findResource(group, version, rest[0]!);
-  if (!def) throw errors.unknownResource();
+  if (!def) throw notServed(group, version, rest[0]!);
   if (namespace !== undefined && !def.namespaced) throw errors.unknownResource();
   const target: Target = { def, version };
   if (namespace !== undefined) target.namespace = namespace;
