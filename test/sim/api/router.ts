@@ -91,7 +91,7 @@ function intParam(query: URLSearchParams, name: string, min: number): number | u
  * would have served it, so there is no body to match). Anything else keeps the real wording.
  */
 const KUBERNETES_RESOURCES: Record<string, readonly string[]> = {
-  '': ['services', 'endpoints', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'podtemplates', 'replicationcontrollers', 'componentstatuses'],
+  '': ['endpoints', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'podtemplates', 'replicationcontrollers', 'componentstatuses'],
   apps: ['daemonsets', 'controllerrevisions'],
   batch: ['jobs', 'cronjobs'],
   'networking.k8s.io': ['ingresses', 'networkpolicies', 'ingressclasses'],
