@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionRole } from '../functions/config/env';
 import { profileFoundationModel } from '../functions/domain/pricing';
+import { ActionsInvoker } from './actions-invoker';
 import { AlertWebhook } from './alert-webhook';
 import { ClusterAccess } from './cluster-access';
 import { EntryFunctions, WorkflowFunctions } from './functions';
@@ -89,6 +90,8 @@ export class EksReflexionStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ActionsFunctionName', { value: fns.actions.function.functionName, description: 'The direct action API (snake_case payloads)' });
+    const invoker = new ActionsInvoker(this, 'ActionsInvoker', { actions: fns.actions.function });
+    new CfnOutput(this, 'ActionsInvokerRoleArn', { value: invoker.role.roleArn, description: 'Assume this role to call the action API (the only principal allowed to invoke it)' });
     new CfnOutput(this, 'EpisodesTableName', { value: this.tables.episodes.tableName });
     new CfnOutput(this, 'StrategiesTableName', { value: this.tables.strategies.tableName });
     new CfnOutput(this, 'LocksTableName', { value: this.tables.locks.tableName });

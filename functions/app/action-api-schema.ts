@@ -55,6 +55,13 @@ const writeExtras = {
     .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ : -')
     .optional()
     .describe('Retrying with the same key never applies twice.'),
+  requested_by: z
+    .string()
+    .regex(/^[A-Za-z0-9@._:/+=-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 @ . _ : / + = -')
+    .optional()
+    .describe(
+      "Who asks (an agent, a tool, a person): recorded in the Kubernetes Event, the last-action annotation and the action record. Without it the deployment's defaultRequestedBy is used; with neither, an enforce write is refused.",
+    ),
 };
 const targetKind = z.enum(['Deployment', 'Pod', 'StatefulSet', 'HorizontalPodAutoscaler']);
 // A label selector of equality terms only: no set-based syntax reaches the API server from a payload.
@@ -130,6 +137,7 @@ export function buildPayloadSchemas(policy: PolicyConfig = defaultPolicyConfig()
         dry_run: dryRun,
         reason: writeExtras.reason,
         idempotency_key: writeExtras.idempotency_key,
+        requested_by: writeExtras.requested_by,
       })
       .strict()
       .describe("Apply a stored or seeded strategy to the target's current incident."),

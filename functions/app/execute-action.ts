@@ -49,6 +49,8 @@ export interface ActionContext {
   reason: string;
   trial?: number;
   approved?: boolean;
+  /** Who asked (action API `requested_by`, or `anonymous`): recorded in the Event, the marker and the result. */
+  requestedBy?: string;
 }
 
 const ContextSchema = z.object({
@@ -56,6 +58,7 @@ const ContextSchema = z.object({
   reason: z.string().max(2000),
   trial: z.number().int().positive().optional(),
   approved: z.boolean().optional(),
+  requestedBy: z.string().min(1).max(100).optional(),
 });
 
 /** Conflicts on a busy object (controllers write status all the time) get this many re-reads. */
@@ -291,7 +294,12 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     }
 
     const plan = await spec.plan(object);
-    const details: Record<string, unknown> = { actionId: context.actionId, request: spec.request, ...plan.details };
+    const details: Record<string, unknown> = {
+      actionId: context.actionId,
+      ...(context.requestedBy ? { requestedBy: context.requestedBy } : {}),
+      request: spec.request,
+      ...plan.details,
+    };
     if (!decision.allowed) {
       return { ...base, applied: false, dryRun: false, noop: plan.done, preImage: plan.preImage, message: bounded(`observe mode: would have ${plan.summary}; nothing written`), details };
     }
@@ -309,7 +317,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
       };
     }
 
-    const marker = markerFor(reportAs, context.actionId, now, plan.preImage, spec.undo);
+    const marker = markerFor(reportAs, context.actionId, now, plan.preImage, spec.undo, context.requestedBy);
     const ops = [...guardAndStamp(object, marker, { conditional: true }), ...plan.ops];
     try {
       await spec.write(ops, true);
@@ -344,10 +352,10 @@ export function refuseNamespaceEarly(deps: ExecuteDeps, namespace: string): void
 export const bounded = (text: string, max = 2000): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The marker carries a compact pre-image (never the whole template) so a retried step can still undo. */
-export function markerFor(action: ActionName, actionId: string, at: Date, pre: PreImage | undefined, undo?: boolean): LastAction {
+export function markerFor(action: ActionName, actionId: string, at: Date, pre: PreImage | undefined, undo?: boolean, by?: string): LastAction {
   const compact = pre ? { ...pre } : undefined;
   if (compact) delete compact.template;
-  return { action: undo ? `undo:${action}` : action, actionId, at: at.toISOString(), ...(compact ? { pre: compact } : {}) };
+  return { action: undo ? `undo:${action}` : action, actionId, at: at.toISOString(), ...(by ? { by } : {}), ...(compact ? { pre: compact } : {}) };
 }
 
 /** The audit Event's name: derived from the action id, so a retry finds (and cannot duplicate) it. */
@@ -368,7 +376,7 @@ export async function recordEvent(
       involvedObject: { kind: object.kind, name: object.name, namespace: object.namespace, ...(object.uid ? { uid: object.uid } : {}) },
       reason: EVENT_REASON,
       type: 'Normal',
-      message: bounded(`${summary}. Why: ${context.reason} (action ${context.actionId})`, 1000),
+      message: bounded(`${summary}. Why: ${context.reason} (action ${context.actionId}${context.requestedBy ? `, requested by ${context.requestedBy}` : ''})`, 1000),
     });
     return true;
   } catch (error) {

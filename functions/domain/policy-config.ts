@@ -79,6 +79,15 @@ export const PolicyConfigSchema = z
         maxProbeFactor: z.number().min(1).max(10).default(3),
       })
       .prefault({}),
+    /**
+     * The caller an action API write is attributed to when its payload has no
+     * `requested_by` (tools that predate the field). Without it, an anonymous
+     * write is refused in enforce and recorded as `anonymous` otherwise.
+     */
+    defaultRequestedBy: z
+      .string()
+      .regex(/^[A-Za-z0-9@._:/+=-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 @ . _ : / + = -')
+      .optional(),
     /** Actions that wait for an operator's approval (task token) before running. */
     approvalRequiredFor: z.array(z.enum(ACTION_NAMES)).default([]),
     selection: z

@@ -41,6 +41,8 @@ const POLICY: PolicyConfig = PolicyConfigSchema.parse({
   mode: 'enforce',
   cooldownSeconds: 0,
   maxActionsPerHour: 50,
+  // The action API attributes these tests' anonymous payloads to a configured caller (enforce refuses anonymous writes).
+  defaultRequestedBy: 'scenario-test',
   verify: { intervalSeconds: 15, timeoutSeconds: 300, stabilitySeconds: 60 },
 });
 

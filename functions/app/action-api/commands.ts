@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionRequest } from '../../domain/actions';
-import { IdempotencyConflict, LockHeld } from '../../domain/errors';
+import { IdempotencyConflict, LockHeld, PolicyViolation } from '../../domain/errors';
 import { workloadKey } from '../../domain/policy';
+import type { PolicyConfig } from '../../domain/policy-config';
 import { requestHash } from '../../domain/request-hash';
 import { seededStrategies } from '../../domain/seeded-strategies';
 import { instantiate } from '../../domain/strategy-template';
@@ -31,8 +32,14 @@ export type CommandName = WriteActionName | 'execute_strategy' | 'start_remediat
 
 /** A write payload: the catalogue request plus the API's extras. */
 const writePayload = async (deps: AppDeps, p: Payload<WriteActionName>): Promise<Outcome> => {
-  const { cluster_name, dry_run, reason, idempotency_key, ...request } = p;
-  return write(deps, cluster_name, request as ActionRequest, { dryRun: dry_run, reason, key: idempotency_key, requestHash: requestHash(p) });
+  const { cluster_name, dry_run, reason, idempotency_key, requested_by, ...request } = p;
+  return write(deps, cluster_name, request as ActionRequest, {
+    dryRun: dry_run,
+    reason,
+    key: idempotency_key,
+    requestHash: requestHash(p),
+    requestedBy: requested_by,
+  });
 };
 
 /**
@@ -54,6 +61,22 @@ const idempotent =
       throw error;
     }
   };
+
+/** `anonymous` is what a write without a caller is recorded as (never accepted in enforce). */
+export const ANONYMOUS = 'anonymous';
+
+/** The caller a write is attributed to: the payload's, else the configured default; none is refused in enforce. */
+function callerOf(policy: PolicyConfig, requestedBy: string | undefined): string {
+  const caller = requestedBy ?? policy.defaultRequestedBy;
+  if (caller !== undefined) return caller;
+  if (policy.mode === 'enforce') {
+    throw new PolicyViolation(
+      'anonymous-write: in enforce mode a write must name its caller (requested_by), and this deployment configures no defaultRequestedBy',
+      'anonymous-write',
+    );
+  }
+  return ANONYMOUS;
+}
 
 export const COMMANDS: Handlers<CommandName> = {
   restart_pod: idempotent(writePayload),
@@ -77,10 +100,11 @@ async function write(
   deps: AppDeps,
   clusterName: string,
   request: ActionRequest,
-  options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined; requestHash: string },
+  options: { dryRun: boolean | undefined; reason: string | undefined; key: string | undefined; requestHash: string; requestedBy: string | undefined },
 ): Promise<Outcome> {
-  const cluster = await deps.cluster(clusterName);
   const policy = await policyForWrite(deps, options.dryRun ? 'dry-run' : undefined);
+  const requestedBy = callerOf(policy, options.requestedBy);
+  const cluster = await deps.cluster(clusterName);
   // The cluster-side marker (the last-action annotation) protects the write itself; bound to the
   // request too, so a reused key with another request can never read as "already done".
   const actionId = options.key ? `api-${options.key}-${options.requestHash.slice(0, 12)}` : `api-${randomUUID()}`;
@@ -90,7 +114,7 @@ async function write(
   if (request.action !== 'escalate') refuseNamespaceEarly(execDeps, request.namespace);
   // Observe and dry-run write nothing, so they need no lock and must not block a running remediation.
   if (policy.mode !== 'enforce' || request.action === 'escalate') {
-    const result = await executeAction(execDeps, request, { actionId, reason });
+    const result = await executeAction(execDeps, request, { actionId, reason, requestedBy });
     return { result, dryRun: result.dryRun || policy.mode === 'dry-run' };
   }
   const target = await lockTargetOf(cluster, request);
@@ -100,7 +124,7 @@ async function write(
     throw new LockHeld(`${key}: another remediation of this workload is in progress; try again when it ends`);
   }
   try {
-    const result = await executeAction(execDeps, request, { actionId, reason });
+    const result = await executeAction(execDeps, request, { actionId, reason, requestedBy });
     return { result, dryRun: result.dryRun };
   } finally {
     if (key) await deps.memory.locks.release(key, owner);
@@ -125,7 +149,13 @@ async function executeStrategy(deps: AppDeps, p: Payload<'execute_strategy'>): P
   } catch (error) {
     throw new ApiError('INVALID_PAYLOAD', `strategy_id: '${p.strategy_id}' does not apply to this incident (${(error as Error).message})`);
   }
-  const outcome = await write(deps, p.cluster_name, request, { dryRun: p.dry_run, reason: p.reason ?? `strategy ${strategy.id} for ${incident.signature}`, key: p.idempotency_key, requestHash: requestHash(p) });
+  const outcome = await write(deps, p.cluster_name, request, {
+    dryRun: p.dry_run,
+    reason: p.reason ?? `strategy ${strategy.id} for ${incident.signature}`,
+    key: p.idempotency_key,
+    requestHash: requestHash(p),
+    requestedBy: p.requested_by,
+  });
   return { result: { strategy: { id: strategy.id, action: strategy.action, source: strategy.source }, request, remediation: outcome.result }, dryRun: outcome.dryRun };
 }
 

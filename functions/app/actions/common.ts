@@ -106,7 +106,14 @@ export const PreImageSchema = z.object({
 export type PreImage = z.infer<typeof PreImageSchema>;
 
 /** The last-action marker; `pre` is the compact pre-image, so a retried step can still undo. */
-export const LastActionSchema = z.object({ action: z.string(), actionId: z.string(), at: z.string(), pre: PreImageSchema.optional() });
+export const LastActionSchema = z.object({
+  action: z.string(),
+  actionId: z.string(),
+  at: z.string(),
+  /** Who asked, when the action came through the action API. */
+  by: z.string().optional(),
+  pre: PreImageSchema.optional(),
+});
 export type LastAction = z.infer<typeof LastActionSchema>;
 
 export function containerImage(container: Container): ContainerImage {

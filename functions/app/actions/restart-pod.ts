@@ -40,7 +40,12 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
     ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
     ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
   };
-  const details: Record<string, unknown> = { actionId: context.actionId, request, workload: { kind: facts.kind, name: facts.name } };
+  const details: Record<string, unknown> = {
+    actionId: context.actionId,
+    ...(context.requestedBy ? { requestedBy: context.requestedBy } : {}),
+    request,
+    workload: { kind: facts.kind, name: facts.name },
+  };
 
   const previous = lastActionOf(deployment?.metadata?.annotations);
   if (previous?.actionId === context.actionId) {
@@ -81,7 +86,7 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
 
   // After the delete nothing may fail the action: it happened. Marker and event are best effort, logged.
   if (deployment) {
-    const marker = markerFor('restart_pod', context.actionId, now, preImage);
+    const marker = markerFor('restart_pod', context.actionId, now, preImage, false, context.requestedBy);
     try {
       await cluster.patchDeployment(request.namespace, facts.name, guardAndStamp(deployment, marker, { conditional: false }), 'json', { fieldManager: FIELD_MANAGER });
       details.marked = true;
