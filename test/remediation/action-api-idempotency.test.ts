@@ -37,7 +37,7 @@ beforeAll(async () => {
   cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
   namespace = dynamo.namespace('idem');
   const memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace, clock: sim.clock });
-  const policy = PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 });
+  const policy = PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50, defaultRequestedBy: 'idempotency-test' });
   deps = buildLocalDeps({ clusters: { sim: cluster }, memory, policy, clock: sim.clock });
   await ensureNamespace(sim.client, NS);
   sim.registry.add(webImage(IMAGE));
