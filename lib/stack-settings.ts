@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LabelMappingOverrides } from '../functions/domain/alerts/labels';
 import type { AlertSystem } from '../functions/domain/alerts/types';
 import { ValidationError } from '../functions/domain/errors';
-import { longestRunSeconds, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
+import { executionBudget, PolicyConfigSchema, type PolicyConfig, type PolicyConfigInput } from '../functions/domain/policy-config';
 
 export interface EksReflexionStackProps extends StackProps {
   /** EKS clusters this deployment watches and may act on (same account and region as the stack). */
@@ -71,5 +71,5 @@ export function resolveStackSettings(props: EksReflexionStackProps): ResolvedSta
  * verify window plus the steps around it, and never under two hours.
  */
 export function executionTimeout(policy: PolicyConfig): Duration {
-  return Duration.seconds(Math.max(2 * 3600, longestRunSeconds(policy)));
+  return Duration.seconds(executionBudget(policy).timeoutSeconds);
 }

@@ -124,3 +124,18 @@ export const defaultPolicyConfig = (): PolicyConfig => PolicyConfigSchema.parse(
 export function longestRunSeconds(policy: Pick<PolicyConfig, 'maxTrials' | 'verify'>): number {
   return policy.maxTrials * (policy.verify.timeoutSeconds + 600);
 }
+
+/** Time left after an execution's hard stop for its lock release to land (a release that never came is what the TTL is for). */
+export const LOCK_RELEASE_MARGIN_SECONDS = 300;
+
+/**
+ * One computation for the execution's hard stop and the workload lock's TTL:
+ * the timeout covers the longest run (never under two hours); the TTL covers
+ * the timeout plus a margin, and the configured TTL only ever lengthens it.
+ * A lock that expired while its execution still ran would let a second
+ * execution act on the same workload.
+ */
+export function executionBudget(policy: Pick<PolicyConfig, 'maxTrials' | 'verify' | 'lockTtlSeconds'>): { timeoutSeconds: number; lockTtlSeconds: number } {
+  const timeoutSeconds = Math.max(2 * 3600, longestRunSeconds(policy));
+  return { timeoutSeconds, lockTtlSeconds: Math.max(policy.lockTtlSeconds, timeoutSeconds + LOCK_RELEASE_MARGIN_SECONDS) };
+}

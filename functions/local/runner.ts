@@ -9,6 +9,7 @@ import { remediateStep } from '../app/steps/remediate';
 import { selectStrategyStep } from '../app/steps/select-strategy';
 import { verifyStep } from '../app/steps/verify';
 import type { OutboundEventType, WorkflowStarter } from '../ports/workflow';
+import { ValidationError } from '../domain/errors';
 
 export type TaskRole = FunctionRole | 'events:putEvents';
 export type Step = (deps: AppDeps, input: unknown) => Promise<unknown>;
@@ -61,6 +62,21 @@ export interface LocalWorkflowOptions {
 
 type States = Record<string, Record<string, unknown>>;
 
+/** How long Step Functions keeps an execution name in use after the execution closed. */
+const NAME_RETENTION_MS = 90 * 86_400_000;
+
+/** The name was used by this state machine within 90 days (Step Functions' error of that name). */
+export class ExecutionAlreadyExists extends Error {
+  override readonly name = 'ExecutionAlreadyExists' as const;
+}
+
+/** Step Functions' rule for names: 1-80 characters, no whitespace, wildcards, brackets or control characters (ASCII kept here). */
+export function checkExecutionName(name: string): void {
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+    throw new ValidationError(`execution name '${name.slice(0, 100)}': 1-80 characters of A-Z a-z 0-9 _ -`, 'name');
+  }
+}
+
 /**
  * Runs the CDK-synthesized state machine definition with aws-local-stepfunctions,
  * dispatching each Lambda task to the same step function in-process (with a JSON
@@ -74,7 +90,8 @@ type States = Record<string, Record<string, unknown>>;
 export class LocalWorkflow implements WorkflowStarter {
   private readonly machine: StateMachine;
   private readonly waitBefore: Map<string, number>;
-  private readonly names = new Set<string>();
+  /** Names used, with when and the input they started with (Step Functions keeps them 90 days per state machine). */
+  private readonly names = new Map<string, { at: number; input: string }>();
   private readonly queue: { name: string; input: unknown }[] = [];
   readonly results: ExecutionResult[] = [];
 
@@ -83,11 +100,27 @@ export class LocalWorkflow implements WorkflowStarter {
     this.waitBefore = waitsBeforeTasks(options.definition);
   }
 
+  /**
+   * Step Functions' name semantics: a name is unique per state machine for 90
+   * days. Starting it again with the same input is idempotent (nothing new
+   * starts); with another input it is ExecutionAlreadyExists, which the AWS
+   * adapter also answers as `started: false`.
+   */
   async start(name: string, input: unknown): Promise<{ started: boolean; executionId: string }> {
-    if (this.names.has(name)) return { started: false, executionId: name };
-    this.names.add(name);
+    checkExecutionName(name);
+    if (this.nameInUse(name)) return { started: false, executionId: name };
+    this.claimName(name, input);
     this.queue.push({ name, input: JSON.parse(JSON.stringify(input)) as unknown });
     return { started: true, executionId: name };
+  }
+
+  private nameInUse(name: string): boolean {
+    const used = this.names.get(name);
+    return used !== undefined && this.options.deps.clock.now().getTime() - used.at < NAME_RETENTION_MS;
+  }
+
+  private claimName(name: string, input: unknown): void {
+    this.names.set(name, { at: this.options.deps.clock.now().getTime(), input: JSON.stringify(input) });
   }
 
   /**
@@ -97,14 +130,22 @@ export class LocalWorkflow implements WorkflowStarter {
   async drain(shouldStop?: () => boolean): Promise<ExecutionResult[]> {
     const done: ExecutionResult[] = [];
     for (let next = shouldStop?.() ? undefined : this.queue.shift(); next; next = shouldStop?.() ? undefined : this.queue.shift()) {
-      done.push(await this.execute(next.name, next.input));
+      done.push(await this.run(next.name, next.input));
     }
     return done;
   }
 
-  /** Runs one execution now (used by start_remediation and tests). */
+  /** Runs one execution now (execute --input, tests); a name used in the last 90 days is refused as Step Functions would. */
   async execute(name: string, input: unknown): Promise<ExecutionResult> {
-    this.names.add(name);
+    checkExecutionName(name);
+    const queued = this.queue.findIndex((q) => q.name === name);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    else if (this.nameInUse(name)) throw new ExecutionAlreadyExists(`execution name '${name}' was already used by this state machine in the last 90 days`);
+    else this.claimName(name, input);
+    return this.run(name, input);
+  }
+
+  private async run(name: string, input: unknown): Promise<ExecutionResult> {
     const { deps } = this.options;
     const started = deps.clock.now();
     const wallStart = performance.now();

@@ -57,7 +57,7 @@ describe('eks-reflexion execute --input', () => {
     const { incidents } = detectIncidents(await cluster.snapshot(), { source: 'direct', protectedNamespaces: ['kube-system'], optInNamespaces: [] });
     const incident = incidents.find((i) => i.namespace === instance.namespace)!;
     const now = sim.clock.now();
-    const name = executionName(incident, now);
+    const name = executionName(incident, now, 'enforce');
     const input = initialState({ policy: PolicyConfigSchema.parse({ mode: 'enforce' }) }, incident, name, now);
     inputFile = join(dir, 'input.json');
     await writeFile(inputFile, JSON.stringify({ ...input, mode: 'enforce' }, null, 2));

@@ -121,7 +121,7 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
         continue;
       }
       for (const found1 of found) {
-        const name = executionName(found1, deps.clock.now());
+        const name = executionName(found1, deps.clock.now(), deps.policy.mode);
         const incident: Incident = { ...found1, alert: { ...ref(alert), ...(alert.link ? { link: alert.link } : {}) } };
         // Two alerts of one delivery about one workload (a group of pods) start one execution.
         const started = startedNames.has(name) ? false : (await startIncidentExecution(deps, incident)).started;

@@ -19,14 +19,23 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
   const outcome = judge(state);
 
   let undo: ActionResult | undefined;
+  let undoFailed = false;
   if (outcome === 'failed' && state.verification?.worse && state.remediation?.applied && state.remediation.preImage !== undefined) {
     const cluster = await clusterFor(deps, state.incident.cluster);
-    undo = await undoAction(
-      { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
-      state.remediation,
-      { actionId: `${episodeId}#undo`, reason: `trial ${state.trial} left the workload worse than before; restoring the pre-image` },
-    );
-    deps.logger.warn('undid a trial that made things worse', { action: state.remediation.action });
+    try {
+      undo = await undoAction(
+        { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
+        state.remediation,
+        { actionId: `${episodeId}#undo`, reason: `trial ${state.trial} left the workload worse than before; restoring the pre-image` },
+      );
+      deps.logger.warn('undid a trial that made things worse', { action: state.remediation.action });
+    } catch (error) {
+      // Refused, gone, conflicting: the workload stays worse. That is the episode's story and an operator's job,
+      // never a reason to lose the episode or the strategy's failure (a throw here would skip both).
+      undo = undoFailure(state.remediation, error, `${episodeId}#undo`, now);
+      undoFailed = true;
+      deps.logger.error('undo failed; escalating', { action: state.remediation.action, error: (error as Error).name });
+    }
   }
 
   const timeToRecoverSeconds =
@@ -66,7 +75,7 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     startedAt: state.startedAt,
     endedAt: now.toISOString(),
   };
-  const written = await deps.memory.episodes.put(episode);
+  const written = await putEpisode(deps, episode);
 
   // Only real trials teach the bandit: a refusal, a dry run or an error says nothing about the strategy.
   const strategy = state.decision?.strategy;
@@ -80,7 +89,7 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     });
   }
 
-  const next = route(state, outcome);
+  const next = undoFailed ? 'escalate' : route(state, outcome);
   const tried = state.decision
     ? [...state.tried, { strategyId: state.decision.strategyId, action: state.decision.action.action, outcome }].slice(-10)
     : state.tried;
@@ -136,4 +145,35 @@ function route(state: WorkflowState, outcome: Outcome): 'resolved' | 'retry' | '
 function finalOutcome(outcome: Outcome, next: 'resolved' | 'retry' | 'escalate' | 'done'): Outcome {
   if (next === 'escalate') return 'escalated';
   return outcome;
+}
+
+/** The undo that did not happen, as a result: what was tried, why it failed, nothing applied. */
+function undoFailure(done: ActionResult, error: unknown, actionId: string, now: Date): ActionResult {
+  const e = error as { name?: string; message?: string; rule?: string };
+  const name = e.name ?? 'Error';
+  return {
+    action: done.action,
+    target: done.target,
+    applied: false,
+    dryRun: false,
+    noop: false,
+    message: `undo failed (${name}): ${String(e.message ?? error)}`.slice(0, 2000),
+    details: { actionId, undoOf: done.details['actionId'], undoFailed: name, ...(e.rule ? { refused: e.rule } : {}) },
+    at: now.toISOString(),
+  };
+}
+
+/**
+ * Writes the episode once (a retried Reflect finds its own episode and
+ * writes nothing). An episode of the same id from ANOTHER execution (a name
+ * reused: another start time) is not this one: this one is kept under an id
+ * of its own instead of being silently dropped.
+ */
+async function putEpisode(deps: AppDeps, episode: Episode): Promise<boolean> {
+  if (await deps.memory.episodes.put(episode)) return true;
+  const existing = await deps.memory.episodes.get(episode.episodeId);
+  if (!existing || existing.startedAt === episode.startedAt) return false;
+  const own = `${episode.episodeId}@${Date.parse(episode.startedAt).toString(36)}`;
+  deps.logger.warn('episode id taken by another execution of the same name; kept under its own id', { episodeId: episode.episodeId, own });
+  return deps.memory.episodes.put({ ...episode, episodeId: own });
 }
