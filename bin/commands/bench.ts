@@ -11,9 +11,9 @@ import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 
-const DESCRIPTION = `usage: eks-reflexion bench [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
+const DESCRIPTION = `usage: eks-reflexion bench [--scenarios DIR] [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
 
-Runs the fault catalogue through the whole local stack in two arms (memory off;
+Runs the fault catalogue (or the scenario files of DIR, written anywhere) through the whole local stack in two arms (memory off;
 memory on, warmed on training instances and measured on held-out ones), then
 the performance benches (detector scan vs kubectl, Lambda bundles, cost model).
 Writes DIR/bench.json and DIR/bench.md (default DIR: .out/bench).`;
@@ -30,6 +30,7 @@ interface BenchReport {
 }
 
 interface Options {
+  scenarios?: string;
   faults?: string;
   seeds: string;
   trainSeeds: string;
@@ -50,7 +51,14 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
   const sizes = values.scanSizes.split(',').map(Number);
   if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 200_000)) return fail(`--scan-sizes must be integers from 1 to 200000, got '${values.scanSizes}'`);
   if (values.only !== undefined && values.only !== 'suite' && values.only !== 'perf') return fail(`--only must be 'suite' or 'perf', got '${values.only}'`);
-  const { FAULTS } = await import('../../test/sim/faults');
+  const { scenarioSet, ScenarioInputError } = await import('../../test/sim/scenario/cli');
+  let FAULTS: ReturnType<typeof scenarioSet>;
+  try {
+    // A malformed file stops here, naming the file, the place in it and the problem: nothing starts.
+    FAULTS = scenarioSet(values.scenarios ? { dir: resolve(values.scenarios) } : {});
+  } catch (e) {
+    return fail(e instanceof ScenarioInputError ? e.message : String(e));
+  }
   const faultNames = values.faults ? values.faults.split(',').map((f) => f.trim()).filter(Boolean) : Object.keys(FAULTS);
   const unknown = faultNames.filter((f) => !FAULTS[f]);
   if (unknown.length > 0) return fail(`unknown fault(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
@@ -154,6 +162,7 @@ export const command = defineCommand<Options>({
   description: DESCRIPTION,
   configure: (cmd) =>
     cmd
+      .option('--scenarios <dir>', 'run the scenario files of this directory (YAML/JSON, anywhere) instead of the catalogue')
       .option('--faults <a,b,...>', 'comma-separated fault names (default: the whole catalogue)')
       .option('--seeds <n>', 'held-out seeds per fault', '5')
       .option('--train-seeds <n>', 'training seeds per fault (memory-on arm)', '2')

@@ -7,6 +7,15 @@ import { EXIT } from '../framework/exit-codes';
 
 // The simulator lives in test/ and is loaded only when a sub-command runs (never at CLI load).
 const loadFaults = async () => (await import('../../test/sim/faults')).FAULTS;
+/** The catalogue, a directory or files written anywhere; a malformed file is a usage error naming it (nothing starts). */
+async function loadSet(options: { dir?: string; files?: string[] }) {
+  const { scenarioSet, ScenarioInputError } = await import('../../test/sim/scenario/cli');
+  try {
+    return scenarioSet(options);
+  } catch (e) {
+    throw e instanceof ScenarioInputError ? new UsageError(e.message) : e;
+  }
+}
 
 function intOption(value: string | undefined, name: string, min: number, max: number, fallback: number | undefined): number | undefined {
   if (value === undefined) return fallback;
@@ -16,16 +25,16 @@ function intOption(value: string | undefined, name: string, min: number, max: nu
   return n;
 }
 
-function scenariosTable(FAULTS: Awaited<ReturnType<typeof loadFaults>>): string {
+function scenariosTable(FAULTS: Awaited<ReturnType<typeof loadFaults>>, withSource = false): string {
   const rows = Object.values(FAULTS).map((s) => [
     s.name,
     s.expected.kind ? `${s.expected.kind}${s.expected.subReason ? `:${s.expected.subReason}` : ''}` : '(none)',
     s.expected.fixable ? 'yes' : 'no',
     s.expected.fixes.join(',') || '-',
     s.realCluster ? 'yes' : 'sim only',
-    s.description,
+    withSource ? `${s.description} (${s.source})` : s.description,
   ]);
-  const header = ['NAME', 'EXPECTED', 'FIXABLE', 'FIXED BY', 'REAL CLUSTER', 'DESCRIPTION'];
+  const header = ['NAME', 'EXPECTED', 'FIXABLE', 'FIXED BY', 'REAL CLUSTER', withSource ? 'DESCRIPTION (FILE)' : 'DESCRIPTION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
@@ -33,6 +42,7 @@ function scenariosTable(FAULTS: Awaited<ReturnType<typeof loadFaults>>): string 
 
 interface ServeOptions {
   scenario?: string[];
+  scenarioFile?: string[];
   seed?: string;
   port?: string;
   kubeconfigOut?: string;
@@ -40,16 +50,31 @@ interface ServeOptions {
 }
 
 async function serve({ opts: values }: { opts: ServeOptions }): Promise<number> {
-  const FAULTS = await loadFaults();
+  const FAULTS = { ...(await loadFaults()) };
   const names = values.scenario ?? [];
   const unknown = names.filter((n) => !FAULTS[n]);
   if (unknown.length > 0) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(FAULTS).join(', ')}`);
+  // Scenario files written anywhere: validated before the cluster starts; their names join the list.
+  if (values.scenarioFile?.length) {
+    const fromFiles = await loadSet({ files: values.scenarioFile.map((f) => resolve(f)) });
+    for (const [name, s] of Object.entries(fromFiles)) {
+      FAULTS[name] = s;
+      if (!names.includes(name)) names.push(name);
+    }
+  }
+  const { nodesOf, ScenarioInputError } = await import('../../test/sim/scenario/cli');
+  let nodes: ReturnType<typeof nodesOf>;
+  try {
+    nodes = nodesOf(names.map((n) => FAULTS[n]!));
+  } catch (e) {
+    throw e instanceof ScenarioInputError ? new UsageError(e.message) : e;
+  }
   const seed = intOption(values.seed, 'seed', 0, 2 ** 31 - 1, 1)!;
   const port = intOption(values.port, 'port', 0, 65535, undefined);
   const kubeconfig = values.kubeconfigOut ? resolve(values.kubeconfigOut) : join(await mkdtemp(join(tmpdir(), 'eks-reflexion-sim-')), 'kubeconfig');
 
   const [{ startSimulatedCluster }, { RealClock }] = await Promise.all([import('../../test/sim/index'), import('../../test/sim/clock')]);
-  const sim = await startSimulatedCluster({ clock: new RealClock(), seed, ...(port !== undefined ? { port } : {}) });
+  const sim = await startSimulatedCluster({ clock: new RealClock(), seed, ...(port !== undefined ? { port } : {}), ...(nodes ? { nodes } : {}) });
   let interrupted = false;
   const stopped = new Promise<void>((done) => {
     const stop = () => {
@@ -77,6 +102,8 @@ async function serve({ opts: values }: { opts: ServeOptions }): Promise<number> 
       }
       if (interrupted) break;
       await inst.inject(sim.client);
+      // Later steps and background noise run on their own times.
+      inst.schedule?.(sim.client, sim.clock, sim.clock.now().getTime(), (e) => process.stderr.write(`${name}: timeline step failed: ${(e as Error).message}\n`));
       process.stdout.write(`${name}: fault injected${healthy ? '' : ' (baseline was not healthy after 60 s)'}\n`);
     }
     if (!interrupted) process.stdout.write('serving; Ctrl-C to stop\n');
@@ -103,6 +130,7 @@ kubectl or 'eks-reflexion run'.`,
         configure: (cmd) =>
           cmd
             .option('--scenario <name>', 'set up this fault scenario (repeatable), wait for its healthy baseline, then inject the fault', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+            .option('--scenario-file <path>', 'set up the scenario of this file (YAML or JSON, anywhere; repeatable), validated before anything starts', (v: string, p: string[] | undefined) => [...(p ?? []), v])
             .option('--seed <n>', 'seed for scenario names, images and sizes (default 1)')
             .option('--port <p>', 'listen on this port (default: a free one)')
             .option('--kubeconfig-out <path>', 'where to write the kubeconfig (default: a new temp folder)')
@@ -111,10 +139,11 @@ kubectl or 'eks-reflexion run'.`,
       }),
     },
     scenarios: {
-      summary: 'list the fault catalogue',
-      spec: defineCommand({
-        async run({ io }) {
-          io.stdout(scenariosTable(await loadFaults()) + '\n');
+      summary: 'list the fault catalogue, or the scenario files of a directory (validated)',
+      spec: defineCommand<{ dir?: string }>({
+        configure: (cmd) => cmd.option('--dir <dir>', 'list (and validate) the scenario files of this directory instead of the catalogue'),
+        async run({ io, opts }) {
+          io.stdout(scenariosTable(opts.dir ? await loadSet({ dir: resolve(opts.dir) }) : await loadFaults(), opts.dir !== undefined) + '\n');
           return EXIT.ok;
         },
       }),
