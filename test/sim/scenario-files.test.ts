@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_DIR, FAULTS } from './faults';
+import { recordingClient } from './faults/record-calls';
 import { loadScenarioDir, loadScenarioFile, parseScenarioText, ScenarioFileError, ScenarioSetError } from './scenario/load';
 
 /**
@@ -66,6 +67,7 @@ describe('scenario files', () => {
     { why: 'parameter declared twice', edit: (t: string) => t.replace('{ name: bad, value', '{ name: good, value'), path: 'parameters[2].name', message: /declared twice/ },
     { why: 'a drawn parameter over a built-in (would shift every later draw)', edit: (t: string) => t.replace('{ name: badTag, pick', '{ name: tag, pick'), path: 'parameters[1].name', message: /only a value parameter may override it/ },
     { why: 'unknown remedy in the ground truth', edit: (t: string) => t.replace('[rollback_deployment, patch_image]', '[rollback, patch_image]'), path: 'groundTruth.acceptableRemedies[0]', message: /Invalid option/i },
+    { why: 'a step condition naming an unknown parameter', edit: (t: string) => t.replace('    - setContainer:', '    - when: "cause == 1"\n      setContainer:'), path: 'timeline.steps[0].when', message: /'cause', which is not a parameter/ },
     { why: 'a template that evaluates to the wrong type', edit: (t: string) => t.replace('replicas: "{{replicas}}"', 'replicas: "{{app}}"'), path: '', message: /instantiating seed 1: workloads.deployments\[0\].replicas must be a number/ },
   ])('refuses $why, naming the file, "$path" and the problem', ({ edit, path, message, line }) => {
     const e = refused(edit(base));
@@ -106,5 +108,27 @@ describe('scenario files', () => {
     const s = loadScenarioFile(file);
     expect(s.name).toBe('outside-json');
     expect(s.instantiate(3).workload.kind).toBe('Deployment');
+  });
+
+  it('one file, several hidden causes: a seeded draw picks the cause and `when` picks its steps', async () => {
+    // Why: the latent-cause families build on this — the same symptom, a cause drawn per instance with a team prior.
+    const text = base
+      .replace('  - { name: bad, value: "{{repo}}:{{badTag}}" }', '  - { name: bad, value: "{{repo}}:{{badTag}}" }\n  - { name: u, uniform: [0, 1] }\n  - { name: cause, value: "{{ if(u < if(team == \'data\', 0.8, 0.2), \'scale\', \'tag\') }}" }')
+      .replace('    - setContainer:', '    - when: "cause == \'scale\'"\n      scale: { namespace: "{{namespace}}", deployment: "{{app}}", replicas: 0 }\n    - when: "cause == \'tag\'"\n      setContainer:');
+    const s = parseScenarioText(text, '/x/causes.yaml');
+    const seen = new Map<string, number>();
+    for (let seed = 0; seed < 200; seed++) {
+      const inst = s.instantiate(seed);
+      const { client, calls } = recordingClient(() => []);
+      await inst.inject(client);
+      expect(calls).toHaveLength(1);
+      const kind = calls[0]!.path.endsWith('/scale') ? 'scale' : 'tag';
+      const team = inst.namespace.split('-')[0]!;
+      const key = `${team === 'data' ? 'data' : 'other'}:${kind}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    const share = (team: string) => (seen.get(`${team}:scale`) ?? 0) / ((seen.get(`${team}:scale`) ?? 0) + (seen.get(`${team}:tag`) ?? 0));
+    expect(share('data')).toBeGreaterThan(0.6);
+    expect(share('other')).toBeLessThan(0.35);
   });
 });

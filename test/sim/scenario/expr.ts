@@ -58,6 +58,8 @@ const FUNCTIONS: Record<string, (...args: Value[]) => Value> = {
   str: (x) => (x === null || x === undefined ? '' : String(x)),
   lower: (x) => String(x ?? '').toLowerCase(),
   upper: (x) => String(x ?? '').toUpperCase(),
+  /** `if(cond, a, b)`: a when cond holds, else b (both are evaluated). */
+  if: (c, a, b) => (c ? a : b),
   base64: (x) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64'),
   json: (x) => JSON.stringify(x),
 };

@@ -6,7 +6,7 @@ import type { FaultScenario } from '../faults/kit';
 import { compileScenario } from './compile';
 import { ExpressionError, FUNCTION_NAMES, identifiersOf, parseExpression, templatesIn } from './expr';
 import { BUILT_INS } from './params';
-import { ScenarioFileSchema, type ScenarioFile } from './schema';
+import { ScenarioFileSchema, type ScenarioFile, type Step } from './schema';
 
 /**
  * Reads scenario files (YAML or JSON, anywhere on disk), validates them
@@ -122,6 +122,12 @@ function checkExpressions(file: ScenarioFile): { path: PropertyKey[]; message: s
   scan(file.timeline.steps, ['timeline', 'steps'], stepNames);
   scan(file.timeline.noise, ['timeline', 'noise'], stepNames);
   scan(file.groundTruth.manualFix, ['groundTruth', 'manualFix'], stepNames);
+  const lists: [Step[], PropertyKey[]][] = [
+    [file.timeline.steps, ['timeline', 'steps']],
+    [file.timeline.noise, ['timeline', 'noise']],
+    [file.groundTruth.manualFix, ['groundTruth', 'manualFix']],
+  ];
+  for (const [list, at] of lists) list.forEach((st, i) => st.when !== undefined && check(st.when, [...at, i, 'when'], stepNames));
   const oracleNames = new Set([...stepNames, ...ORACLE_VARS]);
   file.oracle.healthy.forEach((h, i) => {
     const { where, ...rest } = h;

@@ -149,7 +149,10 @@ export const NodeSchema = z.strictObject({
 
 const ref = z.strictObject({ kind: z.enum(['Namespace', 'ConfigMap', 'Secret', 'Service', 'Deployment', 'StatefulSet', 'HorizontalPodAutoscaler', 'Pod']), namespace: dnsName.optional(), name: dnsName });
 
-const at = { at: nonNeg.optional().describe('seconds after the fault starts (default 0)') };
+const at = {
+  at: nonNeg.optional().describe('seconds after the fault starts (default 0)'),
+  when: z.string().optional().describe('an expression over the parameters; the step runs only when it holds (one file, several hidden causes)'),
+};
 
 export const StepSchema = z.union([
   z.strictObject({ ...at, apply: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: object })).min(1).describe('create, or replace when it exists') }),

@@ -5,7 +5,7 @@ import { hpaPath } from '../faults/hpa';
 import { isConflict, KubeApiError, type KubeClientLike } from '../kube-client';
 import { normaliseImage, type RegistryEntry } from '../registry';
 import { behaviourOf } from './app-model';
-import { expandDeep } from './expr';
+import { evalExpression, expandDeep } from './expr';
 import type { AppModel, Step } from './schema';
 
 /**
@@ -73,7 +73,8 @@ export async function applyObject(k: KubeClientLike, object: Record<string, unkn
 let eventSeq = 0;
 
 export async function runStep(k: KubeClientLike, raw: Step, ctx: StepContext): Promise<void> {
-  const { at: _at, ...rest } = raw;
+  const { at: _at, when, ...rest } = raw;
+  if (when !== undefined && !evalExpression(when, ctx.scope)) return;
   const step = expandDeep(rest, ctx.scope) as Step;
   if ('apply' in step) {
     for (const object of step.apply) await applyObject(k, object as Record<string, unknown>);
