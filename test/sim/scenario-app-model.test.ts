@@ -177,3 +177,33 @@ describe('memory model', () => {
     expect(memoryAt(b, 71_000) / MI).toBe(100);
   });
 });
+
+describe('the worked example of docs/scenarios.md', () => {
+  // Why: the documentation's example is what a newcomer copies; it must load and behave as the text says.
+  it('loads, crash-loops payments with exit 3 and its log line once db loses its endpoints, and the manual fix satisfies the oracle', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const md = await readFile(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
+    const dir = await mkdtemp(join(tmpdir(), 'doc-example-'));
+    await writeFile(join(dir, 'db-down.yaml'), yaml);
+    const sim = await startSimulatedCluster({ seed: 2 });
+    try {
+      const inst = withImages(loadScenarioFile(join(dir, 'db-down.yaml'))).instantiate(2);
+      await inst.setup(sim.client);
+      await sim.advance(60, 5);
+      expect(await inst.oracle(sim.client)).toBe(true);
+      await inst.inject(sim.client);
+      await sim.advance(90, 5);
+      expect(await inst.oracle(sim.client)).toBe(false);
+      const p = (await podsOf(sim.client, inst.namespace, 'payments'))[0]!;
+      expect(terminated(p)).toMatchObject({ exitCode: 3 });
+      expect(await sim.client.get<string>(`/api/v1/namespaces/${inst.namespace}/pods/${p.metadata!.name}/log`, { previous: true })).toContain(`${p.metadata!.name}: dial tcp db:5432: connect: connection refused`);
+      await inst.manualFix(sim.client);
+      await sim.advance(360, 5);
+      expect(await inst.oracle(sim.client)).toBe(true);
+    } finally {
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
