@@ -62,6 +62,14 @@ export interface LocalWorkflowOptions {
 
 type States = Record<string, Record<string, unknown>>;
 
+/** Step Functions' limit on a state's input or output (and on an execution's input): 256 KiB of UTF-8 JSON. */
+export const STATE_DATA_LIMIT_BYTES = 262_144;
+
+/** A state's data over the limit: terminal on AWS, not caught by States.ALL. */
+export class DataLimitExceeded extends Error {
+  override readonly name = 'States.DataLimitExceeded' as const;
+}
+
 /** How long Step Functions keeps an execution name in use after the execution closed. */
 const NAME_RETENTION_MS = 90 * 86_400_000;
 
@@ -157,7 +165,10 @@ export class LocalWorkflow implements WorkflowStarter {
         invocations[role] = (invocations[role] ?? 0) + 1;
         const wait = this.waitBefore.get(stateName);
         if (wait !== undefined && wait > 0) await this.options.advance(wait);
-        return role === 'events:putEvents' ? this.putEvents(taskInput) : this.invoke(role, taskInput);
+        checkDataLimit(stateName, 'input', taskInput);
+        const output = role === 'events:putEvents' ? await this.putEvents(taskInput) : await this.invoke(role, taskInput);
+        checkDataLimit(stateName, 'output', output);
+        return output;
       };
     }
     const waitOverrides = Object.fromEntries(
@@ -165,6 +176,17 @@ export class LocalWorkflow implements WorkflowStarter {
         .filter(([, s]) => s['Type'] === 'Wait')
         .map(([n]) => [n, 0]),
     );
+    let dataLimit: DataLimitExceeded | undefined;
+    const checkDataLimit = (stateName: string, what: 'input' | 'output', value: unknown) => {
+      const bytes = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+      if (bytes <= STATE_DATA_LIMIT_BYTES) return;
+      dataLimit = new DataLimitExceeded(`state '${stateName}': ${what} of ${bytes} bytes exceeds the 256 KiB limit of Step Functions`);
+      run.abort();
+      throw dataLimit;
+    };
+    const inputBytes = Buffer.byteLength(JSON.stringify(input ?? null), 'utf8');
+    // StartExecution itself refuses such an input on AWS.
+    if (inputBytes > STATE_DATA_LIMIT_BYTES) throw new DataLimitExceeded(`execution input of ${inputBytes} bytes exceeds the 256 KiB limit of Step Functions`);
     const run = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides(this.options.definition) },
       context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:eks-reflexion:${name}`, Name: name } } as never,
@@ -205,6 +227,12 @@ export class LocalWorkflow implements WorkflowStarter {
       result = finish('SUCCEEDED', { output });
     } catch (error) {
       await logging.catch(() => undefined);
+      if (dataLimit) {
+        // Terminal, like on AWS: no Catch (not even States.ALL) sees it, the execution fails where it stood.
+        result = finish('FAILED', { error: { name: dataLimit.name, cause: dataLimit.message } });
+        this.results.push(result);
+        return result;
+      }
       const cause = (error as { cause?: { name?: string; message?: string } }).cause;
       result = finish('FAILED', { error: { name: cause?.name ?? (error as Error).name, cause: cause?.message ?? (error as Error).message } });
     }

@@ -4,6 +4,7 @@ import type { WorkflowState } from '../../domain/workflow-state';
 import { undoAction } from '../undo';
 import type { AppDeps } from '../deps';
 import { policyForWrite } from '../policy-source';
+import { boundedForState } from '../state-size';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
 /**
@@ -23,11 +24,11 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
   if (outcome === 'failed' && state.verification?.worse && state.remediation?.applied && state.remediation.preImage !== undefined) {
     const cluster = await clusterFor(deps, state.incident.cluster);
     try {
-      undo = await undoAction(
+      undo = boundedForState(await undoAction(
         { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
         state.remediation,
         { actionId: `${episodeId}#undo`, reason: `trial ${state.trial} left the workload worse than before; restoring the pre-image` },
-      );
+      ));
       deps.logger.warn('undid a trial that made things worse', { action: state.remediation.action });
     } catch (error) {
       // Refused, gone, conflicting: the workload stays worse. That is the episode's story and an operator's job,

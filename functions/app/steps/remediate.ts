@@ -2,6 +2,7 @@ import { PolicyViolation, ValidationError } from '../../domain/errors';
 import { executeAction } from '../execute-action';
 import type { AppDeps } from '../deps';
 import { policyForWrite } from '../policy-source';
+import { boundedForState } from '../state-size';
 import { checkState, clusterFor, parseState } from './state';
 
 /**
@@ -17,11 +18,11 @@ export async function remediateStep(deps: AppDeps, input: unknown): Promise<unkn
   const actionId = `${state.executionId}#${state.trial}`;
   const now = deps.clock.now().toISOString();
   try {
-    const remediation = await executeAction(
+    const remediation = boundedForState(await executeAction(
       { cluster, policy: await policyForWrite(deps, state.mode), clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
       decision.action,
       { actionId, reason: decision.why, trial: state.trial },
-    );
+    ));
     deps.logger.info('remediation', { action: remediation.action, applied: remediation.applied, noop: remediation.noop, dryRun: remediation.dryRun });
     return checkState({ ...state, remediation, verification: undefined }, 'Remediate');
   } catch (error) {
