@@ -4,6 +4,7 @@ import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
+import type { ApprovalStore } from '../../functions/ports/approvals';
 import type { EpisodeStore, LockStore, Memory, StrategyStore } from '../../functions/ports/memory';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
@@ -41,7 +42,8 @@ function memoryWithoutStore(): Memory {
   };
   const episodes: EpisodeStore = { put: refuse, get: refuse, list: refuse, lessonsFor: refuse, clear: refuse };
   const strategies: StrategyStore = { listForSignature: refuse, listAll: refuse, ensure: refuse, recordOutcome: refuse, clear: refuse };
-  return { namespace: 'none', episodes, strategies, locks: new InProcessLockStore(), idempotency: inProcessIdempotency() };
+  const approvals: ApprovalStore = { request: refuse, get: refuse, decide: refuse };
+  return { namespace: 'none', episodes, strategies, locks: new InProcessLockStore(), idempotency: inProcessIdempotency(), approvals };
 }
 
 async function readPayload(path: string): Promise<unknown> {

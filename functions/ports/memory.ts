@@ -1,3 +1,4 @@
+import type { ApprovalStore } from './approvals';
 import type { Episode, Lesson, Outcome, Strategy } from '../domain/model';
 
 /**
@@ -68,4 +69,6 @@ export interface Memory {
   strategies: StrategyStore;
   locks: LockStore;
   idempotency: IdempotencyStore;
+  /** Approval requests and decisions (in the locks table). */
+  approvals: ApprovalStore;
 }

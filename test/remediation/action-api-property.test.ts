@@ -34,7 +34,7 @@ function untouchableDeps(): { deps: AppDeps; calls: string[] } {
       calls.push(`cluster(${name})`);
       return trap('cluster') as never;
     },
-    memory: { namespace: 'test', episodes: trap('episodes') as never, strategies: trap('strategies') as never, locks: trap('locks') as never, idempotency: trap('idempotency') as never },
+    memory: { namespace: 'test', episodes: trap('episodes') as never, strategies: trap('strategies') as never, locks: trap('locks') as never, idempotency: trap('idempotency') as never, approvals: trap('approvals') as never },
     reasoner: trap('reasoner') as never,
     clock: { now: () => new Date('2026-03-01T12:00:00Z') },
     policy: POLICY,

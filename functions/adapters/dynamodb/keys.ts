@@ -69,6 +69,7 @@ export function memoryKeys(namespace: string) {
     actionsOf: (workloadKey: string) => `${ns}#ACT#${workloadKey}`,
     action: (workloadKey: string, at: string, actionId: string) => ({ [PK]: `${ns}#ACT#${workloadKey}`, [SK]: `${at}#${actionId}` }),
     actionMarker: (workloadKey: string, actionId: string) => ({ [PK]: `${ns}#ACTID#${workloadKey}#${actionId}`, [SK]: 'ACTID' }),
+    approval: (digest: string) => ({ [PK]: `${ns}#APPR#${digest}`, [SK]: 'APPR' }),
   };
 }
 export type MemoryKeys = ReturnType<typeof memoryKeys>;

@@ -16,6 +16,7 @@ import { EpisodeSchema, LessonSchema, StrategySchema, type Episode, type Lesson,
 import { OutcomeSchema } from '../../domain/model';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { EpisodeFilter, EpisodeStore, LockStore, Memory, StrategyStore } from '../../ports/memory';
+import { createApprovalStore } from './approvals';
 import { createIdempotencyStore, type DynamoIdempotencyStore } from './idempotency-store';
 import { EPISODE_BY_KIND, EPISODE_BY_NAMESPACE, KEY, STRATEGY_BY_NAMESPACE, memoryKeys, type MemoryKeys } from './keys';
 
@@ -707,6 +708,7 @@ export function createDynamoMemory(options: DynamoMemoryOptions): Memory & { ide
     episodes: createEpisodeStore(options.client, tables.episodes, keys, clock),
     strategies: createStrategyStore(options.client, tables.strategies, keys, clock),
     locks: createLockStore(options.client, tables.locks, keys),
+    approvals: createApprovalStore(options.client, tables.locks, keys),
     // Powertools sends low-level commands; the document client shares the base client's stack and config.
     idempotency: createIdempotencyStore({ client: options.client as unknown as DynamoDBClient, table: tables.locks, partition: keys.idempotencyPartition }),
   };
