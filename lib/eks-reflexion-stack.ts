@@ -48,11 +48,12 @@ export class EksReflexionStack extends Stack {
     this.tables = memory.tables;
     this.eventBus = new events.EventBus(this, 'EventBus');
 
-    const workflow = new WorkflowFunctions(this, 'Workflow', { settings, memory, logRetention });
+    const workflow = new WorkflowFunctions(this, 'Workflow', { settings, memory, logRetention, eventBus: this.eventBus });
     this.incidentStateMachine = new IncidentStateMachine(this, 'Incident', {
       functions: workflow.lambdas,
       eventBus: this.eventBus,
       verifyIntervalSeconds: policy.verify.intervalSeconds,
+      approvalTimeoutSeconds: policy.approvalTimeoutSeconds,
       timeout: executionTimeout(policy),
       logRetention,
     });
@@ -121,7 +122,7 @@ export class EksReflexionStack extends Stack {
         reason:
           'X-Ray tracing and the CloudWatch Logs vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) that Step Functions logging needs do not support resource-level permissions.',
       },
-      ...(['lock', 'analyse', 'select-strategy', 'remediate', 'verify', 'reflect'] as const).map((r) => qualified(this.functions[r])),
+      ...(['lock', 'analyse', 'select-strategy', 'remediate', 'verify', 'reflect', 'approval'] as const).map((r) => qualified(this.functions[r])),
     );
     Validations.of(scheduleRole).acknowledge(qualified(this.functions.detect));
 

@@ -40,17 +40,22 @@ function environments(settings: ResolvedStackSettings, memory: MemoryTables) {
 }
 
 /**
- * The six functions the incident state machine invokes, each with exactly
+ * The seven functions the incident state machine invokes, each with exactly
  * the memory access its step needs.
  */
+export interface WorkflowFunctionsProps extends FunctionsProps {
+  /** RequestApproval announces ApprovalRequested here. */
+  readonly eventBus: events.IEventBus;
+}
+
 export class WorkflowFunctions extends Construct {
   readonly functions: { readonly [R in StateMachineRole]: ReflexionFunction<R> };
   /** The same functions as the state machine takes them. */
   readonly lambdas: Readonly<Record<StateMachineRole, lambda.IFunction>>;
 
-  constructor(scope: Construct, id: string, props: FunctionsProps) {
+  constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
     super(scope, id);
-    const { settings, memory, logRetention } = props;
+    const { settings, memory, logRetention, eventBus } = props;
     const { common, tableEnv, bedrockEnv } = environments(settings, memory);
     const make = <R extends FunctionRole>(id: string, role: R, environment: EnvInput<R>, extra?: { memorySize?: number; timeout?: Duration }) =>
       new ReflexionFunction(this, id, { role, environment, ...(logRetention ? { logRetention } : {}), ...extra });
@@ -61,9 +66,11 @@ export class WorkflowFunctions extends Construct {
     const remediate = make('Remediate', 'remediate', { ...common, ...tableEnv });
     const verify = make('Verify', 'verify', { ...common, ...tableEnv });
     const reflect = make('Reflect', 'reflect', { ...common, ...tableEnv, ...bedrockEnv }, { timeout: Duration.seconds(120) });
-    this.functions = { lock, analyse, 'select-strategy': selectStrategy, remediate, verify, reflect };
+    const approval = make('Approval', 'approval', { ...common, LOCKS_TABLE: tableEnv.LOCKS_TABLE, EVENT_BUS_NAME: eventBus.eventBusName }, { memorySize: 256, timeout: Duration.seconds(20) });
+    this.functions = { lock, analyse, 'select-strategy': selectStrategy, remediate, verify, reflect, approval };
     this.lambdas = {
       lock: lock.function,
+      approval: approval.function,
       analyse: analyse.function,
       'select-strategy': selectStrategy.function,
       remediate: remediate.function,
@@ -73,6 +80,8 @@ export class WorkflowFunctions extends Construct {
 
     // Table access, narrowed to what each step does with memory; verify touches no table.
     memory.grant(lock.executionRole, 'locks', 'read-write');
+    memory.grant(approval.executionRole, 'locks', 'read-write'); // the pending approval and its task token
+    eventBus.grantPutEventsTo(approval.executionRole);
     memory.grant(analyse.executionRole, 'episodes', 'read');
     memory.grant(selectStrategy.executionRole, 'episodes', 'read');
     memory.grant(selectStrategy.executionRole, 'strategies', 'read-write');
@@ -124,6 +133,10 @@ export class EntryFunctions extends Construct {
     grantInvokeModel(settings.bedrockModelId, [this.actions]);
     stateMachine.grantStartExecution(this.detect.executionRole);
     stateMachine.grantStartExecution(this.actions.executionRole);
+    // approve_action / deny_action resume an execution waiting on its task token; nothing else may.
+    this.actions.executionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachine.stateMachineArn] }),
+    );
     eventBus.grantPutEventsTo(this.detect.executionRole);
 
     this.scheduleRole = new iam.Role(this, 'ScheduleRole', {

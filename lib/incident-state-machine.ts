@@ -23,13 +23,18 @@ export const TASK_RETRY_ERRORS: readonly string[] = [...RETRYABLE_ERROR_NAMES, .
 export const EVENT_SOURCE = 'eks-reflexion';
 
 /** Roles whose functions the state machine invokes. */
-export type StateMachineRole = Extract<FunctionRole, 'lock' | 'analyse' | 'select-strategy' | 'remediate' | 'verify' | 'reflect'>;
+export type StateMachineRole = Extract<FunctionRole, 'lock' | 'analyse' | 'select-strategy' | 'remediate' | 'verify' | 'reflect' | 'approval'>;
+
+/** Errors that resume RequestApproval with "the object changed since the digest": re-plan and ask again. */
+export const APPROVAL_STALE_ERROR = 'ApprovalStale';
 
 export interface IncidentStateMachineProps {
   readonly functions: Readonly<Record<StateMachineRole, lambda.IFunction>>;
   readonly eventBus: events.IEventBus;
   /** Seconds between verification checks (the Wait state). */
   readonly verifyIntervalSeconds: number;
+  /** How long RequestApproval waits for approve_action / deny_action before it escalates. */
+  readonly approvalTimeoutSeconds: number;
   /** Hard stop for one execution; the lock TTL is the backstop after it. */
   readonly timeout: Duration;
   /** @default one month */
@@ -166,7 +171,29 @@ export class IncidentStateMachine extends Construct {
           : sfn.Condition.or(...names.map((n) => sfn.Condition.stringEquals('$.decision.action.action', n))),
       );
 
+    // The approval gate: Remediate wrote nothing and asks; the execution waits for an operator's answer on
+    // its task token (stored by the approval function, never published). Approved → route to Remediate again,
+    // which writes only the approved digest. Stale → Remediate re-plans and asks again. Denied, timed out or
+    // anything else → Reflect, which escalates with nothing written. No heartbeat: the waiting party is a person.
+    const requestApproval = new tasks.LambdaInvoke(this, 'RequestApproval', {
+      lambdaFunction: fn.approval,
+      comment: "Wait for an operator's approval of the exact change (approve_action / deny_action with the digest)",
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ taskToken: sfn.JsonPath.taskToken, state: sfn.JsonPath.entirePayload }),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(props.approvalTimeoutSeconds)),
+      resultPath: '$.approval.grant',
+      retryOnServiceExceptions: false,
+    });
+    addTaskRetry(requestApproval);
+    const approvalRequested = sfn.Condition.and(
+      present('$.approval.status'),
+      sfn.Condition.stringEquals('$.approval.status', 'requested'),
+      // Not(IsPresent) rather than IsPresent: false, which aws-local-stepfunctions 3 evaluates as always false.
+      sfn.Condition.not(present('$.approval.grant')),
+    );
+
     const applied = new sfn.Choice(this, 'Applied?')
+      .when(approvalRequested, requestApproval)
       .when(sfn.Condition.and(present('$.remediation.applied'), sfn.Condition.booleanEquals('$.remediation.applied', true)), wait)
       .otherwise(reflect);
     for (const task of [restart, rollback, scale, patch]) task.next(applied);
@@ -193,6 +220,10 @@ export class IncidentStateMachine extends Construct {
       // escalate, and anything unknown, is decided on by Reflect.
       .otherwise(reflect);
     select.next(route);
+    requestApproval.addCatch(route, { errors: [APPROVAL_STALE_ERROR], resultPath: '$.approval.stale' });
+    requestApproval.addCatch(reflect, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    requestApproval.next(route);
+
     analyse.next(select);
 
     const lockAcquired = new sfn.Choice(this, 'LockAcquired?')

@@ -75,7 +75,9 @@ export function localStateMachineDefinition(props: Partial<EksReflexionStackProp
   for (const [name, state] of Object.entries((definition['States'] ?? {}) as Record<string, Record<string, unknown>>)) {
     if (state['Type'] !== 'Task') continue;
     const resource = String(state['Resource']);
-    const role = roleOfArn.get(resource);
+    // A `.waitForTaskToken` Lambda task names its function in Parameters; the runner waits for the token.
+    const waitsForToken = resource.endsWith(':states:::lambda:invoke.waitForTaskToken');
+    const role = waitsForToken ? roleOfArn.get(String((state['Parameters'] as Record<string, unknown> | undefined)?.['FunctionName'])) : roleOfArn.get(resource);
     if (role) roleOfTask[name] = role;
     else if (resource.endsWith(':states:::events:putEvents')) roleOfTask[name] = 'events:putEvents';
     else throw new Error(`local definition: Task state '${name}' invokes '${resource}', which is no function of the stack`);

@@ -9,6 +9,7 @@ import {
   RolloutRestartSchema,
   ScaleDeploymentSchema,
 } from '../domain/actions';
+import { DigestSchema } from '../domain/approval';
 import { K8sNameSchema, K8sNamespaceSchema } from '../domain/incident';
 import { OutcomeSchema } from '../domain/model';
 import { defaultPolicyConfig, type PolicyConfig } from '../domain/policy-config';
@@ -41,9 +42,16 @@ export const API_ACTIONS = [
   'list_strategies',
   'list_episodes',
   'clear_memory',
+  'approval_status',
+  'approve_action',
+  'deny_action',
 ] as const;
 export type ApiActionName = (typeof API_ACTIONS)[number];
 
+/** A person's or an agent's name as recorded in Events and approvals: no newlines, no markup. */
+const PRINCIPAL = /^[A-Za-z0-9][A-Za-z0-9 ._@:/-]{0,99}$/;
+const principal = z.string().regex(PRINCIPAL, 'must be 1-100 characters of letters, digits, space and . _ @ : / -');
+const digest = DigestSchema.describe('The approval digest (sha256:...) from the ApprovalRequested event.');
 const clusterName = z.string().min(1).max(100).describe('A cluster this deployment is configured for.');
 const dryRun = z.boolean().optional().describe('Run the server-side dry run only (never loosens the configured mode).');
 const writeExtras = {
@@ -180,6 +188,28 @@ export function buildPayloadSchemas(policy: PolicyConfig = defaultPolicyConfig()
       })
       .strict()
       .describe("Delete this deployment's memory namespace's strategies, episodes, or both."),
+    approval_status: z
+      .object({ action: z.literal('approval_status'), digest })
+      .strict()
+      .describe('An approval request: the exact change (before/after), pre-image hash, reasons, outcome statistics, expiry, and its status.'),
+    approve_action: z
+      .object({
+        action: z.literal('approve_action'),
+        digest,
+        approver: principal.describe('Who approves; recorded with the approval.'),
+        note: z.string().min(1).max(500).optional().describe('Recorded with the approval.'),
+      })
+      .strict()
+      .describe('Approve exactly the change of this digest; refused when the object changed since (the execution re-plans and asks again).'),
+    deny_action: z
+      .object({
+        action: z.literal('deny_action'),
+        digest,
+        approver: principal.describe('Who denies; recorded with the denial.'),
+        note: z.string().min(1).max(500).optional().describe('Why; recorded and passed to the escalation.'),
+      })
+      .strict()
+      .describe('Deny the change of this digest: the execution escalates with nothing written.'),
   } satisfies Record<ApiActionName, z.ZodType>;
   return schemas;
 }
@@ -209,6 +239,9 @@ export function buildPayloadSchema(policy?: PolicyConfig) {
     s.list_strategies,
     s.list_episodes,
     s.clear_memory,
+    s.approval_status,
+    s.approve_action,
+    s.deny_action,
   ]);
 }
 

@@ -1,3 +1,4 @@
+import type { TaskTokens } from '../ports/approvals';
 import type { PolicyConfig } from '../domain/policy-config';
 import type { Clock } from '../ports/clock';
 import type { Cluster } from '../ports/cluster';
@@ -28,6 +29,8 @@ export interface AppDeps {
   currentPolicy?: () => Promise<PolicyConfig>;
   logger: Logger;
   events: EventPublisher;
+  /** Resumes executions waiting on a task token (the actions role: approve_action / deny_action). */
+  taskTokens?: TaskTokens;
   /** Present for roles that start executions (detect, actions). */
   workflow?: WorkflowStarter;
   /** Random source in [0, 1) for selection; seeded in tests and benchmarks. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DigestSchema } from '../domain/approval';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from '../domain/actions';
 import { KubeConflict, KubeNotFound, PolicyViolation, ValidationError } from '../domain/errors';
 import type { Deployment, HorizontalPodAutoscaler, KubeObject, Pod, ReplicaSet } from '../domain/k8s';
@@ -23,6 +24,7 @@ import {
   type Plan,
   type PreImage,
 } from './actions/common';
+import { approvalGate, patchChangeSet, type GateOutcome } from './approval-gate';
 import { planPatchHpa } from './actions/patch-hpa';
 import { planPatchImage } from './actions/patch-image';
 import { planPatchProbe } from './actions/patch-probe';
@@ -48,17 +50,18 @@ export interface ActionContext {
   /** Why, in a sentence: goes into the Kubernetes Event. */
   reason: string;
   trial?: number;
-  approved?: boolean;
   /** Who asked (action API `requested_by`, or `anonymous`): recorded in the Event, the marker and the result. */
   requestedBy?: string;
+  /** The digest an operator approved for this very action id; only the approval gate's caller sets it, after checking the approval store. */
+  approvedDigest?: string;
 }
 
 const ContextSchema = z.object({
   actionId: z.string().min(1).max(300),
   reason: z.string().max(2000),
   trial: z.number().int().positive().optional(),
-  approved: z.boolean().optional(),
   requestedBy: z.string().min(1).max(100).optional(),
+  approvedDigest: DigestSchema.optional(),
 });
 
 /** Conflicts on a busy object (controllers write status all the time) get this many re-reads. */
@@ -275,7 +278,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     }
 
     const facts = await spec.facts(object);
-    const decision = evaluatePolicy({
+    const policyInput = {
       config: deps.policy,
       action: spec.request,
       clusterName: cluster.clusterName,
@@ -284,10 +287,27 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
       recentActions,
       actionId: context.actionId,
       ...(context.trial !== undefined ? { trial: context.trial } : {}),
-      ...(context.approved !== undefined ? { approved: context.approved } : {}),
       ...(spec.undo ? { undo: true } : {}),
       now,
-    });
+    };
+    let decision = evaluatePolicy(policyInput);
+    let approval: GateOutcome['approval'];
+    if (!decision.allowed && decision.rule === 'approval-required') {
+      const refusal = decision;
+      const planned = await spec.plan(object);
+      const approvedDecision = evaluatePolicy({ ...policyInput, approved: true });
+      // Nothing to change means nothing to approve.
+      ({ decision, approval } = planned.done
+        ? { decision: approvedDecision, approval: { waived: 'already in the desired state; nothing to approve' } }
+        : approvalGate({
+            refusal,
+            approvedDecision,
+            actionId: context.actionId,
+            approvedDigest: context.approvedDigest,
+            changeSet: () =>
+              patchChangeSet({ cluster: cluster.clusterName, target, action: spec.request, object, ops: planned.ops, policyReason: refusal.message }),
+          }));
+    }
     if (!decision.allowed && decision.rule !== 'observe-mode') {
       logger.warn('policy refused action', { action: reportAs, rule: decision.rule, target });
       throw new PolicyViolation(decision.message, decision.rule);
@@ -300,6 +320,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
       request: spec.request,
       ...plan.details,
     };
+    if (approval) details.approval = approval;
     if (!decision.allowed) {
       return { ...base, applied: false, dryRun: false, noop: plan.done, preImage: plan.preImage, message: bounded(`observe mode: would have ${plan.summary}; nothing written`), details };
     }

@@ -49,6 +49,8 @@ export const EnvSchemas = {
     EVENT_BUS_NAME: z.string().min(1),
   }),
   lock: z.object({ ...common, LOCKS_TABLE: tables.LOCKS_TABLE }),
+  /** RequestApproval: stores the pending approval (with its task token) and announces it on the bus. */
+  approval: z.object({ ...common, LOCKS_TABLE: tables.LOCKS_TABLE, EVENT_BUS_NAME: z.string().min(1) }),
   analyse: z.object({ ...common, ...tables, ...bedrock }),
   'select-strategy': z.object({ ...common, ...tables, ...bedrock }),
   remediate: z.object({ ...common, ...tables }),

@@ -59,6 +59,7 @@ export const OutcomeStatisticsSchema = z.object({
 export const ApprovalDigestSchema = ChangeSetSchema.extend({
   version: z.literal(1),
   digest: DigestSchema,
+  actionId: z.string().min(1).max(300),
   executionId: z.string().min(1).max(300),
   trial: z.number().int().positive(),
   signature: z.string().max(200),
@@ -127,11 +128,13 @@ export function fieldChanges(object: unknown, ops: readonly PatchOp[], ignore: (
   const out: FieldChange[] = [];
   const leaves = (path: string, before: unknown, after: unknown) => {
     if (ignore(path)) return;
-    const isObj = (v: unknown) => v !== null && typeof v === 'object';
-    if (isObj(before) && isObj(after) && Array.isArray(before) === Array.isArray(after)) {
-      const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
+    const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+    // Down to leaves, also where one side is absent: a field set for the first time shows as its leaves.
+    const bothArrays = Array.isArray(before) && Array.isArray(after);
+    if (bothArrays || ((isObj(before) || before === undefined) && (isObj(after) || after === undefined) && (isObj(before) || isObj(after)))) {
+      const keys = new Set([...Object.keys((before ?? {}) as object), ...Object.keys((after ?? {}) as object)]);
       for (const key of [...keys].sort()) {
-        leaves(`${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, (before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key]);
+        leaves(`${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, ((before ?? {}) as Record<string, unknown>)[key], ((after ?? {}) as Record<string, unknown>)[key]);
       }
       return;
     }
@@ -152,20 +155,22 @@ export function fieldChanges(object: unknown, ops: readonly PatchOp[], ignore: (
  * timestamp): they differ between the request and the write by nature, so
  * the binding hash covers their path, not their value.
  */
-const VOLATILE_PATHS = [/\/annotations\/kubectl\.kubernetes\.io~1restartedAt$/, /^\/spec\/template\/metadata\/annotations$/];
+const VOLATILE_PATHS = [/\/annotations\/kubectl\.kubernetes\.io~1restartedAt$/];
 
 function bindingChange(change: readonly FieldChange[]): unknown[] {
   return change.map((c) => (VOLATILE_PATHS.some((re) => re.test(c.path)) ? { path: c.path, volatile: true } : c));
 }
 
-/** The digest: what an approval is bound to. Same execution, trial, target, request, pre-image and change ⇔ same digest. */
-export function digestOf(input: { executionId: string; trial: number; changeSet: Pick<ChangeSet, 'cluster' | 'target' | 'action' | 'change' | 'preImageHash'> }): string {
+/**
+ * The digest: what an approval is bound to. Same action id (execution and
+ * trial), target, request, pre-image and change ⇔ same digest.
+ */
+export function digestOf(input: { actionId: string; changeSet: Pick<ChangeSet, 'cluster' | 'target' | 'action' | 'change' | 'preImageHash'> }): string {
   const { changeSet: c } = input;
   return sha256(
     canonicalJson({
       v: 1,
-      executionId: input.executionId,
-      trial: input.trial,
+      actionId: input.actionId,
       cluster: c.cluster,
       target: c.target,
       action: c.action,
@@ -176,6 +181,8 @@ export function digestOf(input: { executionId: string; trial: number; changeSet:
 }
 
 export function buildDigest(input: {
+  /** `<executionId>#<trial>`, the executor's idempotency key of this write. */
+  actionId: string;
   executionId: string;
   trial: number;
   signature: string;
@@ -192,7 +199,8 @@ export function buildDigest(input: {
   return ApprovalDigestSchema.parse({
     ...changeSet,
     version: 1,
-    digest: digestOf({ executionId: input.executionId, trial: input.trial, changeSet }),
+    digest: digestOf({ actionId: input.actionId, changeSet }),
+    actionId: input.actionId,
     executionId: input.executionId,
     trial: input.trial,
     signature: input.signature,

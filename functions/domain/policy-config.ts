@@ -90,6 +90,8 @@ export const PolicyConfigSchema = z
       .optional(),
     /** Actions that wait for an operator's approval (task token) before running. */
     approvalRequiredFor: z.array(z.enum(ACTION_NAMES)).default([]),
+    /** How long an execution waits for an approval before it escalates with nothing written. */
+    approvalTimeoutSeconds: z.number().int().min(60).max(7 * 86_400).default(3600),
     selection: z
       .object({
         /** thompson (default) or the fixed split of the system this one replaces. */
@@ -117,12 +119,13 @@ export type PolicyConfigInput = z.input<typeof PolicyConfigSchema>;
 export const defaultPolicyConfig = (): PolicyConfig => PolicyConfigSchema.parse({});
 
 /**
- * The longest an incident's execution can run: every trial verifying to its
- * deadline, plus ten minutes of other steps each. The state machine's timeout
+ * The longest an incident's execution can run: every trial waiting out its
+ * approval and verifying to its deadline, plus ten minutes of other steps each. The state machine's timeout
  * and the workload lock's TTL both derive from it, so they cannot drift apart.
  */
-export function longestRunSeconds(policy: Pick<PolicyConfig, 'maxTrials' | 'verify'>): number {
-  return policy.maxTrials * (policy.verify.timeoutSeconds + 600);
+export function longestRunSeconds(policy: Pick<PolicyConfig, 'maxTrials' | 'verify' | 'approvalTimeoutSeconds'>): number {
+  // Any trial may wait for an approval (risky cases need one whatever approvalRequiredFor says).
+  return policy.maxTrials * (policy.verify.timeoutSeconds + 600 + policy.approvalTimeoutSeconds);
 }
 
 /** Time left after an execution's hard stop for its lock release to land (a release that never came is what the TTL is for). */
@@ -135,7 +138,7 @@ export const LOCK_RELEASE_MARGIN_SECONDS = 300;
  * A lock that expired while its execution still ran would let a second
  * execution act on the same workload.
  */
-export function executionBudget(policy: Pick<PolicyConfig, 'maxTrials' | 'verify' | 'lockTtlSeconds'>): { timeoutSeconds: number; lockTtlSeconds: number } {
+export function executionBudget(policy: Pick<PolicyConfig, 'maxTrials' | 'verify' | 'lockTtlSeconds' | 'approvalTimeoutSeconds'>): { timeoutSeconds: number; lockTtlSeconds: number } {
   const timeoutSeconds = Math.max(2 * 3600, longestRunSeconds(policy));
   return { timeoutSeconds, lockTtlSeconds: Math.max(policy.lockTtlSeconds, timeoutSeconds + LOCK_RELEASE_MARGIN_SECONDS) };
 }

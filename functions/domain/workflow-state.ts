@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActionResultSchema } from './actions';
+import { ApprovalDigestSchema, DigestSchema } from './approval';
 import { IncidentSchema } from './incident';
 import { AnalysisSchema, DecisionSchema, LessonSchema, OutcomeSchema, ReflectionSchema, UsageSchema, VerificationSchema } from './model';
 import { ModeSchema } from './policy-config';
@@ -24,8 +25,23 @@ export const WorkflowStateSchema = z.object({
   /** Lessons of past incidents, retrieved once by Analyse and reused by every trial's SelectStrategy. */
   lessons: z.array(LessonSchema).max(10).default([]),
   decision: DecisionSchema.optional(),
-  /** Set when a high-risk action waits for an operator. */
-  approval: z.object({ required: z.boolean(), approved: z.boolean().optional(), by: z.string().optional() }).optional(),
+  /**
+   * The approval gate of this trial: Remediate sets it when the policy wants
+   * an operator's approval of the exact change (status requested, with the
+   * digest); RequestApproval's result adds the grant, its Catch adds `stale`.
+   * The grant in this document is never trusted alone: Remediate re-reads the
+   * approval store before writing.
+   */
+  approval: z
+    .object({
+      status: z.enum(['requested', 'granted']),
+      digest: ApprovalDigestSchema,
+      /** Requests in this trial: an approver who finds the object changed makes Remediate re-plan and ask again. */
+      requests: z.number().int().positive(),
+      grant: z.object({ digest: DigestSchema, by: z.string().max(200), at: z.string().max(40) }).optional(),
+      stale: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+    })
+    .optional(),
   remediation: ActionResultSchema.optional(),
   verification: VerificationSchema.optional(),
   undo: ActionResultSchema.optional(),

@@ -15,5 +15,6 @@ export function localWorkflow(
   const { definition, roleOfTask } = localStateMachineDefinition({ policy: deps.policy, clusterNames: [...deps.clusterNames] });
   const workflow = new LocalWorkflow({ ...options, definition, roleOfTask, deps });
   deps.workflow = workflow;
+  deps.taskTokens = workflow;
   return workflow;
 }

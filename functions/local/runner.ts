@@ -4,12 +4,15 @@ import type { AppDeps } from '../app/deps';
 import type { FunctionRole } from '../config/env';
 import { analyseStep } from '../app/steps/analyse';
 import { lockStep } from '../app/steps/lock';
+import { requestApprovalStep } from '../app/steps/request-approval';
 import { reflectStep } from '../app/steps/reflect';
 import { remediateStep } from '../app/steps/remediate';
 import { selectStrategyStep } from '../app/steps/select-strategy';
 import { verifyStep } from '../app/steps/verify';
 import type { OutboundEventType, WorkflowStarter } from '../ports/workflow';
 import { ValidationError } from '../domain/errors';
+import type { TaskTokens } from '../ports/approvals';
+import { LocalTaskTokens } from './task-tokens';
 
 export type TaskRole = FunctionRole | 'events:putEvents';
 export type Step = (deps: AppDeps, input: unknown) => Promise<unknown>;
@@ -17,6 +20,7 @@ export type Step = (deps: AppDeps, input: unknown) => Promise<unknown>;
 /** The same step functions the Lambda entries wrap (functions/handlers/*). */
 export const STEPS: Partial<Record<FunctionRole, Step>> = {
   lock: lockStep,
+  approval: requestApprovalStep,
   analyse: analyseStep,
   'select-strategy': selectStrategyStep,
   remediate: remediateStep,
@@ -95,9 +99,12 @@ export function checkExecutionName(name: string): void {
  * Implements WorkflowStarter: names are idempotent like Step Functions'; started
  * executions run one at a time, in order, when `drain()` is awaited.
  */
-export class LocalWorkflow implements WorkflowStarter {
+export class LocalWorkflow implements WorkflowStarter, TaskTokens {
   private readonly machine: StateMachine;
   private readonly waitBefore: Map<string, number>;
+  /** `.waitForTaskToken` task states and their TimeoutSeconds (cluster time). */
+  private readonly waitsForToken: Map<string, number>;
+  private readonly tokens: LocalTaskTokens;
   /** Names used, with when and the input they started with (Step Functions keeps them 90 days per state machine). */
   private readonly names = new Map<string, { at: number; input: string }>();
   private readonly queue: { name: string; input: unknown }[] = [];
@@ -106,6 +113,23 @@ export class LocalWorkflow implements WorkflowStarter {
   constructor(private readonly options: LocalWorkflowOptions) {
     this.machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
     this.waitBefore = waitsBeforeTasks(options.definition);
+    this.waitsForToken = taskTokenTimeouts(options.definition);
+    this.tokens = new LocalTaskTokens(options.deps.clock);
+  }
+
+  /** SendTaskSuccess, for approve_action run against this runner. */
+  succeed(token: string, output: Record<string, unknown>): Promise<void> {
+    return this.tokens.succeed(token, output);
+  }
+
+  /** SendTaskFailure, for deny_action and stale approvals run against this runner. */
+  fail(token: string, error: string, cause: string): Promise<void> {
+    return this.tokens.fail(token, error, cause);
+  }
+
+  /** Task tokens waiting for an answer. */
+  pendingTaskTokens(): string[] {
+    return this.tokens.pending();
   }
 
   /**
@@ -166,11 +190,14 @@ export class LocalWorkflow implements WorkflowStarter {
         const wait = this.waitBefore.get(stateName);
         if (wait !== undefined && wait > 0) await this.options.advance(wait);
         checkDataLimit(stateName, 'input', taskInput);
-        const output = role === 'events:putEvents' ? await this.putEvents(taskInput) : await this.invoke(role, taskInput);
+        const output = await this.dispatch(stateName, role, taskInput);
         checkDataLimit(stateName, 'output', output);
         return output;
       };
     }
+    // $$.Task.Token: a fresh token each time a state's Parameters read it, as Step Functions issues one per task entry.
+    const tokens = this.tokens;
+    const taskContext = Object.defineProperty({}, 'Token', { enumerable: true, get: () => tokens.mint() });
     const waitOverrides = Object.fromEntries(
       Object.entries(states(this.options.definition))
         .filter(([, s]) => s['Type'] === 'Wait')
@@ -189,7 +216,7 @@ export class LocalWorkflow implements WorkflowStarter {
     if (inputBytes > STATE_DATA_LIMIT_BYTES) throw new DataLimitExceeded(`execution input of ${inputBytes} bytes exceeds the 256 KiB limit of Step Functions`);
     const run = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides(this.options.definition) },
-      context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:eks-reflexion:${name}`, Name: name } } as never,
+      context: { Execution: { Id: `arn:aws:states:local:000000000000:execution:eks-reflexion:${name}`, Name: name }, Task: taskContext } as never,
     });
     const logging = (async () => {
       for await (const event of run.eventLogs) {
@@ -241,6 +268,26 @@ export class LocalWorkflow implements WorkflowStarter {
   }
 
   /** A Lambda boundary: JSON in, JSON out, errors reduced to their name and message. */
+  /** One Task state: PutEvents, a Lambda invoke, or a `lambda:invoke.waitForTaskToken` that waits for its answer. */
+  private async dispatch(stateName: string, role: TaskRole, taskInput: unknown): Promise<unknown> {
+    if (role === 'events:putEvents') return this.putEvents(taskInput);
+    const timeout = this.waitsForToken.get(stateName);
+    if (timeout === undefined) return this.invoke(role, taskInput);
+    // The function gets {FunctionName, Payload}'s Payload; the task's result is what SendTaskSuccess says.
+    const payload = (taskInput as { Payload?: { taskToken?: unknown } } | null)?.Payload;
+    const token = payload?.taskToken;
+    if (typeof token !== 'string') throw new Error(`local runner: '${stateName}' waits for a task token but its Payload carries none`);
+    const answer = this.tokens.wait(token, timeout);
+    try {
+      await this.invoke(role, payload);
+    } catch (error) {
+      await this.tokens.fail(token, 'States.TaskFailed', 'the function failed').catch(() => undefined);
+      await answer.catch(() => undefined);
+      throw error;
+    }
+    return answer;
+  }
+
   private async invoke(role: FunctionRole, input: unknown): Promise<unknown> {
     const step = this.options.stepOverrides?.[role] ?? STEPS[role];
     if (!step) throw new Error(`local runner: no step for role '${role}'`);
@@ -264,6 +311,17 @@ export class LocalWorkflow implements WorkflowStarter {
     }
     return { Entries: entries.map((_, i) => ({ EventId: `local-${i}` })), FailedEntryCount: 0 };
   }
+}
+
+/** Task states that wait for a task token, with their timeout (Step Functions' default, a year, when unset). */
+export function taskTokenTimeouts(definition: Record<string, unknown>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, s] of Object.entries(states(definition))) {
+    if (s['Type'] !== 'Task' || !String(s['Resource']).endsWith('.waitForTaskToken')) continue;
+    const seconds = s['TimeoutSeconds'];
+    out.set(name, typeof seconds === 'number' ? seconds : 365 * 86_400);
+  }
+  return out;
 }
 
 function states(definition: Record<string, unknown>): States {

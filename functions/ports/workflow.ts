@@ -15,7 +15,11 @@ export type OutboundEventType =
   /** An alert that started nothing, with why (no workload named, healthy, protected...). */
   | 'AlertIgnored'
   /** A resolved alert, recorded against the incident it was about when one is known. */
-  | 'AlertResolved';
+  | 'AlertResolved'
+  /** An action waits for an operator's approval of its digest (never carries the task token). */
+  | 'ApprovalRequested'
+  /** An approval request was approved, denied or found stale. */
+  | 'ApprovalDecided';
 export interface EventPublisher {
   publish(type: OutboundEventType, detail: Record<string, unknown>): Promise<void>;
 }

@@ -12,7 +12,7 @@ import { BedrockReasoner } from '../adapters/bedrock/bedrock-reasoner';
 import { DeterministicReasoner, reasonerLimits } from '../domain/deterministic-reasoner';
 import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
 import { EventBridgePublisher } from '../adapters/aws/event-bridge';
-import { StepFunctionsWorkflow } from '../adapters/aws/step-functions';
+import { StepFunctionsTaskTokens, StepFunctionsWorkflow } from '../adapters/aws/step-functions';
 import { systemClock } from '../ports/clock';
 import { createPowertools, loggerPort, type Powertools } from './powertools';
 import { describeIssue } from '../app/steps/state';
@@ -69,6 +69,8 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
         new BedrockReasoner({ client: traced(new BedrockRuntimeClient({ region, maxAttempts: 1 })), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
       : deterministic;
 
+  let sfnClient: SFNClient | undefined;
+  const sfn = () => (sfnClient ??= traced(new SFNClient({ region })));
   const clusterFactory = createEksClusterFactory({ eks: traced(new EKSClient({ region })), region, credentials, clock: systemClock });
   const events = e.EVENT_BUS_NAME
     ? new EventBridgePublisher(traced(new EventBridgeClient({ region })), e.EVENT_BUS_NAME)
@@ -83,7 +85,9 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
     policy: e.POLICY,
     logger,
     events,
-    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(traced(new SFNClient({ region })), e.STATE_MACHINE_ARN) } : {}),
+    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(sfn(), e.STATE_MACHINE_ARN) } : {}),
+    // Only the action API answers task tokens (approve_action / deny_action); its role alone may.
+    ...(role === 'actions' ? { taskTokens: new StepFunctionsTaskTokens(sfn()) } : {}),
     random: Math.random,
   };
 }

@@ -119,6 +119,7 @@ export function stepMetricsOf(role: FunctionRole, event: unknown, response: unkn
       return [{ name: METRIC.remediations, unit: MetricUnit.Count, value: 1, dimensions: { Action: actionDim(action), Outcome: remediationOutcome(record(r['result'])) } }];
     }
     case 'lock':
+    case 'approval':
       return [];
     case 'alerts': {
       // The Function URL answer: incidents the alert's targeted detection started, by kind.

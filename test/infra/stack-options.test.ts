@@ -83,10 +83,12 @@ describe('schedule and timeouts', () => {
     s.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
-  // The execution must outlive every trial's verify window; never less than two hours.
+  // The execution must outlive every trial's approval wait and verify window; never less than two hours.
   it.each([
-    [{}, 7200],
-    [{ maxTrials: 10, verify: { timeoutSeconds: 3600 } }, 10 * (3600 + 600)],
+    [{}, 3 * (300 + 600 + 3600)],
+    [{ maxTrials: 10, verify: { timeoutSeconds: 3600 } }, 10 * (3600 + 600 + 3600)],
+    // A short approval wait on one trial stays under the two-hour floor.
+    [{ maxTrials: 1, approvalTimeoutSeconds: 60 }, 7200],
   ])('execution timeout for %j is %i s', (policy, seconds) => {
     expect(executionTimeout(PolicyConfigSchema.parse(policy)).toSeconds()).toBe(seconds);
   });

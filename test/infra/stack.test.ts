@@ -145,12 +145,14 @@ describe('least privilege', () => {
   const expected: Record<FunctionRole, { dynamodbTables: string[]; extra: string[] }> = {
     detect: { dynamodbTables: [], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
     lock: { dynamodbTables: ['Locks'], extra: [] },
+    // RequestApproval: the pending approval beside the locks, ApprovalRequested on the bus; no cluster access.
+    approval: { dynamodbTables: ['Locks'], extra: ['events:PutEvents'] },
     analyse: { dynamodbTables: ['Episodes'], extra: ['eks:DescribeCluster'] },
     'select-strategy': { dynamodbTables: ['Episodes', 'Strategies'], extra: ['eks:DescribeCluster'] },
     remediate: { dynamodbTables: ['Locks'], extra: ['eks:DescribeCluster'] },
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster'] },
-    actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'eks:DescribeCluster'] },
+    actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster'] },
     alerts: { dynamodbTables: ['Episodes'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
   };
   it.each(FUNCTION_ROLES)('%s gets only what its step does', (role) => {

@@ -93,7 +93,7 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
     expect(Object.keys(def.States).sort()).toEqual(
       [
         'AcquireLock', 'LockAcquired?', 'AlreadyInProgress', 'LockFailed',
-        'Analyse', 'SelectStrategy', 'RouteAction', 'Restart', 'Rollback', 'Scale', 'Patch', 'Applied?',
+        'Analyse', 'SelectStrategy', 'RouteAction', 'Restart', 'Rollback', 'Scale', 'Patch', 'Applied?', 'RequestApproval',
         'WaitForConvergence', 'Verify', 'Converged?', 'Reflect', 'NextStep?',
         'ReleaseLockResolved', 'PublishResolved', 'Resolved',
         'ReleaseLockEscalated', 'PublishEscalated', 'Escalated',
@@ -114,6 +114,7 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
       Patch: 'remediate',
       Verify: 'verify',
       Reflect: 'reflect',
+      RequestApproval: 'approval',
       ReleaseLockResolved: 'lock',
       ReleaseLockEscalated: 'lock',
       ReleaseLockDone: 'lock',
@@ -167,8 +168,24 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
     ['ReleaseLockEscalated', 'Next', 'PublishEscalated'],
     ['PublishEscalated', 'Next', 'Escalated'],
     ['ReleaseLockDone', 'Next', 'Done'],
+    // Approved: back through RouteAction to the same remediation task, which writes only the approved digest.
+    ['RequestApproval', 'Next', 'RouteAction'],
   ])('%s -%s-> %s', (from, field, to) => {
     expect(def.States[from]![field]).toBe(to);
+  });
+
+  it('RequestApproval waits on a task token, with the approval timeout, and never carries the token anywhere but the payload', () => {
+    const state = def.States['RequestApproval']!;
+    expect(state['Resource']).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(state['TimeoutSeconds']).toBe(3600);
+    expect(state['HeartbeatSeconds']).toBeUndefined();
+    expect(state['Parameters']).toEqual({ FunctionName: localFunctionArn('approval'), Payload: { 'taskToken.$': '$$.Task.Token', 'state.$': '$' } });
+    expect(state['ResultPath']).toBe('$.approval.grant');
+    // Stale → re-plan through RouteAction; everything else (denied, timed out) → Reflect, which escalates.
+    expect(state['Catch']).toEqual([
+      { ErrorEquals: ['ApprovalStale'], ResultPath: '$.approval.stale', Next: 'RouteAction' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Reflect' },
+    ]);
   });
 
   const choiceTargets = (name: string) =>
@@ -194,7 +211,8 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
 
   it.each([
     ['LockAcquired?', { true: 'Analyse' }],
-    ['Applied?', { true: 'WaitForConvergence' }],
+    // Remediate asked for an operator's approval (and has no grant yet): wait for it before anything else.
+    ['Applied?', { requested: 'RequestApproval', true: 'WaitForConvergence' }],
     ['Converged?', { converging: 'WaitForConvergence' }],
     ['NextStep?', { resolved: 'ReleaseLockResolved', retry: 'SelectStrategy', escalate: 'ReleaseLockEscalated' }],
   ])('%s chooses %j', (name, targets) => {

@@ -75,6 +75,9 @@ const VALID: Record<ApiActionName, { payload: Record<string, unknown>; required:
   list_strategies: { payload: { action: 'list_strategies', signature: 'ImagePullBackOff:tag-not-found' }, required: [] },
   list_episodes: { payload: { action: 'list_episodes', namespace: 'shop', outcome: 'resolved', limit: 10 }, required: [] },
   clear_memory: { payload: { action: 'clear_memory', scope: 'all', confirm: true }, required: ['scope', 'confirm'] },
+  approval_status: { payload: { action: 'approval_status', digest: 'sha256:abababababababababababababababababababababababababababababababab' }, required: ['digest'] },
+  approve_action: { payload: { action: 'approve_action', digest: 'sha256:abababababababababababababababababababababababababababababababab', approver: 'alice' }, required: ['digest', 'approver'] },
+  deny_action: { payload: { action: 'deny_action', digest: 'sha256:abababababababababababababababababababababababababababababababab', approver: 'alice', note: 'not now' }, required: ['digest', 'approver'] },
 };
 
 const wrongValue = fc.oneof(

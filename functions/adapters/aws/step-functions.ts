@@ -1,4 +1,5 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { TaskTokens } from '../../ports/approvals';
 import type { WorkflowStarter } from '../../ports/workflow';
 
 /** Starts remediation executions; a duplicate name is "already running", not an error. */
@@ -18,5 +19,19 @@ export class StepFunctionsWorkflow implements WorkflowStarter {
       if (error instanceof ExecutionAlreadyExists) return { started: false, executionId: name };
       throw error;
     }
+  }
+}
+
+/** SendTaskSuccess / SendTaskFailure: resumes an execution waiting on a task token (approve_action, deny_action). */
+export class StepFunctionsTaskTokens implements TaskTokens {
+  constructor(private readonly client: SFNClient) {}
+
+  async succeed(taskToken: string, output: Record<string, unknown>): Promise<void> {
+    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  }
+
+  async fail(taskToken: string, error: string, cause: string): Promise<void> {
+    // Step Functions bounds: error 256 characters, cause 32768.
+    await this.client.send(new SendTaskFailureCommand({ taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32_768) }));
   }
 }

@@ -18,6 +18,7 @@ import type { PolicyConfig } from '../../domain/policy-config';
 import { ActionNotApplicable, TargetNotFound } from '../actions/common';
 import { API_ACTIONS, buildPayloadSchemas, type ActionApiResponse, type ApiActionName, type ErrorCode, type PayloadSchemas } from '../action-api-schema';
 import type { AppDeps } from '../deps';
+import { APPROVALS } from './approvals';
 import { COMMANDS } from './commands';
 import { ApiError, type Handlers, type Outcome } from './outcome';
 import { QUERIES } from './queries';
@@ -25,7 +26,7 @@ import { QUERIES } from './queries';
 export type { ActionApiResponse } from '../action-api-schema';
 
 /** Every action's handler; a name in API_ACTIONS without one is a compile error. */
-const HANDLERS: Handlers<ApiActionName> = { ...QUERIES, ...COMMANDS };
+const HANDLERS: Handlers<ApiActionName> = { ...QUERIES, ...COMMANDS, ...APPROVALS };
 
 // Schemas carry the policy's bounds; build them once per policy object, not per payload.
 const schemaCache = new WeakMap<PolicyConfig, PayloadSchemas>();

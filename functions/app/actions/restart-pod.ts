@@ -3,6 +3,7 @@ import type { ActionResult, RestartPodSchema } from '../../domain/actions';
 import { KubeConflict, KubeNotFound, PolicyViolation } from '../../domain/errors';
 import { evaluatePolicy, workloadKey } from '../../domain/policy';
 import { bounded, deploymentBaseline, eventNameFor, markerFor, podBaseline, podFacts, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
+import { approvalGate, podDeletionChangeSet } from '../approval-gate';
 import { FIELD_MANAGER, guardAndStamp, lastActionOf, type PreImage } from './common';
 
 type Request = z.infer<typeof RestartPodSchema>;
@@ -53,7 +54,7 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   }
 
   const namespace = await cluster.getNamespace(request.namespace);
-  const decision = evaluatePolicy({
+  const policyInput = {
     config: deps.policy,
     action: request,
     clusterName: cluster.clusterName,
@@ -62,9 +63,22 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
     recentActions: await locks.actionsSince(key, new Date(now.getTime() - 3_600_000)),
     actionId: context.actionId,
     ...(context.trial !== undefined ? { trial: context.trial } : {}),
-    ...(context.approved !== undefined ? { approved: context.approved } : {}),
     now,
-  });
+  };
+  let decision = evaluatePolicy(policyInput);
+  if (!decision.allowed && decision.rule === 'approval-required') {
+    const refusal = decision;
+    const gate = approvalGate({
+      refusal,
+      approvedDecision: evaluatePolicy({ ...policyInput, approved: true }),
+      actionId: context.actionId,
+      approvedDigest: context.approvedDigest,
+      changeSet: () =>
+        podDeletionChangeSet({ cluster: cluster.clusterName, pod, action: request, controller: `${facts.kind} ${facts.name}`, policyReason: refusal.message }),
+    });
+    decision = gate.decision;
+    if (gate.approval) details.approval = gate.approval;
+  }
   if (!decision.allowed && decision.rule !== 'observe-mode') {
     logger.warn('policy refused action', { action: 'restart_pod', rule: decision.rule, target });
     throw new PolicyViolation(decision.message, decision.rule);
