@@ -36,7 +36,7 @@ export class InProcessLockStore implements LockStore {
   }
 }
 
-function memoryWithoutStore(): Memory {
+export function memoryWithoutStore(): Memory {
   const refuse = (): never => {
     throw new MemoryError('memory is not configured: run invoke with --data-dir DIR (the one run uses) or --dynamodb-endpoint URL for memory actions');
   };

@@ -84,6 +84,8 @@ describe('approval gate, end to end', () => {
 
       const approved = await call(stack, { action: 'approve_action', digest, approver: 'alice', note: 'looks right' });
       expect(approved).toMatchObject({ ok: true, result: { status: 'approved', by: 'alice' } });
+      // The same digest cannot be used twice.
+      expect(await call(stack, { action: 'approve_action', digest, approver: 'bob' })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('already approved by alice') } });
       const [result] = (await running) as ExecutionResult[];
       expect(result?.path).toEqual(expect.arrayContaining(['Rollback', 'Applied?', 'RequestApproval', 'RouteAction', 'Verify', 'ReleaseLockResolved']));
       const output = result?.output as WorkflowState;
@@ -92,8 +94,6 @@ describe('approval gate, end to end', () => {
       const after = await stack.cluster.getDeployment(instance.namespace, instance.workload.name);
       const expected = change.find((c) => c.path === '/spec/template/spec/containers/0/image')!.after;
       expect(imageOf(after)).toBe(expected);
-      // The same digest cannot be used twice.
-      expect(await call(stack, { action: 'approve_action', digest, approver: 'bob' })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('already approved by alice') } });
     } finally {
       await running.catch(() => undefined);
       await stack.stop();

@@ -39,7 +39,8 @@ export function createApprovalStore(client: DynamoDBDocumentClient, table: strin
     async request(digest, taskToken) {
       const d = ApprovalDigestSchema.parse(digest);
       if (taskToken.length === 0 || taskToken.length > 10_000) throw new ValidationError('taskToken: must be 1-10000 characters', 'taskToken');
-      const expiresMs = Date.parse(d.expiresAt);
+      // DynamoDB's TTL deletes by real time; a virtual clock (the simulator) runs behind it, so never before now.
+      const expiresMs = Math.max(Date.parse(d.expiresAt), Date.now());
       try {
         await client.send(
           new PutCommand({
