@@ -31,6 +31,8 @@ const list = z.union([z.array(z.string()), z.string()]).transform((value, ctx) =
     .filter((v) => v.length > 0);
 });
 
+const decimal = z.union([z.number(), z.string().trim().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number)]).pipe(z.number());
+
 const integer = z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'must be an integer').transform(Number)]).pipe(z.number().int());
 
 export const ContextSchema = z
@@ -45,6 +47,22 @@ export const ContextSchema = z
     maxTrials: integer.optional(),
     verifyIntervalSeconds: integer.optional(),
     verifyTimeoutSeconds: integer.optional(),
+    /** The policy's knobs (functions/domain/policy-config.ts holds their bounds and defaults). */
+    cooldownSeconds: integer.optional(),
+    maxActionsPerHour: integer.optional(),
+    maxReplicas: integer.optional(),
+    maxReplicaStep: integer.optional(),
+    maxCpu: z.string().trim().optional(),
+    maxMemory: z.string().trim().optional(),
+    maxResourceFactor: decimal.optional(),
+    hpaMaxReplicasCeiling: integer.optional(),
+    /** Actions that wait for an operator's approval: `scale_deployment,rollback_deployment`. */
+    approvalRequiredFor: list.optional(),
+    approvalTimeoutSeconds: integer.optional(),
+    /** `thompson` (default) or `epsilon-greedy` (the old fixed 80/20 split). */
+    selectionMethod: z.string().trim().optional(),
+    /** `key=value`: a namespace or workload must carry it to be acted on. */
+    optInLabel: z.string().trim().optional(),
     bedrockModelId: z.string().trim().optional(),
     memoryNamespace: z.string().trim().default('default'),
     /** Alert sources the webhook accepts: `alertmanager,pagerduty` or `all`. */
@@ -86,6 +104,18 @@ export const CONTEXT_KEYS = [
   'maxTrials',
   'verifyIntervalSeconds',
   'verifyTimeoutSeconds',
+  'cooldownSeconds',
+  'maxActionsPerHour',
+  'maxReplicas',
+  'maxReplicaStep',
+  'maxCpu',
+  'maxMemory',
+  'maxResourceFactor',
+  'hpaMaxReplicasCeiling',
+  'approvalRequiredFor',
+  'approvalTimeoutSeconds',
+  'selectionMethod',
+  'optInLabel',
   'bedrockModelId',
   'memoryNamespace',
   'alertSources',
@@ -116,13 +146,32 @@ export function stackPropsFromContext(get: (key: string) => unknown): EksReflexi
       ...(c.verifyIntervalSeconds !== undefined ? { intervalSeconds: c.verifyIntervalSeconds } : {}),
       ...(c.verifyTimeoutSeconds !== undefined ? { timeoutSeconds: c.verifyTimeoutSeconds } : {}),
     },
+    ...(c.cooldownSeconds !== undefined ? { cooldownSeconds: c.cooldownSeconds } : {}),
+    ...(c.maxActionsPerHour !== undefined ? { maxActionsPerHour: c.maxActionsPerHour } : {}),
+    limits: {
+      ...(c.maxReplicas !== undefined ? { maxReplicas: c.maxReplicas } : {}),
+      ...(c.maxReplicaStep !== undefined ? { maxReplicaStep: c.maxReplicaStep } : {}),
+      ...(c.maxCpu !== undefined ? { maxCpu: c.maxCpu } : {}),
+      ...(c.maxMemory !== undefined ? { maxMemory: c.maxMemory } : {}),
+      ...(c.maxResourceFactor !== undefined ? { maxResourceFactor: c.maxResourceFactor } : {}),
+      ...(c.hpaMaxReplicasCeiling !== undefined ? { hpaMaxReplicasCeiling: c.hpaMaxReplicasCeiling } : {}),
+    },
+    ...(c.approvalRequiredFor !== undefined ? { approvalRequiredFor: c.approvalRequiredFor } : {}),
+    ...(c.approvalTimeoutSeconds !== undefined ? { approvalTimeoutSeconds: c.approvalTimeoutSeconds } : {}),
+    ...(c.selectionMethod !== undefined ? { selection: { method: c.selectionMethod } } : {}),
+    ...(c.optInLabel !== undefined ? { optInLabel: c.optInLabel } : {}),
   });
   if (!policy.success) {
     const issue = policy.error.issues[0]!;
     // Policy paths back to the context key the operator typed.
-    const keyOf: Record<string, string> = { 'verify.intervalSeconds': 'verifyIntervalSeconds', 'verify.timeoutSeconds': 'verifyTimeoutSeconds' };
+    const keyOf: Record<string, string> = {
+      'verify.intervalSeconds': 'verifyIntervalSeconds',
+      'verify.timeoutSeconds': 'verifyTimeoutSeconds',
+      'selection.method': 'selectionMethod',
+    };
     const path = issue.path.join('.');
-    throw contextError({ ...issue, path: [keyOf[path] ?? String(issue.path[0] ?? 'policy')] });
+    const key = keyOf[path] ?? (issue.path[0] === 'limits' ? String(issue.path[1] ?? 'limits') : String(issue.path[0] ?? 'policy'));
+    throw contextError({ ...issue, path: [key] });
   }
 
   const props: EksReflexionStackProps = {

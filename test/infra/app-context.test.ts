@@ -47,6 +47,46 @@ describe('stackPropsFromContext', () => {
     });
   });
 
+  it('reads every policy knob from context (-c strings or cdk.json values)', () => {
+    const props = fromContext({
+      clusterNames: 'prod-eks',
+      cooldownSeconds: '120',
+      maxActionsPerHour: 3,
+      maxReplicas: '20',
+      maxReplicaStep: '2',
+      maxCpu: '2',
+      maxMemory: '4Gi',
+      maxResourceFactor: '1.5',
+      hpaMaxReplicasCeiling: '40',
+      approvalRequiredFor: 'scale_deployment,rollback_deployment',
+      approvalTimeoutSeconds: '900',
+      selectionMethod: 'epsilon-greedy',
+      optInLabel: 'eks-reflexion.io/managed=true',
+    });
+    expect(props.policy).toMatchObject({
+      cooldownSeconds: 120,
+      maxActionsPerHour: 3,
+      limits: { maxReplicas: 20, maxReplicaStep: 2, maxCpu: '2', maxMemory: '4Gi', maxResourceFactor: 1.5, hpaMaxReplicasCeiling: 40 },
+      approvalRequiredFor: ['scale_deployment', 'rollback_deployment'],
+      approvalTimeoutSeconds: 900,
+      selection: { method: 'epsilon-greedy' },
+      optInLabel: 'eks-reflexion.io/managed=true',
+    });
+  });
+
+  // A bad policy knob is reported by the context key the operator typed, not by the policy's inner path.
+  it.each([
+    ['an action that is not in the catalogue', 'approvalRequiredFor', { approvalRequiredFor: 'delete_everything' }],
+    ['an approval wait under a minute', 'approvalTimeoutSeconds', { approvalTimeoutSeconds: '5' }],
+    ['an unknown selection method', 'selectionMethod', { selectionMethod: 'random' }],
+    ['a replica bound out of range', 'maxReplicas', { maxReplicas: '0' }],
+    ['a resource factor that is not a number', 'maxResourceFactor', { maxResourceFactor: 'double' }],
+    ['an opt-in label that is not key=value', 'optInLabel', { optInLabel: 'managed' }],
+    ['a negative cooldown', 'cooldownSeconds', { cooldownSeconds: '-1' }],
+  ])('%s → names %s', (_why, key, context) => {
+    expect(() => fromContext({ clusterNames: 'a', ...context })).toThrow(new RegExp(`context '${key}'`));
+  });
+
   // Each bad value stops the app with an error that names the context key the operator typed.
   it.each([
     ['an unknown mode', 'mode', { clusterNames: 'a', mode: 'yolo' }],
