@@ -1,0 +1,96 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
+import { notify, type NotifyChannels } from '../../functions/app/notify/notify';
+import type { EscalationFacts } from '../../functions/domain/escalation';
+import { silentLogger } from '../../functions/ports/logger';
+import { useDynamoDbLocal } from '../support/dynamodb';
+
+/**
+ * Escalations reach a local HTTP endpoint standing in for PagerDuty, Slack
+ * and a generic webhook, in their documented formats, over real HTTP, with
+ * the dedup markers in DynamoDB Local.
+ */
+const dynamo = useDynamoDbLocal();
+
+describe('escalation out', () => {
+  let server: Server;
+  let base: string;
+  const received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', headers: req.headers, body });
+        res.writeHead(req.url === '/v2/enqueue' ? 202 : 200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  const facts = (executionId: string, kind: EscalationFacts['kind'] = 'escalated'): EscalationFacts => ({
+    kind,
+    executionId,
+    fingerprint: 'fp-123',
+    signature: 'ImagePullBackOff:tag-not-found',
+    cluster: 'prod',
+    target: { kind: 'Deployment', namespace: 'shop', name: 'web' },
+    trial: 3,
+    outcome: 'escalated',
+    at: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('sends each format once per fingerprint; PagerDuty dedups by dedup_key = fingerprint', async () => {
+    const memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('notify') });
+    const channels: NotifyChannels = {
+      pagerDuty: { url: `${base}/v2/enqueue`, routingKey: 'R0UTING' },
+      slack: { url: `${base}/slack` },
+      webhook: { url: `${base}/hook`, secret: 's3cret' },
+    };
+    const deps = { channels, locks: memory.locks, clock: { now: () => new Date('2026-01-01T00:00:00Z') }, logger: silentLogger, fetch };
+    const first = await notify(deps, facts('exec-1'));
+    expect(first.map((r) => [r.channel, r.sent])).toEqual([['pagerduty', true], ['slack', true], ['webhook', true]]);
+    // The same incident escalated again by another execution: people are not messaged twice.
+    const second = await notify(deps, facts('exec-2'));
+    expect(second.map((r) => [r.channel, r.sent])).toEqual([['pagerduty', true], ['slack', false], ['webhook', false]]);
+
+    const pd = received.filter((r) => r.path === '/v2/enqueue').map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(pd).toHaveLength(2);
+    for (const e of pd) expect(e).toMatchObject({ routing_key: 'R0UTING', event_action: 'trigger', dedup_key: 'fp-123', payload: { severity: 'error', source: 'prod' } });
+    expect(received.filter((r) => r.path === '/slack')).toHaveLength(1);
+    expect(JSON.parse(received.find((r) => r.path === '/slack')!.body)).toMatchObject({ text: expect.stringContaining('ImagePullBackOff:tag-not-found') });
+
+    const hook = received.filter((r) => r.path === '/hook');
+    expect(hook).toHaveLength(1);
+    const { headers, body } = hook[0]!;
+    expect(JSON.parse(body)).toMatchObject({ specversion: '1.0', type: 'io.eks-reflexion.remediation.escalated.v1', subject: 'fp-123' });
+    // The receiver's check: HMAC-SHA256 over "<timestamp>.<body>" with the shared secret.
+    const expected = createHmac('sha256', 's3cret').update(`${String(headers['x-eks-reflexion-timestamp'])}.${body}`).digest('hex');
+    expect(headers['x-eks-reflexion-signature']).toBe(`sha256=${expected}`);
+
+    // A resolution resolves the PagerDuty alert of the same fingerprint.
+    await notify(deps, facts('exec-2', 'resolved'));
+    expect(JSON.parse(received.filter((r) => r.path === '/v2/enqueue').at(-1)!.body)).toEqual({ routing_key: 'R0UTING', event_action: 'resolve', dedup_key: 'fp-123' });
+  });
+
+  it('a channel that fails is reported and does not stop the others', async () => {
+    const memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('notify') });
+    const deps = {
+      channels: { slack: { url: 'http://127.0.0.1:1/unreachable' }, webhook: { url: `${base}/hook2`, secret: 'x' } },
+      locks: memory.locks,
+      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      logger: silentLogger,
+      fetch,
+    };
+    const results = await notify(deps, facts('exec-9'));
+    expect(results.find((r) => r.channel === 'slack')).toMatchObject({ sent: false });
+    expect(results.find((r) => r.channel === 'webhook')).toMatchObject({ sent: true, status: 200 });
+  });
+});
