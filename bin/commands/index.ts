@@ -24,6 +24,8 @@ export const COMMANDS: Record<string, RegistryEntry> = {
   rbac: { summary: 'print the least-privilege Kubernetes RBAC manifests (readers, writers per namespace) for kubectl apply -f -', load: () => import('./rbac') },
   alert: { summary: "run the alert webhook's code path on one payload (signature, adapter, targeted detection, remediation); prints JSON", load: () => import('./alert') },
   webhook: { summary: 'webhook serve: the alert webhook routes on this machine, for a real Alertmanager (or any of the seven systems)', load: () => import('./webhook') },
+  approve: { summary: 'approve an approval request by its digest (through the deployed actions function)', load: () => import('./approve') },
+  deny: { summary: 'deny an approval request by its digest: the execution escalates with nothing written', load: () => import('./deny') },
   mcp: { summary: 'serve the action API as MCP tools over stdio (for agents): local with --kubeconfig, or the deployed function with --function-name', load: () => import('./mcp') },
   sim: { summary: 'simulated cluster: serve it (with fault scenarios) for kubectl, or list the fault catalogue', load: () => import('./sim') },
 };

@@ -1,0 +1,3 @@
+import { denyCommand } from './approve';
+
+export const command = denyCommand;

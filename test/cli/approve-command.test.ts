@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
+const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** approve/deny refuse bad input before any AWS call, naming what is wrong (exit 2). */
+describe('eks-reflexion approve / deny', () => {
+  it.each([
+    // Not a digest: an approval is bound to one exact sha256 digest.
+    [['approve', 'latest', '--function-name', 'f', '--region', 'eu-west-1'], /DIGEST: must be a digest/],
+    // Which deployment's function decides must be said.
+    [['deny', DIGEST, '--region', 'eu-west-1'], /function-name/],
+    // No region anywhere: nothing to call.
+    [['approve', DIGEST, '--function-name', 'f', '--approver', 'alice'], /--region/],
+    // No approver and no $USER: a decision must name who made it.
+    [['approve', DIGEST, '--function-name', 'f', '--region', 'eu-west-1'], /--approver/],
+  ])('%j → exit 2', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  }, 60_000);
+});
