@@ -58,7 +58,8 @@ export interface ClusterWriter {
     type: PatchType,
     options?: WriteOptions,
   ): Promise<HorizontalPodAutoscaler>;
-  deletePod(namespace: string, name: string, options?: WriteOptions & { gracePeriodSeconds?: number }): Promise<void>;
+  /** With `uid`, only that pod: a replacement of the same name (a StatefulSet's) is a 409, never deleted. */
+  deletePod(namespace: string, name: string, options?: WriteOptions & { gracePeriodSeconds?: number; uid?: string }): Promise<void>;
   /** Records a core/v1 Event on an object (reason EksReflexionRemediation). */
   createEvent(event: KubeEvent, options?: WriteOptions): Promise<void>;
 }

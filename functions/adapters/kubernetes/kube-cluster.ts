@@ -331,16 +331,30 @@ export class KubeCluster implements Cluster {
     });
   }
 
-  async deletePod(namespace: string, name: string, options: WriteOptions & { gracePeriodSeconds?: number } = {}): Promise<void> {
+  async deletePod(namespace: string, name: string, options: WriteOptions & { gracePeriodSeconds?: number; uid?: string } = {}): Promise<void> {
     this.checkRef(namespace, name);
-    const { gracePeriodSeconds, ...write } = options;
+    const { gracePeriodSeconds, uid, ...write } = options;
     if (gracePeriodSeconds !== undefined) check(z.number().int().min(0).max(86_400), gracePeriodSeconds, 'gracePeriodSeconds');
+    if (uid !== undefined) check(z.string().min(1).max(128), uid, 'uid');
     const o = check(PatchOptionsSchema, write, 'options');
     await this.request(`delete pod ${namespace}/${name}`, HttpMethod.DELETE, objectPath(RESOURCES.pods, namespace, name), {
       query: {
         dryRun: o.dryRun ? 'All' : undefined,
         gracePeriodSeconds: gracePeriodSeconds === undefined ? undefined : String(gracePeriodSeconds),
       },
+      // DeleteOptions.preconditions: the server refuses (409) when the pod of that name is another one now.
+      // A body replaces the query's options on kube-apiserver, so it repeats them (a dry run must stay one).
+      ...(uid !== undefined
+        ? {
+            body: {
+              apiVersion: 'v1',
+              kind: 'DeleteOptions',
+              preconditions: { uid },
+              ...(o.dryRun ? { dryRun: ['All'] } : {}),
+              ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+            },
+          }
+        : {}),
     });
   }
 

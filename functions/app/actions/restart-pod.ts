@@ -32,6 +32,14 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
     const details = { actionId: context.actionId, request };
     return { ...base, applied: true, dryRun: false, noop: true, message: `already applied as ${context.actionId}: the pod is gone; nothing written again`, details };
   }
+  // A retried step may find the replacement of the pod it deleted under the same name (a StatefulSet's):
+  // its own Event, on the old uid, says the restart already happened.
+  const ours = eventNameFor(request.pod, context.actionId);
+  const earlier = (await cluster.eventsFor(request.namespace, 'Pod', request.pod)).find((e) => e.metadata?.name === ours);
+  if (earlier && earlier.involvedObject?.uid !== pod.metadata?.uid) {
+    const details = { actionId: context.actionId, request, replacedBy: pod.metadata?.uid };
+    return { ...base, applied: true, dryRun: false, noop: true, message: `already applied as ${context.actionId}: pod ${request.namespace}/${request.pod} is a replacement; nothing deleted again`, details };
+  }
   const { facts, deployment } = await podFacts(cluster, pod);
   const key = workloadKey(cluster.clusterName, request.namespace, facts.kind, facts.name);
   const preImage: PreImage = {
@@ -92,11 +100,20 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
     return { ...base, applied: !decision.dryRunOnly, dryRun: decision.dryRunOnly, noop: true, preImage, message: `pod ${request.namespace}/${request.pod} is already terminating; nothing written`, details };
   }
 
-  await cluster.deletePod(request.namespace, request.pod, { dryRun: true });
+  // The pod that was read and judged, and no other: a retry must never delete its replacement of the same name.
+  const only = pod.metadata?.uid ? { uid: pod.metadata.uid } : {};
+  await cluster.deletePod(request.namespace, request.pod, { dryRun: true, ...only });
   if (decision.dryRunOnly) {
     return { ...base, applied: false, dryRun: true, noop: false, preImage, message: `dry run passed: would have ${summary}`, details };
   }
-  await cluster.deletePod(request.namespace, request.pod);
+  try {
+    await cluster.deletePod(request.namespace, request.pod, only);
+  } catch (error) {
+    // 409 with a UID precondition: the pod of this name is already a new one, so the restart happened.
+    if (!(error instanceof KubeConflict)) throw error;
+    details.replacedBeforeDelete = true;
+    return { ...base, applied: true, dryRun: false, noop: true, preImage, message: `pod ${request.namespace}/${request.pod} was already replaced (new uid); nothing deleted`, details };
+  }
 
   // After the delete nothing may fail the action: it happened. Marker and event are best effort, logged.
   if (deployment) {
