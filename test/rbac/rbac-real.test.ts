@@ -231,7 +231,7 @@ describe.runIf(REAL)('least-privilege RBAC on the real kube-apiserver', () => {
     })();
     const run = await exec(
       'node',
-      [CLI, 'run', '--kubeconfig', saKubeconfig, '--mode', 'enforce', '--once', '--namespace', BILLING, '--dynamodb-endpoint', dynamo.endpoint, '--memory-namespace', dynamo.namespace('run')],
+      [CLI, 'run', '--json', '--kubeconfig', saKubeconfig, '--mode', 'enforce', '--once', '--namespace', BILLING, '--dynamodb-endpoint', dynamo.endpoint, '--memory-namespace', dynamo.namespace('run')],
       { timeoutMs: 280_000 },
     ).finally(() => {
       running = false;
