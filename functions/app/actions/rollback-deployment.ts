@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RollbackDeploymentSchema } from '../../domain/actions';
 import type { Deployment, Pod, PodTemplateSpec, ReplicaSet } from '../../domain/k8s';
 import { currentRevisionOf, replicaSetsOf, revisionOf, rollbackTarget, rolloutHistory } from '../../domain/workload';
-import { ActionNotApplicable, deploymentPreImage, jsonEqual, type Plan } from './common';
+import { ActionNotApplicable, deploymentPreImage, jsonEqual, lastActionOf, type Plan } from './common';
 
 type Request = z.infer<typeof RollbackDeploymentSchema>;
 
@@ -29,7 +29,12 @@ export function planRollbackDeployment(
   request: Request,
   context: { replicaSets: ReplicaSet[]; pods: Pod[] },
 ): Plan {
-  const history = rolloutHistory(deployment, context.replicaSets, context.pods);
+  // The revision our own last rollback left is known failing, whatever its pods show now (they may be gone).
+  const marker = lastActionOf(deployment.metadata?.annotations);
+  const rolledBackFrom = marker?.action === 'rollback_deployment' ? marker.pre?.revision : undefined;
+  const history = rolloutHistory(deployment, context.replicaSets, context.pods).map((r) =>
+    r.revision === rolledBackFrom ? { ...r, healthy: false } : r,
+  );
   const current = currentRevisionOf(deployment);
   const where = `deployment ${request.namespace}/${request.deployment}`;
   if (current === undefined) {
