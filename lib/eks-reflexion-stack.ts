@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { FunctionRole } from '../functions/config/env';
 import { profileFoundationModel } from '../functions/domain/pricing';
@@ -48,7 +49,12 @@ export class EksReflexionStack extends Stack {
     this.tables = memory.tables;
     this.eventBus = new events.EventBus(this, 'EventBus');
 
-    const workflow = new WorkflowFunctions(this, 'Workflow', { settings, memory, logRetention, eventBus: this.eventBus });
+    // The configured mode, switchable without a redeploy (functions cache it for at most 60 s).
+    const policyParameter = new ssm.StringParameter(this, 'PolicyParameter', {
+      stringValue: policy.mode,
+      description: 'eks-reflexion configured mode: observe | dry-run | enforce (or a JSON object of policy fields); read at every write, cached <= 60 s',
+    });
+    const workflow = new WorkflowFunctions(this, 'Workflow', { settings, memory, policyParameter, logRetention, eventBus: this.eventBus });
     this.incidentStateMachine = new IncidentStateMachine(this, 'Incident', {
       functions: workflow.lambdas,
       eventBus: this.eventBus,
@@ -58,7 +64,7 @@ export class EksReflexionStack extends Stack {
       logRetention,
     });
     const stateMachine = this.incidentStateMachine.stateMachine;
-    const entry = new EntryFunctions(this, 'Entry', { settings, memory, logRetention, stateMachine, eventBus: this.eventBus });
+    const entry = new EntryFunctions(this, 'Entry', { settings, memory, policyParameter, logRetention, stateMachine, eventBus: this.eventBus });
     const alerts = new AlertWebhook(this, 'Alerts', {
       settings,
       memory,
@@ -78,10 +84,12 @@ export class EksReflexionStack extends Stack {
       actors: [fns.remediate, fns.reflect, fns.actions],
     });
 
-    new Observability(this, 'Observability', {
+    const observability = new Observability(this, 'Observability', {
       stateMachine,
       functions: Object.fromEntries(Object.values(fns).map((f: ReflexionFunction<FunctionRole>) => [f.role, f.function])),
       tables: this.tables,
+      metricsNamespace: settings.metricsNamespace,
+      alarmTopic: settings.alarmTopic,
     });
 
     this.acknowledgeNagFindings(entry.scheduleRole, settings.bedrockModelId);
@@ -97,7 +105,9 @@ export class EksReflexionStack extends Stack {
     new CfnOutput(this, 'StrategiesTableName', { value: this.tables.strategies.tableName });
     new CfnOutput(this, 'LocksTableName', { value: this.tables.locks.tableName });
     new CfnOutput(this, 'DetectScheduleName', { value: entry.schedule.scheduleName });
-    new CfnOutput(this, 'Mode', { value: policy.mode });
+    new CfnOutput(this, 'Mode', { value: policy.mode, description: 'The deployed mode; PolicyParameterName switches it without a redeploy' });
+    new CfnOutput(this, 'PolicyParameterName', { value: policyParameter.parameterName, description: 'aws ssm put-parameter --overwrite --name <this> --value observe: writes stop within 60 s' });
+    if (observability.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: observability.alarmTopic.topicArn, description: 'Subscribe to receive the alarms' });
   }
 
   /**

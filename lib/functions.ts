@@ -1,6 +1,7 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -17,6 +18,8 @@ import type { ResolvedStackSettings } from './stack-settings';
 export interface FunctionsProps {
   readonly settings: ResolvedStackSettings;
   readonly memory: MemoryTables;
+  /** The SSM parameter holding the configured mode; the roles that write read it at every write. */
+  readonly policyParameter: ssm.IStringParameter;
   /** @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -28,6 +31,7 @@ function environments(settings: ResolvedStackSettings, memory: MemoryTables) {
     POLICY: JSON.stringify(settings.policy),
     CLUSTER_NAMES: JSON.stringify(settings.clusterNames),
     POWERTOOLS_SERVICE_NAME: 'eks-reflexion',
+    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
   };
   const { tables } = memory;
   const tableEnv = {
@@ -37,6 +41,17 @@ function environments(settings: ResolvedStackSettings, memory: MemoryTables) {
   };
   const bedrockEnv = settings.bedrockModelId ? { BEDROCK_MODEL_ID: settings.bedrockModelId } : {};
   return { common, tableEnv, bedrockEnv };
+}
+
+/**
+ * The roles that check the configured policy at every write (AcquireLock,
+ * Remediate, Reflect's undo, the action API) read it from the parameter:
+ * its name in their environment, ssm:GetParameter on it and nothing else.
+ */
+function readsPolicyParameter(parameter: ssm.IStringParameter, fns: readonly ReflexionFunction<FunctionRole>[]): { POLICY_PARAMETER: string } {
+  const read = new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameter.parameterArn] });
+  for (const f of fns) f.executionRole.addToPrincipalPolicy(read);
+  return { POLICY_PARAMETER: parameter.parameterName };
 }
 
 /**
@@ -57,15 +72,16 @@ export class WorkflowFunctions extends Construct {
     super(scope, id);
     const { settings, memory, logRetention, eventBus } = props;
     const { common, tableEnv, bedrockEnv } = environments(settings, memory);
+    const policyEnv = { POLICY_PARAMETER: props.policyParameter.parameterName };
     const make = <R extends FunctionRole>(id: string, role: R, environment: EnvInput<R>, extra?: { memorySize?: number; timeout?: Duration }) =>
       new ReflexionFunction(this, id, { role, environment, ...(logRetention ? { logRetention } : {}), ...extra });
 
-    const lock = make('Lock', 'lock', { ...common, LOCKS_TABLE: tableEnv.LOCKS_TABLE }, { memorySize: 256, timeout: Duration.seconds(20) });
+    const lock = make('Lock', 'lock', { ...common, ...policyEnv, LOCKS_TABLE: tableEnv.LOCKS_TABLE }, { memorySize: 256, timeout: Duration.seconds(20) });
     const analyse = make('Analyse', 'analyse', { ...common, ...tableEnv, ...bedrockEnv }, { timeout: Duration.seconds(120) });
     const selectStrategy = make('SelectStrategy', 'select-strategy', { ...common, ...tableEnv, ...bedrockEnv }, { timeout: Duration.seconds(120) });
-    const remediate = make('Remediate', 'remediate', { ...common, ...tableEnv });
+    const remediate = make('Remediate', 'remediate', { ...common, ...policyEnv, ...tableEnv });
     const verify = make('Verify', 'verify', { ...common, ...tableEnv });
-    const reflect = make('Reflect', 'reflect', { ...common, ...tableEnv, ...bedrockEnv }, { timeout: Duration.seconds(120) });
+    const reflect = make('Reflect', 'reflect', { ...common, ...policyEnv, ...tableEnv, ...bedrockEnv }, { timeout: Duration.seconds(120) });
     const approval = make('Approval', 'approval', { ...common, LOCKS_TABLE: tableEnv.LOCKS_TABLE, EVENT_BUS_NAME: eventBus.eventBusName }, { memorySize: 256, timeout: Duration.seconds(20) });
     this.functions = { lock, analyse, 'select-strategy': selectStrategy, remediate, verify, reflect, approval };
     this.lambdas = {
@@ -90,6 +106,7 @@ export class WorkflowFunctions extends Construct {
     memory.grant(reflect.executionRole, 'strategies', 'read-write');
     memory.grant(reflect.executionRole, 'locks', 'read-write'); // an undo is an action too
     grantInvokeModel(settings.bedrockModelId, [analyse, selectStrategy, reflect]);
+    readsPolicyParameter(props.policyParameter, [lock, remediate, reflect]);
   }
 }
 
@@ -126,11 +143,12 @@ export class EntryFunctions extends Construct {
     this.detect.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(2) });
     this.actions = new ReflexionFunction(this, 'Actions', {
       role: 'actions',
-      environment: { ...common, ...tableEnv, ...bedrockEnv, STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+      environment: { ...common, ...tableEnv, ...bedrockEnv, STATE_MACHINE_ARN: stateMachine.stateMachineArn, POLICY_PARAMETER: props.policyParameter.parameterName },
       ...retention,
     });
     for (const role of ['episodes', 'strategies', 'locks'] as const) memory.grant(this.actions.executionRole, role, 'read-write');
     grantInvokeModel(settings.bedrockModelId, [this.actions]);
+    readsPolicyParameter(props.policyParameter, [this.actions]);
     stateMachine.grantStartExecution(this.detect.executionRole);
     stateMachine.grantStartExecution(this.actions.executionRole);
     // approve_action / deny_action resume an execution waiting on its task token; nothing else may.

@@ -19,6 +19,10 @@ export interface EksReflexionStackProps extends StackProps {
   readonly memoryNamespace?: string;
   /** @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /** CloudWatch namespace of the custom metrics. @default 'EksReflexion' */
+  readonly metricsNamespace?: string;
+  /** Create an SNS topic the alarms notify (subscribe to it after deploy). @default false: alarms only */
+  readonly alarmTopic?: boolean;
   /** Alert sources the webhook accepts. @default none: no webhook URL, no secret */
   readonly alertSources?: readonly AlertSystem[];
   /** Label mapping overrides per alert system. @default the documented defaults */
@@ -46,6 +50,12 @@ const StackPropsSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 chars of a-z, 0-9, -')
     .default('default'),
+  metricsNamespace: z
+    .string()
+    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace (letters, digits, . _ / # : -)')
+    .refine((ns) => !ns.startsWith('AWS/'), 'must not start with AWS/ (reserved)')
+    .default('EksReflexion'),
+  alarmTopic: z.boolean().default(false),
 });
 export type ResolvedStackSettings = Readonly<z.infer<typeof StackPropsSchema>>;
 
@@ -57,6 +67,8 @@ export function resolveStackSettings(props: EksReflexionStackProps): ResolvedSta
     scheduleRateMinutes: props.scheduleRateMinutes,
     bedrockModelId: props.bedrockModelId === '' ? undefined : props.bedrockModelId,
     memoryNamespace: props.memoryNamespace,
+    metricsNamespace: props.metricsNamespace,
+    alarmTopic: props.alarmTopic,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -30,6 +30,13 @@ const common = {
   CLUSTER_NAMES: json(z.array(z.string().min(1).max(100)).min(1)),
   POWERTOOLS_SERVICE_NAME: z.string().default('eks-reflexion'),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** CloudWatch namespace of the custom metrics (EMF). */
+  POWERTOOLS_METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace').optional(),
+  /**
+   * SSM parameter holding the configured mode (or policy fields as JSON), read
+   * at every write and cached for at most 60 s; absent: POLICY is the configured policy.
+   */
+  POLICY_PARAMETER: z.string().regex(/^[A-Za-z0-9_./-]{1,1011}$/, 'must be an SSM parameter name').optional(),
 };
 const tables = {
   EPISODES_TABLE: z.string().min(1),

@@ -15,7 +15,8 @@ import { EventBridgePublisher } from '../adapters/aws/event-bridge';
 import { StepFunctionsTaskTokens, StepFunctionsWorkflow } from '../adapters/aws/step-functions';
 import { systemClock } from '../ports/clock';
 import { createPowertools, loggerPort, type Powertools } from './powertools';
-import { describeIssue } from '../app/steps/state';
+import { describeZodIssue as describeIssue } from '../domain/zod-issue';
+import { lazyProvider, parameterPolicySource } from '../adapters/aws/policy-parameter';
 
 /**
  * Composition root for Lambda: validates the role's environment and builds
@@ -42,6 +43,7 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
     BEDROCK_MODEL_ID?: string;
     STATE_MACHINE_ARN?: string;
     EVENT_BUS_NAME?: string;
+    POLICY_PARAMETER?: string;
   };
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
@@ -76,7 +78,22 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
     ? new EventBridgePublisher(traced(new EventBridgeClient({ region })), e.EVENT_BUS_NAME)
     : { publish: async () => undefined };
 
+  const policyParameter = e.POLICY_PARAMETER;
+  const currentPolicy = policyParameter
+    ? parameterPolicySource({
+        // Loaded on the first write, so roles that never write do not pay for the SSM client at cold start.
+        provider: lazyProvider(async () => {
+          const [{ SSMProvider }, { SSMClient }] = await Promise.all([import('@aws-lambda-powertools/parameters/ssm'), import('@aws-sdk/client-ssm')]);
+          return new SSMProvider({ awsSdkV3Client: traced(new SSMClient({ region })) });
+        }),
+        name: policyParameter,
+        deployed: e.POLICY,
+        logger,
+      })
+    : undefined;
+
   return {
+    ...(currentPolicy ? { currentPolicy } : {}),
     clusterNames: e.CLUSTER_NAMES,
     cluster: (name) => clusterFactory(name),
     memory,

@@ -3,9 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Logger as LoggerPort } from '../ports/logger';
 
-/** CloudWatch namespace of the custom metrics unless POWERTOOLS_METRICS_NAMESPACE says otherwise. */
-export const DEFAULT_METRICS_NAMESPACE = 'EksReflexion';
-export const SERVICE_NAME = 'eks-reflexion';
+import { DEFAULT_METRICS_NAMESPACE, SERVICE_NAME } from '../config/telemetry';
 
 export interface Powertools {
   readonly logger: Logger;

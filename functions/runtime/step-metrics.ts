@@ -2,30 +2,11 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { FunctionRole } from '../config/env';
+import { METRIC } from '../config/telemetry';
 import { ACTION_NAMES } from '../domain/actions';
 import { FAILURE_KINDS } from '../domain/incident';
 
-/**
- * The metrics an SRE graphs, derived from what each step returns (and the
- * state it was given), so no domain code knows about CloudWatch. Dimensions
- * are bounded sets — failure kind, action, outcome — never a pod, workload or
- * execution id (those are in the logs, keyed by executionId).
- */
-export const METRIC = {
-  incidentsDetected: 'IncidentsDetected',
-  podsScanned: 'PodsScanned',
-  scanDuration: 'ScanDuration',
-  remediations: 'Remediations',
-  verificationFailures: 'VerificationFailures',
-  resolved: 'IncidentsResolved',
-  escalated: 'IncidentsEscalated',
-  undone: 'RemediationsUndone',
-  trialsPerIncident: 'TrialsPerIncident',
-  timeToRecover: 'TimeToRecover',
-  reasonerInputTokens: 'ReasonerInputTokens',
-  reasonerOutputTokens: 'ReasonerOutputTokens',
-  reasonerCost: 'ReasonerCostMicroUsd',
-} as const;
+export { METRIC } from '../config/telemetry';
 
 export interface MetricPoint {
   readonly name: (typeof METRIC)[keyof typeof METRIC];

@@ -18,6 +18,8 @@ beforeAll(() => {
     bedrockModelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
     scheduleRateMinutes: 5,
     memoryNamespace: 'team-a',
+    metricsNamespace: 'Team/EksReflexion',
+    alarmTopic: true,
   });
 }, 120_000);
 
@@ -122,3 +124,19 @@ function resolveForTest(arn: string): string {
   const parts = (resolved as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
   return parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join('');
 }
+
+describe('with an alarm topic and a metrics namespace', () => {
+  it('every alarm notifies the topic (TLS enforced), metrics go to the namespace', () => {
+    const [topicId] = Object.keys(resourcesOf(s.template, 'AWS::SNS::Topic'));
+    expect(topicId).toBeDefined();
+    s.template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+    for (const a of Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))) expect(a.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
+    const escalations = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).find((a) => JSON.stringify(a.Properties).includes('IncidentsEscalated'))!;
+    expect(JSON.stringify(escalations.Properties)).toContain('"Namespace":"Team/EksReflexion"');
+    expect(JSON.stringify(resourcesOf(s.template, 'AWS::SNS::TopicPolicy'))).toContain('aws:SecureTransport');
+  });
+
+  it('a namespace AWS reserves is refused, naming the field', () => {
+    expect(() => new EksReflexionStack(new App(), 'X', { clusterNames: ['a'], metricsNamespace: 'AWS/Lambda' })).toThrow(/metricsNamespace/);
+  });
+});

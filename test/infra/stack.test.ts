@@ -144,15 +144,15 @@ describe('least privilege', () => {
   // What each role may do, by action; a new grant must be added here on purpose.
   const expected: Record<FunctionRole, { dynamodbTables: string[]; extra: string[] }> = {
     detect: { dynamodbTables: [], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
-    lock: { dynamodbTables: ['Locks'], extra: [] },
+    lock: { dynamodbTables: ['Locks'], extra: ['ssm:GetParameter'] },
     // RequestApproval: the pending approval beside the locks, ApprovalRequested on the bus; no cluster access.
     approval: { dynamodbTables: ['Locks'], extra: ['events:PutEvents'] },
     analyse: { dynamodbTables: ['Episodes'], extra: ['eks:DescribeCluster'] },
     'select-strategy': { dynamodbTables: ['Episodes', 'Strategies'], extra: ['eks:DescribeCluster'] },
-    remediate: { dynamodbTables: ['Locks'], extra: ['eks:DescribeCluster'] },
+    remediate: { dynamodbTables: ['Locks'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
-    reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster'] },
-    actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster'] },
+    reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
+    actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster', 'ssm:GetParameter'] },
     alerts: { dynamodbTables: ['Episodes'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
   };
   it.each(FUNCTION_ROLES)('%s gets only what its step does', (role) => {
@@ -301,6 +301,50 @@ describe('dashboard', () => {
     const body = JSON.stringify(dashboard!.Properties['DashboardBody']);
     for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut']) expect(body).toContain(metric);
     for (const role of FUNCTION_ROLES) expect(body).toContain(`\\"label\\":\\"${role}\\"`);
+  });
+});
+
+describe('policy parameter, metrics and alarms', () => {
+  it('the mode lives in an SSM parameter; exactly the roles that check it at a write read it, and only it', () => {
+    const [paramId, param] = Object.entries(resourcesOf(s.template, 'AWS::SSM::Parameter'))[0]!;
+    expect(param.Properties).toMatchObject({ Type: 'String', Value: 'dry-run' });
+    s.template.hasOutput('PolicyParameterName', { Value: { Ref: paramId } });
+    for (const role of FUNCTION_ROLES) {
+      const env = (functionsByRole()[role].props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      const reads = ['lock', 'remediate', 'reflect', 'actions'].includes(role);
+      expect(env['POLICY_PARAMETER'], role).toEqual(reads ? { Ref: paramId } : undefined);
+      const ssm = statementsOfRole(s.template, functionsByRole()[role].roleLogicalId).filter((st) => actionsOf([st]).some((a) => a.startsWith('ssm:')));
+      for (const st of ssm) expect(JSON.stringify(st.Resource)).toContain(paramId);
+    }
+  });
+
+  it('functions emit metrics in the configured namespace (default EksReflexion)', () => {
+    for (const role of ['detect', 'remediate', 'reflect'] as const) {
+      const env = (functionsByRole()[role].props['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      expect(env['POWERTOOLS_METRICS_NAMESPACE']).toBe('EksReflexion');
+    }
+  });
+
+  it('alarms on escalations, failed and timed-out executions, throttles and every function’s errors; no topic unless asked', () => {
+    const alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const byMetric = (name: string) => alarms.filter((a) => a['MetricName'] === name);
+    const escalations = alarms.filter((a) => JSON.stringify(a).includes('"MetricName":"IncidentsEscalated"'));
+    expect(escalations).toHaveLength(1);
+    expect(JSON.stringify(escalations[0])).toContain('"Dimensions":[{"Name":"service","Value":"eks-reflexion"}],"MetricName":"IncidentsEscalated","Namespace":"EksReflexion"');
+    expect(byMetric('ExecutionsFailed')).toHaveLength(1);
+    expect(byMetric('ExecutionsTimedOut')).toHaveLength(1);
+    expect(byMetric('Errors')).toHaveLength(FUNCTION_ROLES.length);
+    expect(alarms.filter((a) => JSON.stringify(a['Metrics'] ?? '').includes('Throttles'))).toHaveLength(1);
+    for (const a of alarms) expect(a['AlarmActions']).toBeUndefined();
+    s.template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('the dashboard graphs the SRE metrics', () => {
+    const [dashboard] = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties['DashboardBody']);
+    for (const metric of ['IncidentsDetected', 'Remediations', 'IncidentsResolved', 'TimeToRecover', 'TrialsPerIncident', 'ReasonerCostMicroUsd', 'PodsScanned', 'ScanDuration', 'VerificationFailures']) {
+      expect(body, metric).toContain(metric);
+    }
   });
 });
 

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   KubeConflict,
   KubeForbidden,
@@ -15,6 +14,7 @@ import {
   ValidationError,
 } from '../../domain/errors';
 import type { PolicyConfig } from '../../domain/policy-config';
+import { describeZodIssueText } from '../../domain/zod-issue';
 import { ActionNotApplicable, TargetNotFound } from '../actions/common';
 import { API_ACTIONS, buildPayloadSchemas, type ActionApiResponse, type ApiActionName, type ErrorCode, type PayloadSchemas } from '../action-api-schema';
 import type { AppDeps } from '../deps';
@@ -41,27 +41,8 @@ function schemasFor(policy: PolicyConfig): PayloadSchemas {
 
 const fail = (code: ErrorCode, message: string): ActionApiResponse => ({ ok: false, error: { code, message: message.slice(0, 2000) || code } });
 
-/** `field: problem`, in words an operator reads without knowing zod. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.map(String).join('.');
-  let problem: string;
-  switch (issue.code) {
-    case 'too_big':
-      problem = `must be <= ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
-      break;
-    case 'too_small':
-      problem = `must be >= ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`;
-      break;
-    case 'invalid_type':
-      problem = `expected ${issue.expected}`;
-      break;
-    case 'unrecognized_keys':
-      return `${field ? `${field}: ` : ''}unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-    default:
-      problem = issue.message;
-  }
-  return `${field || 'payload'}: ${problem}`;
-}
+/** `field: problem`, in words an operator reads without knowing zod (functions/domain/zod-issue.ts). */
+export const describeIssue = describeZodIssueText;
 
 /**
  * The direct action API (docs/actions.md): validates the payload with its

@@ -1,15 +1,11 @@
-import type { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
+import { describeZodIssue } from '../../domain/zod-issue';
 import { WorkflowStateSchema, type WorkflowState } from '../../domain/workflow-state';
 import type { AppDeps } from '../deps';
 import type { Cluster } from '../../ports/cluster';
 
-/** Formats the first zod issue as `path: message`, the shape every boundary error uses. */
-export function describeIssue(error: z.ZodError): { field: string; message: string } {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  return { field, message: `${field}: ${issue?.message ?? 'invalid'}` };
-}
+/** Formats the first zod issue as `path: message` (functions/domain/zod-issue.ts). */
+export const describeIssue = describeZodIssue;
 
 /** Parses a task's input; a malformed document fails fast with ValidationError (routed to Escalate). */
 export function parseState(input: unknown, step: string): WorkflowState {
