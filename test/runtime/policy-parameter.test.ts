@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('mode from the SSM parameter', () => {
   it("switching the parameter to observe stops the action API's writes within the 60 s cache", async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-06T05:00:00Z') });
-    const scale = (replicas: number) => handleActionPayload(deps, { action: 'scale_deployment', cluster_name: 'sim', namespace: NS, deployment: 'web', replicas });
+    const scale = (replicas: number) => handleActionPayload(deps, { action: 'scale_deployment', cluster_name: 'sim', namespace: NS, deployment: 'web', replicas, requested_by: 'policy-parameter-test' });
 
     ssm.parameters.set(PARAM, 'enforce');
     expect(await scale(3)).toMatchObject({ ok: true, dry_run: false, result: { applied: true } });
