@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { handleActionPayload } from '../../functions/app/action-api/router';
+import { checkPayloadOffline, handleActionPayload } from '../../functions/app/action-api/router';
 import { MemoryError } from '../../functions/domain/errors';
 import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
@@ -109,6 +109,12 @@ this one invocation.`,
     memoryNamespaceOf(opts.memoryNamespace);
     if (opts.dataDir !== undefined && opts.dynamodbEndpoint !== undefined) throw new UsageError('give --data-dir or --dynamodb-endpoint, not both');
     const payload = await readPayload(args[0]!);
+    // A bad payload is answered before any kubeconfig is read or anything is contacted.
+    const refused = checkPayloadOffline(policy.data, payload);
+    if (refused) {
+      io.stdout(`${JSON.stringify(refused, null, 2)}\n`);
+      return EXIT.failed;
+    }
     const { cluster, clusterName } = await openCluster(opts, io.env);
 
     let source: Awaited<ReturnType<typeof openMemory>>;

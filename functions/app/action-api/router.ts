@@ -18,6 +18,7 @@ import { describeZodIssueText } from '../../domain/zod-issue';
 import { ActionNotApplicable, TargetNotFound } from '../actions/common';
 import { API_ACTIONS, buildPayloadSchemas, type ActionApiResponse, type ApiActionName, type ErrorCode, type PayloadSchemas } from '../action-api-schema';
 import type { AppDeps } from '../deps';
+import { canonicalPayload } from './aliases';
 import { APPROVALS } from './approvals';
 import { COMMANDS } from './commands';
 import { ApiError, type Handlers, type Outcome } from './outcome';
@@ -61,7 +62,7 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
       return fail('UNKNOWN_ACTION', `action: '${action.slice(0, 100)}' is not an action (one of ${API_ACTIONS.join(', ')})`);
     }
     const name = action as ApiActionName;
-    const parsed = schemasFor(deps.policy)[name].safeParse(payload);
+    const parsed = schemasFor(deps.policy)[name].safeParse(canonicalPayload(payload as Record<string, unknown>, deps.clusterNames));
     if (!parsed.success) return fail('INVALID_PAYLOAD', parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
     const data = parsed.data as { cluster_name?: string };
     if (data.cluster_name !== undefined && !deps.clusterNames.includes(data.cluster_name)) {
@@ -78,6 +79,30 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
       return fail('INTERNAL', error instanceof Error ? `${error.name}: ${error.message}` : 'internal error');
     }
   }
+}
+
+/**
+ * The payload checks that need nothing but the policy (shape, aliases,
+ * bounds): an error answer, or undefined when the payload is well formed.
+ * `invoke` runs it before reading a kubeconfig, so a bad payload is answered
+ * offline. A missing cluster_name is left to the full check (it may default).
+ */
+export function checkPayloadOffline(policy: PolicyConfig, payload: unknown): ActionApiResponse | undefined {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail('INVALID_PAYLOAD', 'payload: expected a JSON object');
+  const action = (payload as Record<string, unknown>).action;
+  if (typeof action !== 'string') return fail('INVALID_PAYLOAD', 'action: expected a string naming the action');
+  if (!(API_ACTIONS as readonly string[]).includes(action)) {
+    return fail('UNKNOWN_ACTION', `action: '${action.slice(0, 100)}' is not an action (one of ${API_ACTIONS.join(', ')})`);
+  }
+  let canonical: Record<string, unknown>;
+  try {
+    canonical = canonicalPayload(payload as Record<string, unknown>);
+  } catch (error) {
+    return fail('INVALID_PAYLOAD', (error as Error).message);
+  }
+  if (canonical['cluster_name'] === undefined) canonical['cluster_name'] = 'cluster-to-be-resolved';
+  const parsed = schemasFor(policy)[action as ApiActionName].safeParse(canonical);
+  return parsed.success ? undefined : fail('INVALID_PAYLOAD', parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
 }
 
 function toErrorResponse(deps: AppDeps, error: unknown): ActionApiResponse {
