@@ -1,5 +1,6 @@
 import { detectIncidents, type DetectResult } from '../domain/detectors';
 import type { Incident } from '../domain/incident';
+import { k8sgptFindings, withK8sgptEvidence } from '../domain/k8sgpt';
 import { ALWAYS_PROTECTED_NAMESPACES, executionBudget, type Mode } from '../domain/policy-config';
 import type { ClusterSnapshot } from '../domain/k8s';
 import type { WorkflowStateInput } from '../domain/workflow-state';
@@ -98,10 +99,12 @@ export async function scanForIncidents(
   const { policy } = deps;
   const scope = options.namespace ? { namespaces: [options.namespace] } : policy.optInNamespaces.length > 0 ? { namespaces: policy.optInNamespaces } : {};
   const snapshot = await cluster.snapshot(scope);
-  const { incidents, skipped } = detectIncidents(snapshot, {
+  const { incidents: found, skipped } = detectIncidents(snapshot, {
     source: options.source,
     protectedNamespaces: [...ALWAYS_PROTECTED_NAMESPACES, ...policy.protectedNamespaces],
     optInNamespaces: policy.optInNamespaces,
   });
+  // K8sGPT's findings add evidence to the incidents the detectors found; they never make one.
+  const incidents = withK8sgptEvidence(found, k8sgptFindings(snapshot.k8sgptResults ?? []));
   return { snapshot, incidents, skipped };
 }

@@ -1,3 +1,4 @@
+import type { K8sgptResult } from './k8sgpt';
 /**
  * Plain Kubernetes object shapes: the subset of fields the domain reads, as
  * they appear in API JSON (timestamps are RFC 3339 strings, never Date).
@@ -233,6 +234,8 @@ export interface ClusterSnapshot {
   statefulSets: StatefulSet[];
   hpas: HorizontalPodAutoscaler[];
   events: KubeEvent[];
+  /** K8sGPT operator Results, when the cluster has the CRD (absent otherwise). */
+  k8sgptResults?: K8sgptResult[];
 }
 
 /** A reference to one namespaced object. */

@@ -49,9 +49,10 @@ function untouchableDeps(): { deps: AppDeps; calls: string[] } {
 /** One valid payload per action, with the fields a payload cannot do without. */
 const VALID: Record<ApiActionName, { payload: Record<string, unknown>; required: string[] }> = {
   detect_failures: { payload: { action: 'detect_failures', cluster_name: 'prod', namespace: 'shop' }, required: ['cluster_name'] },
-  analyze_pod: { payload: { action: 'analyze_pod', cluster_name: 'prod', namespace: 'shop', pod: 'web-1' }, required: ['cluster_name', 'namespace', 'pod'] },
-  pod_status: { payload: { action: 'pod_status', cluster_name: 'prod', namespace: 'shop', pod: 'web-1' }, required: ['cluster_name', 'namespace'] },
-  recent_events: { payload: { action: 'recent_events', cluster_name: 'prod', namespace: 'shop', kind: 'Pod', name: 'web-1', limit: 10 }, required: ['cluster_name', 'namespace'] },
+  // Reads default a missing namespace to `default` (payload aliases, README), so namespace is not required for them.
+  analyze_pod: { payload: { action: 'analyze_pod', cluster_name: 'prod', namespace: 'shop', pod: 'web-1' }, required: ['cluster_name', 'pod'] },
+  pod_status: { payload: { action: 'pod_status', cluster_name: 'prod', namespace: 'shop', pod: 'web-1' }, required: ['cluster_name'] },
+  recent_events: { payload: { action: 'recent_events', cluster_name: 'prod', namespace: 'shop', kind: 'Pod', name: 'web-1', limit: 10 }, required: ['cluster_name'] },
   cluster_metrics: { payload: { action: 'cluster_metrics', cluster_name: 'prod' }, required: ['cluster_name'] },
   restart_pod: { payload: { action: 'restart_pod', cluster_name: 'prod', namespace: 'shop', pod: 'web-1', dry_run: true }, required: ['cluster_name', 'namespace', 'pod'] },
   rollout_restart: { payload: { action: 'rollout_restart', cluster_name: 'prod', namespace: 'shop', deployment: 'web' }, required: ['cluster_name', 'namespace', 'deployment'] },

@@ -13,19 +13,19 @@ import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
 describe('payload aliases → canonical form', () => {
   it.each([
     // Seed-style restart: pod_name is the pod.
-    { in: { action: 'restart_pod', pod_name: 'web-1', namespace: 'shop', cluster_name: 'a' }, clusters: ['a'], out: { action: 'restart_pod', pod: 'web-1', namespace: 'shop', cluster_name: 'a' } },
+    { in: { action: 'restart_pod', pod_name: 'web-1', namespace: 'shop', cluster_name: 'a' }, out: { action: 'restart_pod', pod: 'web-1', namespace: 'shop', cluster_name: 'a' } },
     // deployment_name on a Deployment action.
-    { in: { action: 'rollout_restart', deployment_name: 'web', namespace: 'shop' }, clusters: ['a'], out: { action: 'rollout_restart', deployment: 'web', namespace: 'shop', cluster_name: 'a' } },
+    { in: { action: 'rollout_restart', deployment_name: 'web', namespace: 'shop' }, out: { action: 'rollout_restart', deployment: 'web', namespace: 'shop' } },
     // deployment_name on start_remediation becomes the target.
-    { in: { action: 'start_remediation', deployment_name: 'web', namespace: 'shop', cluster_name: 'a' }, clusters: ['a', 'b'], out: { action: 'start_remediation', target_name: 'web', target_kind: 'Deployment', namespace: 'shop', cluster_name: 'a' } },
+    { in: { action: 'start_remediation', deployment_name: 'web', namespace: 'shop', cluster_name: 'a' }, out: { action: 'start_remediation', target_name: 'web', target_kind: 'Deployment', namespace: 'shop', cluster_name: 'a' } },
     // A read defaults its namespace to `default`, as the old tools did.
-    { in: { action: 'pod_status', pod_name: 'web-1' }, clusters: ['a'], out: { action: 'pod_status', pod: 'web-1', namespace: 'default', cluster_name: 'a' } },
-    // A write never guesses a namespace; with two clusters no cluster is guessed either.
-    { in: { action: 'restart_pod', pod_name: 'web-1' }, clusters: ['a', 'b'], out: { action: 'restart_pod', pod: 'web-1' } },
+    { in: { action: 'pod_status', pod_name: 'web-1' }, out: { action: 'pod_status', pod: 'web-1', namespace: 'default' } },
+    // A write never guesses a namespace, and no cluster is ever guessed.
+    { in: { action: 'restart_pod', pod_name: 'web-1' }, out: { action: 'restart_pod', pod: 'web-1' } },
     // The same value under both names is fine.
-    { in: { action: 'restart_pod', pod_name: 'web-1', pod: 'web-1' }, clusters: [], out: { action: 'restart_pod', pod: 'web-1' } },
-  ])('$in', ({ in: input, clusters, out }) => {
-    expect(canonicalPayload(input, clusters)).toEqual(out);
+    { in: { action: 'restart_pod', pod_name: 'web-1', pod: 'web-1' }, out: { action: 'restart_pod', pod: 'web-1' } },
+  ])('$in', ({ in: input, out }) => {
+    expect(canonicalPayload(input)).toEqual(out);
   });
 
   it.each([

@@ -20,6 +20,7 @@ import type {
   ReplicaSet,
   StatefulSet,
 } from '../../domain/k8s';
+import type { K8sgptResult } from '../../domain/k8sgpt';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Cluster, PatchType, WriteOptions } from '../../ports/cluster';
 import { toKubeError } from './errors';
@@ -197,7 +198,25 @@ export class KubeCluster implements Cluster {
       hpas(),
       each<KubeEvent>(RESOURCES.events),
     ]);
-    return { cluster: this.clusterName, takenAt, namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpas: hpaList, events };
+    // K8sGPT's Results are evidence when its CRD exists; a cluster without it (404) or a role that may not read it (403) has none.
+    // They live in the operator's namespace and name their object in spec.name, so they are listed cluster-wide.
+    const k8sgptResults = await this.list<K8sgptResult>(RESOURCES.k8sgptResults, undefined).catch((error: unknown) => {
+      if (error instanceof KubeNotFound || error instanceof KubeForbidden) return undefined;
+      throw error;
+    });
+    return {
+      cluster: this.clusterName,
+      takenAt,
+      namespaces,
+      nodes,
+      pods,
+      deployments,
+      replicaSets,
+      statefulSets,
+      hpas: hpaList,
+      events,
+      ...(k8sgptResults && k8sgptResults.length > 0 ? { k8sgptResults } : {}),
+    };
   }
 
   async getNamespace(name: string): Promise<Namespace> {
@@ -550,6 +569,7 @@ const RESOURCES = {
   deployments: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   replicaSets: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
   statefulSets: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+  k8sgptResults: { apiVersion: 'core.k8sgpt.ai/v1alpha1', kind: 'Result', plural: 'results', namespaced: true },
 } as const satisfies Record<string, Resource>;
 
 function hpaResource(version: 'v2' | 'v2beta2'): Resource {

@@ -11,8 +11,8 @@ import { ValidationError } from '../../domain/errors';
  *   `target_name` with `target_kind: Deployment` (start_remediation, execute_strategy)
  * - `namespace` defaults to `default` for reads only (pod_status, recent_events,
  *   analyze_pod), as those tools did; a write never guesses a namespace
- * - `cluster_name` defaults to the only configured cluster when exactly one is
- *   configured (never a guess among several)
+ * - `cluster_name` has no default: the published schema requires it, and a
+ *   payload without it is refused as before
  */
 const POD_FIELD = new Set(['restart_pod', 'analyze_pod', 'pod_status']);
 const DEPLOYMENT_FIELD = new Set(['rollout_restart', 'rollback_deployment', 'scale_deployment', 'patch_resources', 'patch_image', 'patch_probe']);
@@ -29,8 +29,8 @@ function rename(p: Record<string, unknown>, alias: string, canonical: string): v
   delete p[alias];
 }
 
-/** A copy of the payload in canonical form; `clusterNames` undefined: leave cluster_name alone (offline checks). */
-export function canonicalPayload(payload: Record<string, unknown>, clusterNames?: readonly string[]): Record<string, unknown> {
+/** A copy of the payload in canonical form. */
+export function canonicalPayload(payload: Record<string, unknown>): Record<string, unknown> {
   const p = { ...payload };
   const action = typeof p['action'] === 'string' ? p['action'] : '';
   if (POD_FIELD.has(action)) rename(p, 'pod_name', 'pod');
@@ -43,6 +43,5 @@ export function canonicalPayload(payload: Record<string, unknown>, clusterNames?
     p['target_kind'] = 'Deployment';
   }
   if (READS_WITH_DEFAULT_NAMESPACE.has(action) && p['namespace'] === undefined) p['namespace'] = DEFAULT_READ_NAMESPACE;
-  if (p['cluster_name'] === undefined && clusterNames?.length === 1) p['cluster_name'] = clusterNames[0];
   return p;
 }

@@ -62,7 +62,7 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
       return fail('UNKNOWN_ACTION', `action: '${action.slice(0, 100)}' is not an action (one of ${API_ACTIONS.join(', ')})`);
     }
     const name = action as ApiActionName;
-    const parsed = schemasFor(deps.policy)[name].safeParse(canonicalPayload(payload as Record<string, unknown>, deps.clusterNames));
+    const parsed = schemasFor(deps.policy)[name].safeParse(canonicalPayload(payload as Record<string, unknown>));
     if (!parsed.success) return fail('INVALID_PAYLOAD', parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
     const data = parsed.data as { cluster_name?: string };
     if (data.cluster_name !== undefined && !deps.clusterNames.includes(data.cluster_name)) {
@@ -85,7 +85,7 @@ export async function handleActionPayload(deps: AppDeps, payload: unknown): Prom
  * The payload checks that need nothing but the policy (shape, aliases,
  * bounds): an error answer, or undefined when the payload is well formed.
  * `invoke` runs it before reading a kubeconfig, so a bad payload is answered
- * offline. A missing cluster_name is left to the full check (it may default).
+ * offline. Whether cluster_name is configured is left to the full check.
  */
 export function checkPayloadOffline(policy: PolicyConfig, payload: unknown): ActionApiResponse | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return fail('INVALID_PAYLOAD', 'payload: expected a JSON object');
@@ -100,7 +100,6 @@ export function checkPayloadOffline(policy: PolicyConfig, payload: unknown): Act
   } catch (error) {
     return fail('INVALID_PAYLOAD', (error as Error).message);
   }
-  if (canonical['cluster_name'] === undefined) canonical['cluster_name'] = 'cluster-to-be-resolved';
   const parsed = schemasFor(policy)[action as ApiActionName].safeParse(canonical);
   return parsed.success ? undefined : fail('INVALID_PAYLOAD', parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
 }

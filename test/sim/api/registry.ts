@@ -300,6 +300,21 @@ export const RESOURCES: readonly ResourceDef[] = [
     prepareForCreate: resetStatus,
     validate: validatePdb,
   },
+  {
+    // The K8sGPT operator's CRD (results.core.k8sgpt.ai), served as on a cluster where the operator is installed.
+    resource: 'results',
+    singular: 'result',
+    kind: 'Result',
+    group: 'core.k8sgpt.ai',
+    versions: ['v1alpha1'],
+    namespaced: true,
+    shortNames: [],
+    nameRule: 'subdomain',
+    subresources: ['status'],
+    statusSubresource: true,
+    tracksGeneration: true,
+    fieldSelectors: WORKLOAD_FIELDS,
+  },
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));
