@@ -74,10 +74,15 @@ describe('eks-reflexion invoke with payloads other tools send', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('seed-style {"action": "restart_pod", "pod_name", "namespace", "cluster_name"} restarts the pod (enforce)', async () => {
+  it('seed-style {"action": "restart_pod", "pod_name", "namespace", "cluster_name"} is answered ok (dry-run default; enforce also needs requested_by)', async () => {
     const pods = await sim.client.list<{ metadata: { name: string } }>('/api/v1/namespaces/shop/pods', { labelSelector: 'app=web' });
     const pod = pods[0]!.metadata.name;
-    const r = await invoke({ action: 'restart_pod', pod_name: pod, namespace: 'shop', cluster_name: 'sim' }, '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--mode', 'enforce');
+    const kc = ['--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim'];
+    const dry = await invoke({ action: 'restart_pod', pod_name: pod, namespace: 'shop', cluster_name: 'sim' }, ...kc);
+    expect(dry.code, dry.err + dry.out).toBe(0);
+    expect(JSON.parse(dry.out)).toMatchObject({ ok: true, action: 'restart_pod', dry_run: true });
+    // In enforce mode a write must name its caller (the policy's anonymous-write rule), alias or not.
+    const r = await invoke({ action: 'restart_pod', pod_name: pod, namespace: 'shop', cluster_name: 'sim', requested_by: 'seed-agent' }, ...kc, '--mode', 'enforce');
     expect(r.code, r.err + r.out).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, action: 'restart_pod', dry_run: false, result: { applied: true } });
     await sim.advance(60, 1); // graceful termination on the simulator's clock
