@@ -71,6 +71,8 @@ export function fieldChanges(details: Record<string, unknown> | undefined): stri
 
 export interface StoryOptions {
   width: number;
+  /** Print each 'still converging' check (run: yes, as progress; demo: no, the result says it). */
+  converging?: boolean;
 }
 
 /** The lines one state visit adds to the story (none for states with nothing to say). */
@@ -100,7 +102,7 @@ export function storyLines(visit: StateVisit, options: StoryOptions): string[] {
     case 'Verify': {
       const v = s.verification;
       if (!v) return [];
-      if (v.status === 'converging') return wrap('  verify    ', `still converging (check ${v.checks}): ${(v.evidence ?? []).slice(0, 1).join('')}`, w);
+      if (v.status === 'converging') return options.converging === false ? [] : wrap('  verify    ', `still converging (check ${v.checks}): ${(v.evidence ?? []).slice(0, 1).join('')}`, w);
       return wrap('  verify    ', `${v.status}: ${(v.evidence ?? []).join('; ')}`, w);
     }
     case 'Reflect':

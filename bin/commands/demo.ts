@@ -1,13 +1,27 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { WorkflowState } from '../../functions/domain/workflow-state';
 import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
 import type { StateVisit } from '../../functions/local/runner';
 // Types only: the simulator and the harness (test/) are loaded when the demo runs.
 import type { IncidentRun } from '../../test/harness/fault-driver';
+import type { FaultExpectation } from '../../test/sim/faults/kit';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
+import { outputWidth, storyLines, wrap } from '../story';
+
+/** The closing line of an incident: controls (where leaving it alone is right) are described as controls. */
+function resultLine(expected: FaultExpectation, r: IncidentRun): string {
+  if (!r.detected && r.writes === 0 && (expected.kind === null || !expected.fixable)) {
+    return `  control   ${expected.kind === null ? 'no fault: nothing detected' : 'must not be touched: correctly left alone'}; writes 0`;
+  }
+  if (!r.detected) return `  result    NOT detected; oracle says ${r.oracleFixed ? 'healthy' : 'still broken'}; writes ${r.writes}`;
+  return (
+    `  result    ${r.outcome} after ${r.trials} trial(s)` +
+    `${r.timeToRecoverSeconds !== undefined ? `, recovered ${r.timeToRecoverSeconds.toFixed(0)} s after detection` : ''}` +
+    `; oracle says ${r.oracleFixed ? 'healthy' : 'not fixed'}; writes ${r.writes}`
+  );
+}
 
 /** The faults the demo walks through, in order; each round repeats them on new instances. */
 export const DEMO_FAULTS = [
@@ -21,29 +35,6 @@ export const DEMO_FAULTS = [
   'no-fault',
   'protected-namespace',
 ];
-
-function storyLine(visit: StateVisit): string | undefined {
-  if (!visit.type.endsWith(':exit')) return undefined;
-  const s = visit.output as Partial<WorkflowState> | undefined;
-  if (!s || typeof s !== 'object') return undefined;
-  switch (visit.state) {
-    case 'Analyse':
-      return `  analyse   ${s.incident?.signature} on ${s.incident?.target.kind}/${s.incident?.target.name}: ${s.analysis?.summary?.slice(0, 140)}`;
-    case 'SelectStrategy':
-      return `  decide    trial ${s.trial}: ${s.decision?.action.action} (${s.decision?.mode}) — ${s.decision?.why?.slice(0, 160)}`;
-    case 'Restart':
-    case 'Rollback':
-    case 'Scale':
-    case 'Patch':
-      return `  act       ${visit.state}: ${s.remediation?.message?.slice(0, 160)}`;
-    case 'Verify':
-      return s.verification?.status === 'converging' ? undefined : `  verify    ${s.verification?.status}: ${(s.verification?.evidence ?? []).slice(0, 2).join('; ').slice(0, 160)}`;
-    case 'Reflect':
-      return `  reflect   ${s.reflections?.at(-1)?.text?.slice(0, 200)} → ${s.next}`;
-    default:
-      return undefined;
-  }
-}
 
 interface Options {
   rounds: string;
@@ -66,6 +57,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
 
   const out = resolve(values.out);
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const width = outputWidth();
   say('eks-reflexion demo: starting DynamoDB Local and the simulated cluster…');
   const dynamo = await startDynamoDbLocal();
   const tables = { episodes: 'demo-episodes', strategies: 'demo-strategies', locks: 'demo-locks' };
@@ -93,17 +85,12 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
               ? {}
               : {
                   onVisit: (v: StateVisit) => {
-                    const line = storyLine(v);
-                    if (line) say(line);
+                    for (const line of storyLines(v, { width, converging: false })) say(line);
                   },
                 }),
           });
           arm.runs.push(result);
-          say(
-            `  result    ${result.detected ? `${result.outcome} after ${result.trials} trial(s)` : 'nothing detected'}` +
-              `${result.timeToRecoverSeconds !== undefined ? `, recovered ${result.timeToRecoverSeconds.toFixed(0)} s after detection` : ''}` +
-              `; oracle says ${result.oracleFixed ? 'healthy' : 'not fixed'}; writes ${result.writes}`,
-          );
+          say(resultLine(scenario.expected, result));
         }
       }
     }
@@ -131,7 +118,15 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     renderReport({ title: 'eks-reflexion demo', generatedAt: new Date().toISOString(), command: argv.length > 0 ? `npm run demo -- ${argv.join(' ')}` : 'npm run demo', memoryOn: on, memoryOff: off }),
   );
   await writeFile(join(out, 'runs.json'), JSON.stringify({ memoryOn: on, memoryOff: off }, null, 2));
-  say('\n=== summary (fixable incidents) ===');
+  const fixableOf = (runs: IncidentRun[]) => runs.filter((r) => r.expectedFixable && r.detected).length;
+  say('\n=== summary ===');
+  say(
+    wrap(
+      '',
+      `Percentages are over the fixable incidents that were detected (memory on: ${fixableOf(on)} of ${on.length} runs; memory off: ${fixableOf(off)} of ${off.length}); controls (no fault, protected namespace) and faults no catalogue action can fix are left out of them. False actions count writes on any run where none should happen.`,
+      width,
+    ).join('\n'),
+  );
   say(`                 first-trial success   resolved   trials/incident   false actions`);
   say(`  memory on      ${a.pass1.padStart(19)}   ${a.resolved.padStart(8)}   ${a.trials.padStart(15)}   ${String(a.falseActions).padStart(13)}`);
   say(`  memory off     ${b.pass1.padStart(19)}   ${b.resolved.padStart(8)}   ${b.trials.padStart(15)}   ${String(b.falseActions).padStart(13)}`);

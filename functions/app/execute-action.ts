@@ -322,7 +322,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     };
     if (approval) details.approval = approval;
     if (!decision.allowed) {
-      return { ...base, applied: false, dryRun: false, noop: plan.done, preImage: plan.preImage, message: bounded(`observe mode: would have ${plan.summary}; nothing written`), details };
+      return { ...base, applied: false, dryRun: false, noop: plan.done, preImage: plan.preImage, message: bounded(`observe mode: would apply: ${plan.summary}; nothing written`), details };
     }
     const baseline = await spec.baseline(object);
     details.baseline = baseline;
@@ -343,7 +343,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
     try {
       await spec.write(ops, true);
       if (decision.dryRunOnly) {
-        return { ...base, applied: false, dryRun: true, noop: false, preImage: plan.preImage, message: bounded(`dry run passed: would have ${plan.summary}`), details };
+        return { ...base, applied: false, dryRun: true, noop: false, preImage: plan.preImage, message: bounded(`dry run passed: would apply: ${plan.summary}`), details };
       }
       await spec.write(ops, false);
     } catch (error) {

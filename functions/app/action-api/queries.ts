@@ -118,6 +118,8 @@ async function podStatus(deps: AppDeps, p: Payload<'pod_status'>): Promise<unkno
   const cluster = await deps.cluster(p.cluster_name);
   if (p.pod) return { pods: [summarisePod(await cluster.getPod(p.namespace, p.pod))] };
   const pods = await cluster.listPods(p.namespace, p.label_selector);
+  // An empty list from a namespace that does not exist is NOT_FOUND, as docs/actions.md says, not "ok, 0 pods".
+  if (pods.length === 0) await cluster.getNamespace(p.namespace);
   return { pods: pods.slice(0, 200).map(summarisePod), total: pods.length };
 }
 

@@ -108,6 +108,8 @@ function toErrorResponse(deps: AppDeps, error: unknown): ActionApiResponse {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ApiError) return fail(error.code, message);
   if (error instanceof ValidationError) return fail('INVALID_PAYLOAD', message);
+  // A container that is not in the workload is a missing object (docs/actions.md), not a policy refusal.
+  if (error instanceof PolicyViolation && error.rule === 'unknown-container') return fail('NOT_FOUND', message);
   if (error instanceof PolicyViolation) return fail('POLICY_VIOLATION', message);
   if (error instanceof KubeNotFound || error instanceof TargetNotFound) return fail('NOT_FOUND', message);
   if (error instanceof ActionNotApplicable || error instanceof KubeInvalid) return fail('INVALID_PAYLOAD', message);

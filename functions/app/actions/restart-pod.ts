@@ -93,7 +93,7 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   }
   const summary = `deleted pod ${request.namespace}/${request.pod} so that its ${facts.current?.podController?.kind ?? 'controller'} replaces it`;
   if (!decision.allowed) {
-    return { ...base, applied: false, dryRun: false, noop: false, preImage, message: `observe mode: would have ${summary}; nothing written`, details };
+    return { ...base, applied: false, dryRun: false, noop: false, preImage, message: `observe mode: would apply: ${summary}; nothing written`, details };
   }
   details.baseline = deployment ? await deploymentBaseline(cluster, deployment, now) : podBaseline(pod, now);
   if (pod.metadata?.deletionTimestamp) {
@@ -104,7 +104,7 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   const only = pod.metadata?.uid ? { uid: pod.metadata.uid } : {};
   await cluster.deletePod(request.namespace, request.pod, { dryRun: true, ...only });
   if (decision.dryRunOnly) {
-    return { ...base, applied: false, dryRun: true, noop: false, preImage, message: `dry run passed: would have ${summary}`, details };
+    return { ...base, applied: false, dryRun: true, noop: false, preImage, message: `dry run passed: would apply: ${summary}`, details };
   }
   try {
     await cluster.deletePod(request.namespace, request.pod, only);
