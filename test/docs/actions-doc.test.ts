@@ -121,7 +121,7 @@ describe('each documented error code, for the reason the page gives', () => {
     {
       code: 'CONFLICT',
       why: 'a remediation of the same workload holds its lock (writes, not dry runs, take it)',
-      payload: { action: 'rollout_restart', cluster_name: 'sim', namespace: 'shop', deployment: 'web' },
+      payload: { action: 'rollout_restart', cluster_name: 'sim', namespace: 'shop', deployment: 'web', requested_by: 'docs-test' },
       enforce: true,
       before: async () => void (await memory.locks.acquire(lockKey, 'running-execution', 600, sim.clock.now())),
       after: () => memory.locks.release(lockKey, 'running-execution'),
