@@ -4,7 +4,6 @@ import { confirmAlerts } from '../../functions/app/alerts/confirm';
 import { AlertSecretsSchema, readDelivery, type AlertIngestConfig, type AlertSecrets } from '../../functions/app/alerts/ingest';
 import { isAlertError } from '../../functions/domain/alerts/errors';
 import { ALERT_SYSTEMS, type AlertSystem } from '../../functions/domain/alerts/types';
-import { PolicyConfigSchema, type PolicyConfig } from '../../functions/domain/policy-config';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
 import type { AppDeps } from '../../functions/app/deps';
 import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
@@ -13,6 +12,8 @@ import { defineCommand, type CommandIo } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster, type KubeconfigFlags } from '../framework/kubeconfig';
+import { policyFromFlags } from '../framework/policy-option';
+import type { PolicyConfig } from '../../functions/domain/policy-config';
 
 /** Flags `alert` and `webhook serve` share: where secrets come from, which sources, memory. */
 export interface AlertFlags extends KubeconfigFlags {
@@ -41,12 +42,6 @@ export async function secretsFrom(flags: Pick<AlertFlags, 'secrets'>, env: NodeJ
   const parsed = AlertSecretsSchema.safeParse(json);
   if (!parsed.success) throw new UsageError(`secrets: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
-}
-
-export function policyFrom(mode: string): PolicyConfig {
-  const policy = PolicyConfigSchema.safeParse({ mode });
-  if (!policy.success) throw new UsageError(`--mode: '${mode}' is not observe, dry-run or enforce`);
-  return policy.data;
 }
 
 export function alertOptions(cmd: import('commander').Command): import('commander').Command {
@@ -133,7 +128,7 @@ async function run({ opts, args, io }: { opts: Options; args: string[]; io: Comm
   if (source !== 'auto' && !(ALERT_SYSTEMS as readonly string[]).includes(source)) {
     throw new UsageError(`--source '${source}' is not auto or one of ${ALERT_SYSTEMS.join(', ')}`);
   }
-  const policy = policyFrom(opts.mode);
+  const policy = await policyFromFlags({ mode: opts.mode });
   const delivery = {
     path: source === 'auto' ? '/alerts' : `/alerts/${source}`,
     headers: headersFrom(opts.header, opts.contentType),

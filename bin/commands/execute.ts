@@ -1,7 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeIssue } from '../../functions/app/steps/state';
-import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { WorkflowStateSchema } from '../../functions/domain/workflow-state';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { buildLocalDeps, localMemory } from '../../functions/local/local-deps';
@@ -12,6 +11,7 @@ import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
+import { policyFromFlags, readJsonFile } from '../framework/policy-option';
 
 interface Options {
   input?: string;
@@ -34,32 +34,15 @@ const stderrLogger = (verbose: boolean): Logger => ({
   error: (m, a) => process.stderr.write(`error ${m} ${a ? JSON.stringify(a) : ''}\n`),
 });
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = path === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${what} ${path}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${what} ${path}: not JSON (${(error as Error).message})`);
-  }
-}
-
 async function run({ opts: values, io }: { opts: Options; io: { env: NodeJS.ProcessEnv; stdout(t: string): void } }): Promise<number> {
   if (!values.input) throw new UsageError('--input is required');
 
   // The input first: a malformed one is refused before any cluster or memory is touched.
-  const raw = await readJson(values.input, 'input');
+  const raw = await readJsonFile(values.input, 'input');
   const input = WorkflowStateSchema.safeParse(raw);
   if (!input.success) throw new UsageError(`input ${values.input}: ${describeIssue(input.error).message}`);
   const state = input.data;
-  const policyInput = values.policy ? await readJson(values.policy, 'policy') : {};
-  if (typeof policyInput !== 'object' || policyInput === null || Array.isArray(policyInput)) throw new UsageError(`policy ${values.policy}: must be a JSON object`);
-  const policy = PolicyConfigSchema.safeParse({ ...policyInput, mode: values.mode });
-  if (!policy.success) throw new UsageError(`policy: ${describeIssue(policy.error).message}`);
+  const policy = await policyFromFlags(values);
   const name = values.name ?? state.executionId;
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new UsageError(`execution name '${name.slice(0, 100)}': 1-80 characters of A-Z a-z 0-9 _ - (Step Functions' rule)`);
 
@@ -78,7 +61,7 @@ async function run({ opts: values, io }: { opts: Options; io: { env: NodeJS.Proc
     const tables = { episodes: 'eks-reflexion-episodes', strategies: 'eks-reflexion-strategies', locks: 'eks-reflexion-locks' };
     const { memory, client } = await localMemory({ endpoint, tables, namespace: values.memoryNamespace, clock: systemClock });
     try {
-      const deps = buildLocalDeps({ clusters: { [kube.clusterName]: kube }, memory, policy: policy.data, clock: systemClock, logger: stderrLogger(values.verbose ?? false) });
+      const deps = buildLocalDeps({ clusters: { [kube.clusterName]: kube }, memory, policy: policy, clock: systemClock, logger: stderrLogger(values.verbose ?? false) });
       const workflow = localWorkflow(deps, { advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)) });
       const result = await workflow.execute(name, raw);
       io.stdout(
@@ -86,7 +69,7 @@ async function run({ opts: values, io }: { opts: Options; io: { env: NodeJS.Proc
           {
             execution: result.name,
             status: result.status,
-            configuredMode: policy.data.mode,
+            configuredMode: policy.mode,
             path: result.path,
             ...(result.error ? { error: result.error } : {}),
             state: result.output ?? null,

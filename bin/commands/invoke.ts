@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { checkPayloadOffline, handleActionPayload } from '../../functions/app/action-api/router';
 import { MemoryError } from '../../functions/domain/errors';
-import { ModeSchema, PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import type { ApprovalStore } from '../../functions/ports/approvals';
@@ -11,6 +10,7 @@ import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
 import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
+import { policyFromFlags } from '../framework/policy-option';
 import { memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
 
 /** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
@@ -90,27 +90,13 @@ this one invocation.`,
         .option('--policy <file>', 'PolicyConfig JSON (protected/opt-in namespaces, limits...)'),
     ),
   async run({ opts, args, io }) {
-    const mode = ModeSchema.safeParse(opts.mode ?? 'dry-run');
-    if (!mode.success) throw new UsageError(`--mode: '${opts.mode}' is not observe, dry-run or enforce`);
-    let policyInput: unknown = {};
-    if (opts.policy) {
-      try {
-        policyInput = JSON.parse(await readFile(opts.policy, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--policy ${opts.policy}: ${(e as Error).message}`);
-      }
-    }
-    const policy = PolicyConfigSchema.safeParse({ ...(policyInput as object), mode: mode.data });
-    if (!policy.success) {
-      const issue = policy.error.issues[0];
-      throw new UsageError(`--policy: ${issue?.path.join('.')}: ${issue?.message}`);
-    }
+    const policy = await policyFromFlags(opts);
     tablesOf(opts.tablePrefix);
     memoryNamespaceOf(opts.memoryNamespace);
     if (opts.dataDir !== undefined && opts.dynamodbEndpoint !== undefined) throw new UsageError('give --data-dir or --dynamodb-endpoint, not both');
     const payload = await readPayload(args[0]!);
     // A bad payload is answered before any kubeconfig is read or anything is contacted.
-    const refused = checkPayloadOffline(policy.data, payload);
+    const refused = checkPayloadOffline(policy, payload);
     if (refused) {
       io.stdout(`${JSON.stringify(refused, null, 2)}\n`);
       return EXIT.failed;
@@ -128,7 +114,7 @@ this one invocation.`,
     }
     try {
       const memory: Memory = source?.memory ?? memoryWithoutStore();
-      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy.data, clock: systemClock });
+      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy, clock: systemClock });
       const answer = await handleActionPayload(deps, payload);
       io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
       if (answer.ok) return EXIT.ok;

@@ -1,14 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ActionApiResponseSchema, type ActionApiResponse } from '../../functions/app/action-api-schema';
 import { handleActionPayload } from '../../functions/app/action-api/router';
-import { ModeSchema, PolicyConfigSchema, type PolicyConfig } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
+import { policyFromFlags } from '../framework/policy-option';
 import { memoryNamespaceOf, memoryOptions, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
 import { serveMcp, type ActionBackend } from '../mcp/server';
 import { memoryWithoutStore } from './invoke';
@@ -45,19 +44,7 @@ run the actions in this process exactly like 'invoke' (memory: --data-dir or
         .option('--no-approvals', 'do not offer approve_action / deny_action (agents may then only look at approval requests)'),
     ),
   async run({ opts, io }) {
-    const mode = ModeSchema.safeParse(opts.mode ?? 'dry-run');
-    if (!mode.success) throw new UsageError(`--mode: '${opts.mode}' is not observe, dry-run or enforce`);
-    let policyInput: unknown = {};
-    if (opts.policy) {
-      try {
-        policyInput = JSON.parse(await readFile(opts.policy, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--policy ${opts.policy}: ${(e as Error).message}`);
-      }
-    }
-    const parsed = PolicyConfigSchema.safeParse({ ...(policyInput as object), mode: mode.data });
-    if (!parsed.success) throw new UsageError(`--policy: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    const policy: PolicyConfig = parsed.data;
+    const policy = await policyFromFlags(opts);
     const approvals = opts.approvals !== false;
 
     if (opts.functionName !== undefined) {

@@ -2,7 +2,8 @@ import { ALERT_SYSTEMS, type AlertSystem } from '../../functions/domain/alerts/t
 import { defineCommand, type CommandIo } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
-import { alertOptions, ingestConfig, policyFrom, secretsFrom, startLocalAlertRuntime, type AlertFlags } from './alert';
+import { policyFromFlags } from '../framework/policy-option';
+import { alertOptions, ingestConfig, secretsFrom, startLocalAlertRuntime, type AlertFlags } from './alert';
 
 interface ServeOptions extends AlertFlags {
   port: string;
@@ -16,7 +17,7 @@ async function serve({ opts, io }: { opts: ServeOptions; io: CommandIo }): Promi
   const sources = (opts.sources?.split(',').map((s) => s.trim()).filter(Boolean) ?? [...ALERT_SYSTEMS]) as AlertSystem[];
   const unknown = sources.filter((s) => !(ALERT_SYSTEMS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new UsageError(`--sources: unknown ${unknown.join(', ')} (known: ${ALERT_SYSTEMS.join(', ')})`);
-  const policy = policyFrom(opts.mode);
+  const policy = await policyFromFlags({ mode: opts.mode });
   const secrets = await secretsFrom(opts, io.env);
   if (!opts.verify) io.stderr('warning: --no-verify: signatures and shared secrets are not checked\n');
   else if (Object.keys(secrets).length === 0) io.stderr(`warning: no secrets (--secrets or $EKS_REFLEXION_ALERT_SECRETS): every delivery will be refused\n`);
