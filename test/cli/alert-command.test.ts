@@ -1,28 +1,18 @@
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
 import { FAULTS } from '../sim/faults';
 import { createKubeClient } from '../sim/kube-client';
 import * as P from '../alerts/payloads';
+import { runCli } from '../support/cli';
 
-const exec = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { maxBuffer: 16 * 2 ** 20, timeout: 120_000, env: { ...process.env, KUBECONFIG: '/nonexistent/kubeconfig', ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+/** No kubeconfig unless a case gives one: refusals must come before any cluster is read. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { KUBECONFIG: '/nonexistent/kubeconfig', ...env } });
 
 /** `eks-reflexion alert`: the webhook's code path on one payload, as a separate process. */
 describe('eks-reflexion alert', () => {

@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli';
 
-const exec = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+/** A bare environment: no AWS credentials or region leak in from the machine. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, replaceEnv: true, timeoutMs: 60_000 });
 
 /** approve/deny refuse bad input before any AWS call, naming what is wrong (exit 2). */
 describe('eks-reflexion approve / deny', () => {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { executionName, initialState } from '../../functions/app/incident-executions';
@@ -13,19 +11,10 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dy
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
 import { FAULTS } from '../sim/faults';
 import { createKubeClient } from '../sim/kube-client';
+import { runCli } from '../support/cli';
 
-const exec = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { maxBuffer: 16 * 2 ** 20, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 /**
  * `eks-reflexion execute --input FILE`: one execution with an input as the

@@ -1,14 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE_DIR } from '../sim/faults';
 import { connectionFromKubeconfig, createKubeClient } from '../sim/kube-client';
+import { CLI_ENTRY, runCli } from '../support/cli';
 
-const exec = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
 
 /**
  * Scenario files written outside the repository, through the CLI as a user
@@ -17,12 +15,7 @@ const CLI = join(process.cwd(), 'bin/eks-reflexion.mjs');
  * place in it and the problem, before anything starts.
  */
 
-async function cli(args: string[], timeout = 60_000) {
-  return exec(process.execPath, [CLI, ...args], { timeout }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
-  );
-}
+const cli = (args: string[], timeout = 60_000) => runCli(args, { timeoutMs: timeout });
 
 describe('scenario files through the CLI', () => {
   let dir: string;
@@ -64,7 +57,7 @@ describe('scenario files through the CLI', () => {
 
   it('sim serve --scenario-file sets up and injects a scenario from a file outside the repository', async () => {
     const kubeconfig = join(dir, 'kubeconfig');
-    const child = spawn(process.execPath, [CLI, 'sim', 'serve', '--scenario-file', good, '--seed', '3', '--kubeconfig-out', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_ENTRY, 'sim', 'serve', '--scenario-file', good, '--seed', '3', '--kubeconfig-out', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
