@@ -1,0 +1,216 @@
+/** Strategies in DynamoDB: outcome statistics updated atomically, each outcome counted once. */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { MemoryError } from '../../domain/errors';
+import { StrategySchema, type Strategy } from '../../domain/model';
+import { type Clock } from '../../ports/clock';
+import type { StrategyStore } from '../../ports/memory';
+import { KEY, STRATEGY_BY_NAMESPACE, type MemoryKeys } from './keys';
+import { Item, OUTCOME_MARKER_TTL_SECONDS, epochSeconds, input, stored, translate, attempt, transact, queryAll, deleteAll, keyOnly } from './store-support';
+
+const StrategyStatsSchema = z.object({
+  ttrSumSeconds: z.number().nonnegative().default(0),
+  ttrCount: z.number().int().nonnegative().default(0),
+});
+
+export function createStrategyStore(client: DynamoDBDocumentClient, table: string, keys: MemoryKeys, clock: Clock): StrategyStore {
+  const fromItem = (item: Item): Strategy => {
+    const stats = stored(StrategyStatsSchema, { ttrSumSeconds: item.ttrSumSeconds, ttrCount: item.ttrCount }, item, 'strategy');
+    return stored(
+      StrategySchema,
+      {
+        id: item.id,
+        signature: item.signature,
+        action: item.action,
+        template: item.template,
+        description: item.description,
+        successes: item.successes,
+        failures: item.failures,
+        ...(stats.ttrCount > 0 ? { meanTimeToRecoverSeconds: stats.ttrSumSeconds / stats.ttrCount } : {}),
+        ...(item.lastUsedAt !== undefined ? { lastUsedAt: item.lastUsedAt } : {}),
+        source: item.source,
+        retired: item.retired,
+      },
+      item,
+      'strategy',
+    );
+  };
+
+  const read = async (strategy: Strategy): Promise<Strategy | undefined> => {
+    const result = await attempt(`get strategy ${strategy.id}`, () =>
+      client.send(new GetCommand({ TableName: table, Key: keys.strategy(strategy.signature, strategy.id), ConsistentRead: true })),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  };
+
+  const clearIndex = async (partition: string, what: string) => {
+    const items = await queryAll(
+      client,
+      {
+        TableName: table,
+        IndexName: STRATEGY_BY_NAMESPACE.index,
+        KeyConditionExpression: '#ipk = :ipk',
+        ProjectionExpression: '#pk, #sk',
+        ExpressionAttributeNames: { '#pk': KEY.pk, '#sk': KEY.sk, '#ipk': STRATEGY_BY_NAMESPACE.pk },
+        ExpressionAttributeValues: { ':ipk': partition },
+      },
+      what,
+    );
+    return deleteAll(client, table, items.map(keyOnly), what);
+  };
+
+  return {
+    async listForSignature(signature) {
+      const sig = input(z.string().min(1).max(200), signature, 'signature');
+      const items = await queryAll(
+        client,
+        {
+          TableName: table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': KEY.pk, '#sk': KEY.sk },
+          ExpressionAttributeValues: { ':pk': keys.strategiesOf(sig), ':prefix': keys.strategyPrefix },
+          ConsistentRead: true,
+        },
+        `list strategies for ${sig}`,
+      );
+      return items.map(fromItem);
+    },
+
+    async listAll() {
+      const items = await queryAll(
+        client,
+        {
+          TableName: table,
+          IndexName: STRATEGY_BY_NAMESPACE.index,
+          KeyConditionExpression: '#ipk = :ipk',
+          ExpressionAttributeNames: { '#ipk': STRATEGY_BY_NAMESPACE.pk },
+          ExpressionAttributeValues: { ':ipk': keys.allStrategies },
+        },
+        'list strategies',
+      );
+      return items.map(fromItem);
+    },
+
+    async ensure(value) {
+      const s = input(StrategySchema, value, 'strategy');
+      const mean = s.meanTimeToRecoverSeconds;
+      const item: Item = {
+        ...keys.strategy(s.signature, s.id),
+        ...keys.strategyIndex(s.signature, s.id),
+        type: 'strategy',
+        id: s.id,
+        signature: s.signature,
+        action: s.action,
+        template: s.template,
+        description: s.description,
+        source: s.source,
+        retired: s.retired,
+        successes: s.successes,
+        failures: s.failures,
+        // Stats are kept as sum and count so concurrent ADDs keep the mean exact.
+        ttrSumSeconds: mean !== undefined && s.successes > 0 ? mean * s.successes : 0,
+        ttrCount: mean !== undefined && s.successes > 0 ? s.successes : 0,
+        ...(s.lastUsedAt !== undefined ? { lastUsedAt: s.lastUsedAt } : {}),
+      };
+      try {
+        await client.send(
+          new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': KEY.pk } }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return;
+        throw translate(error, `ensure strategy ${s.id}`);
+      }
+    },
+
+    async recordOutcome(value) {
+      const o = input(
+        z
+          .object({
+            strategy: StrategySchema,
+            success: z.boolean(),
+            timeToRecoverSeconds: z.number().nonnegative().finite().max(31_536_000).optional(),
+            at: z.iso.datetime(),
+            outcomeId: z.string().min(1).max(400),
+          })
+          .strict(),
+        value,
+        'strategy outcome',
+      );
+      const s = o.strategy;
+      const countTime = o.success && o.timeToRecoverSeconds !== undefined;
+      const what = `record outcome ${o.outcomeId} of strategy ${s.id}`;
+      // 'duplicate' is a retry of an outcome already counted: the current statistics are the answer either way.
+      await transact(
+        client,
+        [
+          {
+            Put: {
+              TableName: table,
+              Item: {
+                ...keys.outcomeMarker(s.id, o.outcomeId),
+                ...keys.outcomeMarkerIndex(s.id, o.outcomeId),
+                type: 'outcome',
+                strategyId: s.id,
+                outcomeId: o.outcomeId,
+                success: o.success,
+                at: o.at,
+                expiresAt: epochSeconds(clock.now().getTime()) + OUTCOME_MARKER_TTL_SECONDS,
+              },
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': KEY.pk },
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: keys.strategy(s.signature, s.id),
+              // Creates the strategy on first use (ensure semantics) and counts atomically.
+              UpdateExpression:
+                'SET #type = :type, #id = if_not_exists(#id, :id), signature = if_not_exists(signature, :signature), #action = if_not_exists(#action, :action), ' +
+                '#template = if_not_exists(#template, :template), description = if_not_exists(description, :description), #source = if_not_exists(#source, :source), ' +
+                'retired = if_not_exists(retired, :retired), #gpk = :gpk, #gsk = :gsk, lastUsedAt = :at ' +
+                'ADD successes :s, failures :f, ttrSumSeconds :t, ttrCount :c',
+              ExpressionAttributeNames: {
+                '#type': 'type',
+                '#id': 'id',
+                '#action': 'action',
+                '#template': 'template',
+                '#source': 'source',
+                '#gpk': STRATEGY_BY_NAMESPACE.pk,
+                '#gsk': STRATEGY_BY_NAMESPACE.sk,
+              },
+              ExpressionAttributeValues: {
+                ':type': 'strategy',
+                ':id': s.id,
+                ':signature': s.signature,
+                ':action': s.action,
+                ':template': s.template,
+                ':description': s.description,
+                ':source': s.source,
+                ':retired': s.retired,
+                ':gpk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.pk],
+                ':gsk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.sk],
+                ':at': o.at,
+                ':s': o.success ? 1 : 0,
+                ':f': o.success ? 0 : 1,
+                ':t': countTime ? (o.timeToRecoverSeconds ?? 0) : 0,
+                ':c': countTime ? 1 : 0,
+              },
+            },
+          },
+        ],
+        what,
+      );
+      const current = await read(s);
+      if (!current) throw new MemoryError(`${what}: strategy missing right after the update`);
+      return current;
+    },
+
+    async clear() {
+      const count = await clearIndex(keys.allStrategies, 'clear strategies');
+      await clearIndex(keys.allMarkers, 'clear outcome markers');
+      return count;
+    },
+  };
+}
