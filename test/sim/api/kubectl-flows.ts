@@ -133,7 +133,14 @@ export const STEPS: Step[] = [
   { why: 'scale goes through the scale subresource', args: ['-n', NS, 'scale', 'deployment', 'web', '--replicas=3'], expect: { code: 0, stdout: /scaled/ } },
   { why: 'scale --dry-run=server answers without writing', args: ['-n', NS, 'scale', 'deployment', 'web', '--replicas=5', '--dry-run=server'], expect: { code: 0, stdout: /scaled \(server dry run\)/ } },
   { why: 'the dry run changed nothing', args: ['-n', NS, 'get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}'], expect: { code: 0, stdout: /^3$/ } },
-  { why: 'patch (strategic) changes a field', args: ['-n', NS, 'patch', 'deployment', 'web', '-p', '{"spec":{"minReadySeconds":1}}'], expect: { code: 0, stdout: /web patched$/m } },
+  {
+    why: 'patch (strategic) changes a field',
+    args: ['-n', NS, 'patch', 'deployment', 'web', '-p', '{"spec":{"minReadySeconds":1}}'],
+    // kubectl says "no change" only when nothing moved between its GET and its PATCH: let the
+    // controller finish its status writes for the scale and this patch first, or the next step races it.
+    waitFor: { args: ['-n', NS, 'get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}/{.status.observedGeneration}/{.metadata.generation}'], equals: '3/GEN/GEN' },
+    expect: { code: 0, stdout: /web patched$/m },
+  },
   { why: 'the same patch again is a no-op the client can detect', args: ['-n', NS, 'patch', 'deployment', 'web', '-p', '{"spec":{"minReadySeconds":1}}'], expect: { code: 0, stdout: /patched \(no change\)/ } },
   { why: 'client-side apply creates with the last-applied annotation', args: ['-n', NS, 'apply', '-f', '{{dir}}/api.yaml'], files: { 'api.yaml': MANIFEST_CSA('registry.local/api:1') }, expect: { code: 0, stdout: /api created/ } },
   { why: 'client-side apply of the same file computes an empty patch', args: ['-n', NS, 'apply', '-f', '{{dir}}/api.yaml'], expect: { code: 0, stdout: /api unchanged/ } },
