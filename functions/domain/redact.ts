@@ -145,6 +145,8 @@ const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f\u
 export const stripControl = (input: string): string => input.replace(CONTROL, '');
 
 // Characters that render as nothing (soft hyphen, joiners, variation selectors, BOM...): they split a word a regex looks for.
+// The class lists combining marks (variation selectors) on purpose: each is removed on its own.
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
 // Angle brackets that NFKC leaves alone but a reader (or model) takes for < and >.
 const LESS_THAN_LIKE = /[\u2039\u2329\u27e8\u3008\u276c\u276e\u29fc]/g;

@@ -56,7 +56,8 @@ export async function startSimKubeEnv(clusterName = 'test'): Promise<KubeEnv> {
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    controllers.reconcile().finally(() => {
+    // Not awaited (an interval tick); a failed reconcile surfaces as an unhandled rejection, which vitest reports.
+    void controllers.reconcile().finally(() => {
       busy = false;
     });
   }, 100);

@@ -727,7 +727,8 @@ export function startKubelet(options: KubeletOptions): Kubelet {
 
   async function syncPod(pod: RawPod, now: Date): Promise<void> {
     const uid = pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-    const node = pod.spec?.nodeName!;
+    // The caller syncs only pods bound to one of this kubelet's nodes.
+    const node = pod.spec!.nodeName!;
     let rt = pods.get(uid);
     if (!rt) {
       const info = nodes.get(node)!;
