@@ -27,6 +27,8 @@ export interface IncidentRun {
   fault: string;
   seed: number;
   memoryNamespace: string;
+  /** The hidden cause drawn for this instance (a single-cause scenario: its own name); for reports only. */
+  cause?: string;
   expectedFixable: boolean;
   detected: boolean;
   signature?: string;
@@ -158,13 +160,15 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     const outcome = finals[0]?.outcome ?? (results[0]?.status === 'FAILED' ? 'escalated' : undefined);
     const resolved = outcome === 'resolved';
     const writes = mutations(stack.writes.slice(writesBefore)).length;
-    const control = !scenario.expected.fixable && scenario.expected.fixes.length === 0;
-    const masking = new Set<string>(scenario.groundTruth?.maskingRemedies ?? []);
+    // The instance's ground truth: a family's depends on the cause drawn for this seed.
+    const truth = instance.groundTruth;
+    const control = !truth.fixable && truth.acceptableRemedies.length === 0;
+    const masking = new Set<string>(truth.maskingRemedies);
     const masked = trialsDetail.filter((t) => masking.has(t.action) && t.mode !== 'dry-run').map((t) => t.action);
     // Success by the oracle: for a fixable fault, the target healthy over the window; for a must-escalate
     // fault, an escalation; for a control, no write at all — and never with collateral damage or a masking remedy.
     const clean = collateral.length === 0 && masked.length === 0;
-    const oracleSuccess = clean && (scenario.expected.fixable ? healthyOverWindow : control ? writes === 0 : outcome === 'escalated');
+    const oracleSuccess = clean && (truth.fixable ? healthyOverWindow : control ? writes === 0 : outcome === 'escalated');
     const oracle: OracleVerdict = { healthyOverWindow, windowSeconds, collateral, masked, success: oracleSuccess };
     const usage = finals.reduce(
       (acc, f) => ({
@@ -178,7 +182,8 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       fault: scenario.name,
       seed,
       memoryNamespace: options.memoryNamespace,
-      expectedFixable: scenario.expected.fixable,
+      cause: truth.cause,
+      expectedFixable: truth.fixable,
       detected: detectedAfter !== undefined,
       ...(signature ? { signature } : {}),
       ...(detectedAfter !== undefined ? { timeToDetectSeconds: detectedAfter } : {}),
@@ -188,7 +193,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       resolved,
       oracleFixed: oracleSuccess,
       oracle,
-      disagreement: scenario.expected.fixable && detectedAfter !== undefined && resolved !== oracleSuccess,
+      disagreement: truth.fixable && detectedAfter !== undefined && resolved !== oracleSuccess,
       ...(resolved && mine.at(-1)?.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: mine.at(-1)!.timeToRecoverSeconds! } : {}),
       workflowWallMs: results.reduce((s, r) => s + r.wallMs, 0),
       transitions: results.reduce((s, r) => s + r.transitions, 0),

@@ -5,7 +5,7 @@ import { registryFor, type RegistryEntry } from '../registry';
 import { loadScenarioDir } from '../scenario/load';
 import type { FaultScenario } from './kit';
 
-export type { FaultExpectation, FaultScenario, ScenarioInstance } from './kit';
+export type { CauseGroundTruth, FaultExpectation, FaultScenario, InstanceGroundTruth, InstantiateOptions, ScenarioInstance } from './kit';
 export { rolloutUndo, deploymentHealthy, revisionOf, replicaSetsOf } from './kit';
 
 /**
@@ -26,8 +26,8 @@ export function useImages(k: KubeClientLike, images: readonly RegistryEntry[]): 
 export function withImages(s: FaultScenario): FaultScenario {
   return {
     ...s,
-    instantiate(seed) {
-      const inst = s.instantiate(seed);
+    instantiate(seed, options) {
+      const inst = s.instantiate(seed, options);
       const setup = inst.setup;
       return {
         ...inst,
@@ -38,6 +38,19 @@ export function withImages(s: FaultScenario): FaultScenario {
       };
     },
   };
+}
+
+/** The latent-cause families (docs/scenarios.md, "Causes and families"). */
+export const FAMILIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scenarios', 'families');
+
+/**
+ * The families of a directory (default: scenarios/families/), validated like
+ * any scenario files. Each instance carries its drawn cause's ground truth
+ * (`instantiate(seed, { causeWeights })`); a file without `family:` is a
+ * family of its own, named like the file's scenario.
+ */
+export function loadFamilies(dir: string = FAMILIES_DIR): FaultScenario[] {
+  return loadScenarios(dir).map((s) => (s.family ? s : { ...s, family: s.name }));
 }
 
 /** Loads and validates every scenario file of a directory (throws ScenarioSetError naming each bad file). */

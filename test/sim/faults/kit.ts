@@ -8,6 +8,7 @@ import type { RegistryEntry } from '../registry';
 import type { SimClock } from '../clock';
 import type { NodeSpec } from '../kubelet/kubelet';
 import type { CollateralSnapshot } from '../scenario/oracle';
+import type { Remedy } from '../scenario/schema';
 
 /**
  * Shared pieces of the fault catalogue: the scenario contract, a seeded
@@ -32,21 +33,58 @@ export interface FaultScenario {
   expected: FaultExpectation;
   /** False when the symptom needs a simulator-only part (e.g. the simulated HPA metric). */
   realCluster: boolean;
-  instantiate(seed: number): ScenarioInstance;
+  /** One instance: the seed decides everything (names, sizes, the hidden cause); `options` can shift the cause mix. */
+  instantiate(seed: number, options?: InstantiateOptions): ScenarioInstance;
   /** The scenario file it was loaded from. */
   source?: string;
   /** Who wrote it (benchmarks report families by author). */
   authors?: string[];
   family?: string;
-  /** For the oracle and the benchmark only; never written to the cluster. */
-  groundTruth?: { rootCause: string; acceptableRemedies: ActionName[]; maskingRemedies: ActionName[] };
+  /** For the oracle and the benchmark only; never written to the cluster. A family's is per instance (ScenarioInstance.groundTruth). */
+  groundTruth?: { rootCause: string; acceptableRemedies: Remedy[]; maskingRemedies: Remedy[] };
+  /** A family's hidden causes, with their ground truth (for the oracle and the benchmark only). */
+  causes?: { name: string; groundTruth: CauseGroundTruth }[];
+  /** The author's mid-stream shift of the cause mix (pass as `instantiate(seed, { causeWeights: shift.causeWeights })`). */
+  shift?: { causeWeights: Record<string, number> };
   /** The cluster's nodes when the scenario needs its own (default: the simulator's three). */
   nodes?: NodeSpec[];
+}
+
+export interface InstantiateOptions {
+  /**
+   * Factors on the causes' prior weights (after the conditional priors), by
+   * cause name; unnamed causes keep ×1, 0 removes one. The draw takes one
+   * number from the seed's stream whatever the weights, so an override changes
+   * the cause of an instance and nothing else that was drawn before it.
+   */
+  causeWeights?: Readonly<Record<string, number>>;
+  /**
+   * Take this cause whatever the draw (tests of one cause; a bench that runs
+   * each cause on purpose). Everything else is drawn as usual, the cause's
+   * draw included, so the instance is the same but for its cause.
+   */
+  cause?: string;
+}
+
+/** What was wrong and what fixes it, for one cause. */
+export interface CauseGroundTruth {
+  symptom: { kind: string; subReason?: string } | null;
+  rootCause: string;
+  fixable: boolean;
+  acceptableRemedies: Remedy[];
+  maskingRemedies: Remedy[];
+}
+
+/** One instance's ground truth: the drawn cause (a single-cause file: its own name) and its truth. */
+export interface InstanceGroundTruth extends CauseGroundTruth {
+  cause: string;
 }
 
 export interface ScenarioInstance {
   scenario: string;
   seed: number;
+  /** For the oracle and the benchmark only: nothing of it is written to the cluster (no label, annotation, log or event). */
+  groundTruth: InstanceGroundTruth;
   namespace: string;
   workload: { kind: 'Deployment' | 'Pod'; name: string };
   /**

@@ -1,6 +1,6 @@
 import type { FailureKind } from '../../../functions/domain/incident';
 import type { Deployment } from '../../../functions/domain/k8s';
-import type { FaultScenario, ScenarioInstance } from '../faults/kit';
+import type { CauseGroundTruth, FaultScenario, InstantiateOptions, ScenarioInstance } from '../faults/kit';
 import { deploymentManifest, deploymentPath, ensureNamespace } from '../faults/kit';
 import { hpaPath } from '../faults/hpa';
 import type { KubeClientLike } from '../kube-client';
@@ -9,7 +9,7 @@ import { registryEntryOf } from './app-model';
 import { expandDeep } from './expr';
 import { collateralProblems, collateralSnapshot, checkHealthy } from './oracle';
 import { drawParameters } from './params';
-import type { AppModel, ScenarioFile, Step } from './schema';
+import type { AppModel, Cause, HealthCheck, ScenarioFile, Step } from './schema';
 import { applyObject, runStep, scheduleSteps, type StepContext } from './steps';
 
 /**
@@ -17,43 +17,80 @@ import { applyObject, runStep, scheduleSteps, type StepContext } from './steps';
  * `instantiate(seed)` draws the parameters, expands the templates, builds
  * the images' registry entries and returns setup (the healthy baseline),
  * inject (the fault's first moment), schedule (later steps and noise), the
- * oracle and the manual fix. Ground truth stays on the scenario object, on
- * the benchmark's side: nothing of it is written to the cluster.
+ * oracle and the manual fix. Ground truth stays on the scenario and
+ * instance objects, on the benchmark's side: nothing of it is written to the
+ * cluster. A family's instance is its drawn cause's: the file's parts plus
+ * the cause's parameters, image overrides, steps, noise, ground truth and
+ * oracle.
  */
 
 type Workloads = ScenarioFile['workloads'];
 
+type GroundTruth = NonNullable<ScenarioFile['groundTruth']>;
+
+function truthOf(gt: GroundTruth): CauseGroundTruth {
+  return { symptom: gt.symptom ? { ...gt.symptom } : null, rootCause: gt.rootCause, fixable: gt.fixable, acceptableRemedies: [...gt.acceptableRemedies], maskingRemedies: [...gt.maskingRemedies] };
+}
+
+/** The file's ground truth, or (a family) each cause's; the loader has checked that exactly one of the two is there. */
+function truths(file: ScenarioFile): { name: string; gt: GroundTruth }[] {
+  return file.causes ? file.causes.map((c) => ({ name: c.name, gt: c.groundTruth })) : [{ name: file.name, gt: file.groundTruth! }];
+}
+
 export function compileScenario(file: ScenarioFile, source: string): FaultScenario {
-  const gt = file.groundTruth;
+  const all = truths(file);
+  const first = all[0]!.gt;
   return {
     name: file.name,
     description: file.description,
+    // A family is one symptom: the first cause's names it; fixable when any cause is, fixed by any cause's remedy.
     expected: {
-      kind: (gt.symptom?.kind ?? null) as FailureKind | null,
-      ...(gt.symptom?.subReason ? { subReason: gt.symptom.subReason } : {}),
-      fixable: gt.fixable,
-      fixes: [...gt.acceptableRemedies],
+      kind: (first.symptom?.kind ?? null) as FailureKind | null,
+      ...(first.symptom?.subReason ? { subReason: first.symptom.subReason } : {}),
+      fixable: all.some((t) => t.gt.fixable),
+      fixes: [...new Set(all.flatMap((t) => t.gt.acceptableRemedies))],
     },
     realCluster: file.realCluster,
     source,
     authors: file.authors,
     ...(file.family ? { family: file.family } : {}),
-    groundTruth: { rootCause: gt.rootCause, acceptableRemedies: [...gt.acceptableRemedies], maskingRemedies: [...gt.maskingRemedies] },
+    ...(file.causes
+      ? { causes: all.map((t) => ({ name: t.name, groundTruth: truthOf(t.gt) })), ...(file.shift ? { shift: { causeWeights: { ...file.shift.causeWeights } } } : {}) }
+      : { groundTruth: { rootCause: first.rootCause, acceptableRemedies: [...first.acceptableRemedies], maskingRemedies: [...first.maskingRemedies] } }),
     ...(file.nodes ? { nodes: file.nodes.map((n) => ({ ...n })) } : {}),
-    instantiate: (seed) => instantiate(file, seed),
+    instantiate: (seed, options) => instantiate(file, seed, options),
   };
 }
 
-function instantiate(file: ScenarioFile, seed: number): ScenarioInstance {
-  const scope = drawParameters(file, seed);
+/** The file's images with the cause's overrides: same reference → its app fields replace the file's; else an image of its own. */
+function imagesOf(file: ScenarioFile, cause: Cause | undefined, scope: Record<string, unknown>): (ScenarioFile['images'][number] & { ref: string })[] {
+  const out = file.images.map((raw) => ({ ...raw, ref: String(expandDeep(raw.image, scope)) }));
+  for (const raw of cause?.images ?? []) {
+    const ref = String(expandDeep(raw.image, scope));
+    const same = out.findIndex((o) => normaliseImage(o.ref) === normaliseImage(ref));
+    if (same < 0) out.push({ ...raw, ref } as (typeof out)[number]);
+    else {
+      const base = out[same]!;
+      out[same] = { ...base, ...raw, ref, ...(base.app || raw.app ? { app: { ...base.app, ...raw.app } as AppModel } : {}) };
+    }
+  }
+  return out;
+}
+
+function instantiate(file: ScenarioFile, seed: number, options: InstantiateOptions = {}): ScenarioInstance {
+  const scope = drawParameters(file, seed, options);
+  const cause = file.causes?.find((c) => c.name === scope.cause);
+  const gt = cause ? cause.groundTruth : file.groundTruth!;
+  const oracleSpec = cause?.oracle ?? file.oracle!;
+  const faultSteps = [...file.timeline.steps, ...(cause?.steps ?? [])];
+  const noiseSteps = [...file.timeline.noise, ...(cause?.noise ?? [])];
   // Names steps record (corruptPodState … as) exist from the start, as null until the step runs.
-  for (const s of [...file.timeline.steps, ...file.timeline.noise, ...file.groundTruth.manualFix]) {
+  for (const s of [...faultSteps, ...noiseSteps, ...gt.manualFix]) {
     if ('corruptPodState' in s && s.corruptPodState.as) scope[s.corruptPodState.as] ??= null;
   }
   const corruptPods: string[] = [];
   const images = new Map<string, RegistryEntry>();
-  const entries = file.images.map((raw) => {
-    const ref = String(expandDeep(raw.image, scope));
+  const entries = imagesOf(file, cause, scope).map(({ ref, ...raw }) => {
     const expanded = expandDeep(raw, { ...scope, image: ref }) as typeof raw & { app?: AppModel };
     const entry = registryEntryOf({ ...expanded, image: ref }, corruptPods);
     images.set(normaliseImage(ref), entry);
@@ -69,14 +106,15 @@ function instantiate(file: ScenarioFile, seed: number): ScenarioInstance {
   workloads.statefulSets.forEach((d, i) => num(d.replicas, `workloads.statefulSets[${i}].replicas`));
   workloads.hpas.forEach((h, i) => (['minReplicas', 'maxReplicas', 'cpuUtilization'] as const).forEach((f) => num(h[f], `workloads.hpas[${i}].${f}`)));
   const ctx: StepContext = { scope, images, corruptPods };
-  const healthy = () => expandDeep(file.oracle.healthy.map(({ where, ...rest }) => rest), scope) as Omit<ScenarioFile['oracle']['healthy'][number], 'where'>[];
-  const checks = () => healthy().map((c, i) => ({ ...c, where: file.oracle.healthy[i]!.where }));
+  const healthy = () => expandDeep(oracleSpec.healthy.map(({ where, ...rest }) => rest), scope) as Omit<HealthCheck, 'where'>[];
+  const checks = () => healthy().map((c, i) => ({ ...c, where: oracleSpec.healthy[i]!.where }));
   const atOf = (s: Step) => Number(expandDeep(s.at ?? 0, scope));
-  const now = [...file.timeline.steps, ...file.timeline.noise].filter((s) => atOf(s) <= 0);
-  const later = [...file.timeline.steps, ...file.timeline.noise].filter((s) => atOf(s) > 0);
+  const now = [...faultSteps, ...noiseSteps].filter((s) => atOf(s) <= 0);
+  const later = [...faultSteps, ...noiseSteps].filter((s) => atOf(s) > 0);
   return {
     scenario: file.name,
     seed,
+    groundTruth: { cause: cause?.name ?? file.name, ...truthOf(gt) },
     namespace: target.namespace,
     workload: { kind: target.kind === 'StatefulSet' ? 'Deployment' : target.kind, name: target.name },
     images: entries,
@@ -87,12 +125,12 @@ function instantiate(file: ScenarioFile, seed: number): ScenarioInstance {
     schedule: (k, clock, startedAt, onError = (e) => console.error(`[scenario ${file.name}]`, e)) => scheduleSteps(k, later, { ...ctx, clock }, clock, startedAt, onError),
     oracle: (k) => checkHealthy(k, checks(), scope),
     async manualFix(k) {
-      for (const s of file.groundTruth.manualFix) await runStep(k, s, ctx);
+      for (const s of gt.manualFix) await runStep(k, s, ctx);
     },
     judge: {
-      stabilityWindowSeconds: file.oracle.stabilityWindowSeconds,
-      snapshot: (k) => collateralSnapshot(k, { protectedNamespaces: file.oracle.collateral.protectedNamespaces, targets: healthy().map((c) => ({ namespace: c.namespace, name: c.deployment })) }),
-      problems: (before, after) => collateralProblems(before, after, file.oracle.collateral),
+      stabilityWindowSeconds: oracleSpec.stabilityWindowSeconds,
+      snapshot: (k) => collateralSnapshot(k, { protectedNamespaces: oracleSpec.collateral.protectedNamespaces, targets: healthy().map((c) => ({ namespace: c.namespace, name: c.deployment })) }),
+      problems: (before, after) => collateralProblems(before, after, oracleSpec.collateral),
     },
   };
 }

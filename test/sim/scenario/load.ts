@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import type { FaultScenario } from '../faults/kit';
 import { compileScenario } from './compile';
 import { ExpressionError, FUNCTION_NAMES, identifiersOf, parseExpression, templatesIn } from './expr';
-import { BUILT_INS } from './params';
-import { ScenarioFileSchema, type ScenarioFile, type Step } from './schema';
+import { BUILT_INS, CAUSE } from './params';
+import { ScenarioFileSchema, type Parameter, type ScenarioFile, type Step } from './schema';
 
 /**
  * Reads scenario files (YAML or JSON, anywhere on disk), validates them
@@ -90,6 +90,29 @@ function flatten(issues: readonly Issue[], base: PropertyKey[] = []): { path: Pr
 
 const ORACLE_VARS = ['deployment', 'container', 'containers', 'pods', 'podNames', 'hpa'];
 
+/** What a file must hold beside the schema: ground truth and oracle (the file's or every cause's), unique cause names. */
+function checkStructure(file: ScenarioFile): { path: PropertyKey[]; message: string }[] {
+  const problems: { path: PropertyKey[]; message: string }[] = [];
+  if (!file.causes) {
+    if (!file.groundTruth) problems.push({ path: ['groundTruth'], message: 'required (or give causes, each with its own groundTruth)' });
+    if (!file.oracle) problems.push({ path: ['oracle'], message: 'required (or give causes, each with its own oracle)' });
+    if (file.shift) problems.push({ path: ['shift'], message: 'a shift of the cause mix needs causes' });
+    return problems;
+  }
+  if (file.groundTruth) problems.push({ path: ['groundTruth'], message: 'with causes, each cause has its own groundTruth; remove this one' });
+  const names = new Set<string>();
+  file.causes.forEach((c, i) => {
+    if (names.has(c.name)) problems.push({ path: ['causes', i, 'name'], message: `cause '${c.name}' is declared twice` });
+    names.add(c.name);
+    if (!file.oracle && !c.oracle) problems.push({ path: ['causes', i, 'oracle'], message: 'required: the file has no oracle of its own' });
+  });
+  if (file.causes.every((c) => c.weight === 0 && c.priors.every((p) => p.weight === 0))) problems.push({ path: ['causes'], message: 'every cause has weight 0' });
+  for (const name of Object.keys(file.shift?.causeWeights ?? {})) {
+    if (!names.has(name)) problems.push({ path: ['shift', 'causeWeights', name], message: `not a cause (causes: ${[...names].join(', ')})` });
+  }
+  return problems;
+}
+
 /** Every template and oracle expression parses and uses only names it can see. */
 function checkExpressions(file: ScenarioFile): { path: PropertyKey[]; message: string }[] {
   const problems: { path: PropertyKey[]; message: string }[] = [];
@@ -103,37 +126,65 @@ function checkExpressions(file: ScenarioFile): { path: PropertyKey[]; message: s
     }
   };
   const seen = new Set<string>();
-  file.parameters.forEach((p, i) => {
-    for (const t of templatesIn(p, [])) check(t.expr, ['parameters', i, ...t.path], known);
-    if (seen.has(p.name)) problems.push({ path: ['parameters', i, 'name'], message: `parameter '${p.name}' is declared twice` });
-    if ((BUILT_INS as readonly string[]).includes(p.name) && !('value' in p)) problems.push({ path: ['parameters', i, 'name'], message: `'${p.name}' is a built-in; only a value parameter may override it (a drawn one would shift every later draw)` });
+  const declare = (p: Parameter, at: PropertyKey[]) => {
+    for (const t of templatesIn(p, [])) check(t.expr, [...at, ...t.path], known);
+    if (seen.has(p.name)) problems.push({ path: [...at, 'name'], message: `parameter '${p.name}' is declared twice` });
+    if ((BUILT_INS as readonly string[]).includes(p.name) && !('value' in p)) problems.push({ path: [...at, 'name'], message: `'${p.name}' is a built-in; only a value parameter may override it (a drawn one would shift every later draw)` });
+    if (file.causes && p.name === CAUSE) problems.push({ path: [...at, 'name'], message: `'${CAUSE}' names the drawn cause in a file with causes; choose another name` });
     seen.add(p.name);
     known.add(p.name);
+  };
+  file.parameters.forEach((p, i) => declare(p, ['parameters', i]));
+  const causes = file.causes ?? [];
+  // Priors see what was drawn before the cause: the built-ins and the file's parameters.
+  causes.forEach((c, i) => c.priors.forEach((p, j) => check(p.when, ['causes', i, 'priors', j, 'when'], known)));
+  if (file.causes) known.add(CAUSE);
+  // A cause's parameters follow the draw; each cause may use its own (another cause's are null at run time).
+  // Two causes may each declare a parameter of the same name (only one is drawn).
+  const fileParams = [...seen];
+  causes.forEach((c, i) => {
+    seen.clear();
+    for (const name of fileParams) seen.add(name);
+    c.parameters.forEach((p, j) => declare(p, ['causes', i, 'parameters', j]));
   });
   const stepNames = new Set(known);
-  const allSteps = [...file.timeline.steps, ...file.timeline.noise, ...file.groundTruth.manualFix];
+  const gts = file.causes ? causes.map((c) => c.groundTruth) : file.groundTruth ? [file.groundTruth] : [];
+  const allSteps = [...file.timeline.steps, ...file.timeline.noise, ...gts.flatMap((g) => g.manualFix), ...causes.flatMap((c) => [...c.steps, ...c.noise])];
   for (const s of allSteps) if ('corruptPodState' in s && s.corruptPodState.as) stepNames.add(s.corruptPodState.as);
   const scan = (value: unknown, path: PropertyKey[], names: ReadonlySet<string>) => {
     for (const t of templatesIn(value, [])) check(t.expr, [...path, ...t.path], names);
   };
   scan(file.target, ['target'], known);
-  file.images.forEach((im, i) => scan(im, ['images', i], new Set([...known, 'image'])));
+  const imageNames = new Set([...known, 'image']);
+  file.images.forEach((im, i) => scan(im, ['images', i], imageNames));
+  causes.forEach((c, i) => c.images.forEach((im, j) => scan(im, ['causes', i, 'images', j], imageNames)));
   scan(file.workloads, ['workloads'], known);
-  scan(file.timeline.steps, ['timeline', 'steps'], stepNames);
-  scan(file.timeline.noise, ['timeline', 'noise'], stepNames);
-  scan(file.groundTruth.manualFix, ['groundTruth', 'manualFix'], stepNames);
   const lists: [Step[], PropertyKey[]][] = [
     [file.timeline.steps, ['timeline', 'steps']],
     [file.timeline.noise, ['timeline', 'noise']],
-    [file.groundTruth.manualFix, ['groundTruth', 'manualFix']],
+    ...(file.groundTruth ? [[file.groundTruth.manualFix, ['groundTruth', 'manualFix']] as [Step[], PropertyKey[]]] : []),
+    ...causes.flatMap((c, i): [Step[], PropertyKey[]][] => [
+      [c.steps, ['causes', i, 'steps']],
+      [c.noise, ['causes', i, 'noise']],
+      [c.groundTruth.manualFix, ['causes', i, 'groundTruth', 'manualFix']],
+    ]),
   ];
-  for (const [list, at] of lists) list.forEach((st, i) => st.when !== undefined && check(st.when, [...at, i, 'when'], stepNames));
+  for (const [list, at] of lists) {
+    scan(list, at, stepNames);
+    list.forEach((st, i) => st.when !== undefined && check(st.when, [...at, i, 'when'], stepNames));
+  }
   const oracleNames = new Set([...stepNames, ...ORACLE_VARS]);
-  file.oracle.healthy.forEach((h, i) => {
-    const { where, ...rest } = h;
-    scan(rest, ['oracle', 'healthy', i], known);
-    where.forEach((w, j) => check(w, ['oracle', 'healthy', i, 'where', j], oracleNames));
-  });
+  const oracles: [NonNullable<ScenarioFile['oracle']>, PropertyKey[]][] = [
+    ...(file.oracle ? [[file.oracle, ['oracle']] as [NonNullable<ScenarioFile['oracle']>, PropertyKey[]]] : []),
+    ...causes.flatMap((c, i) => (c.oracle ? [[c.oracle, ['causes', i, 'oracle']] as [NonNullable<ScenarioFile['oracle']>, PropertyKey[]]] : [])),
+  ];
+  for (const [oracle, at] of oracles) {
+    oracle.healthy.forEach((h, i) => {
+      const { where, ...rest } = h;
+      scan(rest, [...at, 'healthy', i], known);
+      where.forEach((w, j) => check(w, [...at, 'healthy', i, 'where', j], oracleNames));
+    });
+  }
   return problems;
 }
 
@@ -161,14 +212,17 @@ export function parseScenarioText(text: string, file: string): FaultScenario {
       return { path: pathText(p.path), ...(line ? { line } : {}), message: p.message };
     });
   if (!parsed.success) throw new ScenarioFileError(file, problems(flatten(parsed.error.issues)));
-  const expressionProblems = checkExpressions(parsed.data);
+  const expressionProblems = [...checkStructure(parsed.data), ...checkExpressions(parsed.data)];
   if (expressionProblems.length > 0) throw new ScenarioFileError(file, problems(expressionProblems));
   const scenario = compileScenario(parsed.data, file);
-  // One trial instance: a template that evaluates to the wrong type fails here, not mid-benchmark.
-  try {
-    scenario.instantiate(1);
-  } catch (e) {
-    throw new ScenarioFileError(file, [{ path: '', message: `instantiating seed 1: ${(e as Error).message}` }]);
+  // One trial instance (per cause, for a family): a template that evaluates to the wrong type fails here, not mid-benchmark.
+  const trials: { what: string; cause?: string }[] = parsed.data.causes ? parsed.data.causes.map((c) => ({ what: `seed 1 with cause ${c.name}`, cause: c.name })) : [{ what: 'seed 1' }];
+  for (const t of trials) {
+    try {
+      scenario.instantiate(1, t.cause ? { cause: t.cause } : {});
+    } catch (e) {
+      throw new ScenarioFileError(file, [{ path: '', message: `instantiating ${t.what}: ${(e as Error).message}` }]);
+    }
   }
   return scenario;
 }

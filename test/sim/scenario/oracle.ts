@@ -3,7 +3,7 @@ import { deploymentHealthy } from '../faults/kit';
 import { hpaPath } from '../faults/hpa';
 import { isNotFound, type KubeClientLike } from '../kube-client';
 import { evalExpression } from './expr';
-import type { ScenarioFile } from './schema';
+import type { HealthCheck, Oracle } from './schema';
 
 /**
  * The scenario's oracle, for the benchmark only: the target's healthy
@@ -12,7 +12,6 @@ import type { ScenarioFile } from './schema';
  * nothing touched in protected namespaces.
  */
 
-type HealthCheck = ScenarioFile['oracle']['healthy'][number];
 
 export async function checkHealthy(k: KubeClientLike, checks: HealthCheck[], scope: Record<string, unknown>): Promise<boolean> {
   for (const check of checks) if (!(await one(k, check, scope))) return false;
@@ -81,7 +80,7 @@ export async function collateralSnapshot(
 }
 
 /** Problems between two snapshots: a protected object changed or removed, a healthy workload no longer healthy. */
-export function collateralProblems(before: CollateralSnapshot, after: CollateralSnapshot, options: { otherWorkloadsNotWorse: boolean }): string[] {
+export function collateralProblems(before: CollateralSnapshot, after: CollateralSnapshot, options: Pick<Oracle['collateral'], 'otherWorkloadsNotWorse'>): string[] {
   const problems: string[] = [];
   for (const [key, print] of before.protectedObjects) {
     const now = after.protectedObjects.get(key);

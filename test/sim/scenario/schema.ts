@@ -183,7 +183,9 @@ export type Step = z.infer<typeof StepSchema>;
 
 // ---- ground truth and oracle ----
 
-const ACTIONS = ['restart_pod', 'rollout_restart', 'rollback_deployment', 'scale_deployment', 'patch_resources', 'patch_image', 'patch_probe', 'patch_hpa', 'escalate'] as const;
+export const REMEDIES = ['restart_pod', 'rollout_restart', 'rollback_deployment', 'scale_deployment', 'patch_resources', 'patch_image', 'patch_probe', 'patch_hpa', 'escalate'] as const;
+export type Remedy = (typeof REMEDIES)[number];
+const ACTIONS = REMEDIES;
 
 export const GroundTruthSchema = z.strictObject({
   symptom: z.strictObject({ kind: z.string(), subReason: z.string().optional() }).nullable().describe('what a detector should report; null for a control'),
@@ -202,6 +204,8 @@ export const HealthCheckSchema = z.strictObject({
   where: z.array(z.string()).default([]).describe('expressions over deployment, container, containers, pods, podNames, hpa and the parameters; all must be true'),
 });
 
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
 export const OracleSchema = z.strictObject({
   stabilityWindowSeconds: z.number().int().min(0).default(60).describe('every check must hold at every look (each 5 s) over this window'),
   healthy: z.array(HealthCheckSchema).min(1).describe('rolled out, every replica updated, ready and available, no old pods, plus `where`'),
@@ -212,6 +216,31 @@ export const OracleSchema = z.strictObject({
     })
     .prefault({}),
 });
+
+export type Oracle = z.infer<typeof OracleSchema>;
+
+// ---- latent causes (families) ----
+
+const causeName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits and -').max(40);
+
+export const CauseSchema = z.strictObject({
+  name: causeName.describe('the hidden cause; never written to the cluster (the instance and the benchmark see it)'),
+  weight: z.number().min(0).default(1).describe('prior weight (relative to the other causes)'),
+  priors: z
+    .array(z.strictObject({ when: z.string().describe('an expression over the parameters drawn before the cause'), weight: z.number().min(0) }))
+    .default([])
+    .describe('prior adjustments: the first whose `when` holds replaces `weight` (a team that leaks 80 % of the time)'),
+  parameters: z.array(ParameterSchema).default([]).describe("drawn after the cause, only when it is the drawn one (null otherwise)"),
+  images: z
+    .array(ImageSchema.extend({ app: AppModelSchema.partial().optional() }))
+    .default([])
+    .describe("the same reference as a file image: these fields of its app model replace the file's; another reference: an image of its own"),
+  steps: z.array(StepSchema).default([]).describe('fault steps of this cause, after the file’s timeline.steps'),
+  noise: z.array(StepSchema).default([]).describe('noise of this cause, after the file’s timeline.noise'),
+  groundTruth: GroundTruthSchema,
+  oracle: OracleSchema.optional().describe("replaces the file's oracle for this cause"),
+});
+export type Cause = z.infer<typeof CauseSchema>;
 
 export const ScenarioFileSchema = z.strictObject({
   apiVersion: z.literal(SCENARIO_API_VERSION),
@@ -236,8 +265,17 @@ export const ScenarioFileSchema = z.strictObject({
       noise: z.array(StepSchema).default([]).describe('background: benign rollouts, another crash-looping pod, noisy events'),
     })
     .prefault({}),
-  groundTruth: GroundTruthSchema,
-  oracle: OracleSchema,
+  groundTruth: GroundTruthSchema.optional().describe('required without causes; with causes each cause has its own'),
+  oracle: OracleSchema.optional().describe('required unless every cause has its own'),
+  causes: z
+    .array(CauseSchema)
+    .min(2)
+    .optional()
+    .describe('hidden causes of one symptom: one is drawn per seed (after the parameters, so priors can read them); `cause` names it in templates and `when`'),
+  shift: z
+    .strictObject({ causeWeights: z.record(z.string(), z.number().min(0)).describe('cause name → factor on its prior weight') })
+    .optional()
+    .describe("the author's mid-stream shift of the cause mix: what a benchmark passes as instantiate(seed, { causeWeights })"),
 });
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
