@@ -1,4 +1,3 @@
-import type { K8sgptResult } from './k8sgpt';
 /**
  * Plain Kubernetes object shapes: the subset of fields the domain reads, as
  * they appear in API JSON (timestamps are RFC 3339 strings, never Date).
@@ -219,6 +218,22 @@ export interface Namespace extends KubeObject {
 export interface Node extends KubeObject {
   spec?: { taints?: { key?: string; value?: string; effect?: string }[]; unschedulable?: boolean };
   status?: { allocatable?: Record<string, string>; capacity?: Record<string, string>; conditions?: Condition[] };
+}
+
+/**
+ * A K8sGPT operator `Result` (results.core.k8sgpt.ai/v1alpha1): one analyzer
+ * finding about one object. `spec.name` is `namespace/name` for namespaced
+ * objects. Untrusted text: bounded before it becomes evidence.
+ */
+export interface K8sgptResult extends KubeObject {
+  spec?: {
+    kind?: string;
+    name?: string;
+    parentObject?: string;
+    error?: { text?: string }[];
+    details?: string;
+    backend?: string;
+  };
 }
 
 /** Everything one detection pass reads, fetched once, so detectors need no server. */

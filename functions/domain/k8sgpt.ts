@@ -1,21 +1,8 @@
 import type { Incident } from './incident';
-import type { KubeObject } from './k8s';
+import type { K8sgptResult } from './k8s';
 
-/**
- * A K8sGPT operator `Result` (results.core.k8sgpt.ai/v1alpha1): one analyzer
- * finding about one object. `spec.name` is `namespace/name` for namespaced
- * objects. Untrusted text: bounded before it becomes evidence.
- */
-export interface K8sgptResult extends KubeObject {
-  spec?: {
-    kind?: string;
-    name?: string;
-    parentObject?: string;
-    error?: { text?: string }[];
-    details?: string;
-    backend?: string;
-  };
-}
+// The Result type lives beside the other snapshot objects (k8s.ts); re-exported for its readers here.
+export type { K8sgptResult };
 
 export interface K8sgptFinding {
   kind: string;
