@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FactSchema, MAX_FACTS } from './facts';
 
 /** Failure kinds, one pure detector each (functions/domain/detectors). */
 export const FAILURE_KINDS = [
@@ -111,6 +112,13 @@ export const IncidentSchema = z.object({
   /** Pods of the workload showing the failure. */
   pods: z.array(k8sName).max(100).default([]),
   evidence: EvidenceSchema,
+  /**
+   * What the detector established, typed (functions/domain/facts.ts): what
+   * playbooks read instead of the notes. Absent on incidents not built by the
+   * detectors (an alert's, a hand-written one): then nothing is known beyond
+   * the evidence.
+   */
+  facts: z.array(FactSchema).max(MAX_FACTS).optional(),
   /** What the detector could not establish (said honestly). */
   unknowns: z.array(boundedText(300)).max(20).default([]),
   source: IncidentSourceSchema,

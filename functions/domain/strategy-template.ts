@@ -258,7 +258,7 @@ export function instantiate(strategy: Strategy, incident: Incident, context: Tem
       const ref = context.hpa?.spec?.scaleTargetRef;
       const fromHpa = ref?.kind === 'Deployment' && ref.name === action.deployment ? context.hpa?.spec?.minReplicas : undefined;
       const min = fromHpa ?? hpaMinReplicasOf(incident);
-      if (min === undefined) fail('the HPA\'s minReplicas is unknown (no HPA in the context, no note in the evidence)', 'template.replicas_to_hpa_min');
+      if (min === undefined) fail('the HPA\'s minReplicas is unknown (no HPA in the context, no fact in the incident)', 'template.replicas_to_hpa_min');
       const from = context.deployment?.spec?.replicas ?? 0;
       const to = Math.min(min as number, from + bounds(context).maxReplicaStep);
       if (to <= from) fail(`the Deployment already has ${from} replicas, at or above the HPA's minReplicas ${min}`, 'template.replicas_to_hpa_min');

@@ -111,7 +111,7 @@ function podsSummary(pods: Pod[]): Pick<Observation, 'restarts' | 'failures' | '
  * the incident says so: a Deployment scaled to zero under an HPA has all of
  * its zero replicas "ready", so without this floor doing nothing would verify.
  */
-export function requiredReplicas(incident: Pick<Incident, 'kind' | 'subReason' | 'evidence'>): number | undefined {
+export function requiredReplicas(incident: Pick<Incident, 'kind' | 'subReason' | 'facts'>): number | undefined {
   return hpaMinReplicasOf(incident);
 }
 

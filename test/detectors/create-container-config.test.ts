@@ -27,16 +27,34 @@ describe('CreateContainerConfigError detector', () => {
 
 describe('classifyConfigError', () => {
   // The kubelet's exact wording for each kind of missing reference.
-  const cases: { message: string; want: { subReason: string; missing?: string } }[] = [
-    { message: 'configmap "checkout-config" not found', want: { subReason: 'missing-configmap', missing: 'checkout-config' } },
-    { message: 'secret "db-credentials" not found', want: { subReason: 'missing-secret', missing: 'db-credentials' } },
+  // `fact` is the same reading typed, for playbooks: which object (and key), without the namespace the kubelet prefixes.
+  const cases: { message: string; want: ReturnType<typeof classifyConfigError> }[] = [
+    {
+      message: 'configmap "checkout-config" not found',
+      want: { subReason: 'missing-configmap', missing: 'checkout-config', fact: { missing: 'configmap', object: { kind: 'ConfigMap', name: 'checkout-config' } } },
+    },
+    {
+      message: 'secret "db-credentials" not found',
+      want: { subReason: 'missing-secret', missing: 'db-credentials', fact: { missing: 'secret', object: { kind: 'Secret', name: 'db-credentials' } } },
+    },
     {
       message: "couldn't find key DB_PASSWORD in Secret shop/db-credentials",
-      want: { subReason: 'missing-key', missing: 'key DB_PASSWORD in Secret shop/db-credentials' },
+      want: {
+        subReason: 'missing-key',
+        missing: 'key DB_PASSWORD in Secret shop/db-credentials',
+        fact: { missing: 'key', object: { kind: 'Secret', name: 'db-credentials' }, key: 'DB_PASSWORD' },
+      },
     },
-    { message: "couldn't find key log-level in ConfigMap shop/orders-config", want: { subReason: 'missing-key', missing: 'key log-level in ConfigMap shop/orders-config' } },
+    {
+      message: "couldn't find key log-level in ConfigMap shop/orders-config",
+      want: {
+        subReason: 'missing-key',
+        missing: 'key log-level in ConfigMap shop/orders-config',
+        fact: { missing: 'key', object: { kind: 'ConfigMap', name: 'orders-config' }, key: 'log-level' },
+      },
+    },
     // Not a missing reference: honest unknown, not a guess.
-    { message: 'container has runAsNonRoot and image will run as root (pod: "x", container: api)', want: { subReason: 'unknown' } },
+    { message: 'container has runAsNonRoot and image will run as root (pod: "x", container: api)', want: { subReason: 'unknown', fact: { missing: 'unknown' } } },
   ];
   it.each(cases)('$message', ({ message, want }) => {
     expect(classifyConfigError(message)).toEqual(want);

@@ -83,10 +83,13 @@ describe('scaled-to-zero detector (FailedRollout)', () => {
     expect(skipped.map((s) => s.object)).toEqual(['Deployment shop/storefront']);
   });
 
+  const zeroFact = (minReplicas: number) => ({ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas, scalingDisabled: true });
   it.each([
-    { why: 'another kind never carries a minimum', incident: { kind: 'HpaAtMax' as const, subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 3'] } }, expected: undefined },
-    { why: 'a scaled-to-zero incident without the note: unknown, not a guess', incident: { kind: 'FailedRollout' as const, subReason: 'scaled-to-zero', evidence: { notes: ['something else'] } }, expected: undefined },
-    { why: 'the note as the detector writes it', incident: { kind: 'FailedRollout' as const, subReason: 'scaled-to-zero', evidence: { notes: ['x', 'hpa web: minReplicas 4, maxReplicas 8'] } }, expected: 4 },
+    { why: 'another kind never carries a minimum', incident: { kind: 'HpaAtMax' as const, subReason: 'scaled-to-zero', facts: [zeroFact(3)] }, expected: undefined },
+    { why: 'a scaled-to-zero incident without the fact: unknown, not a guess', incident: { kind: 'FailedRollout' as const, subReason: 'scaled-to-zero', facts: [] }, expected: undefined },
+    // Why: the notes are for people; a note that reads like the old wording is not read back.
+    { why: 'a note alone is not read back', incident: { kind: 'FailedRollout' as const, subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 4, maxReplicas 8'] } }, expected: undefined },
+    { why: 'the fact as the detector writes it', incident: { kind: 'FailedRollout' as const, subReason: 'scaled-to-zero', facts: [zeroFact(4)] }, expected: 4 },
   ])('hpaMinReplicasOf: $why', ({ incident, expected }) => {
     expect(hpaMinReplicasOf(incident as Parameters<typeof hpaMinReplicasOf>[0])).toBe(expected);
   });

@@ -249,12 +249,12 @@ describe('seeded strategies', () => {
     expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 4 });
   });
 
-  const zero = incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 3, maxReplicas 6'] } });
+  const zero = incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', facts: [{ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas: 3, maxReplicas: 6, scalingDisabled: true }] });
   const scaleSeed = () => seededStrategies(zero.signature, zero.kind).find((s) => s.action === 'scale_deployment')!;
   const at = (replicas: number): Deployment => ({ ...deployment(), spec: { ...deployment().spec, replicas } });
   it.each([
-    { why: 'from zero to the minimum in the evidence note', context: { deployment: at(0) }, replicas: 3 },
-    { why: 'the HPA read now wins over the note (its minimum may have changed)', context: { deployment: at(0), hpa: { metadata: { name: 'web' }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } }, replicas: 2 },
+    { why: 'from zero to the minimum in the incident\'s facts', context: { deployment: at(0) }, replicas: 3 },
+    { why: 'the HPA read now wins over the fact (its minimum may have changed)', context: { deployment: at(0), hpa: { metadata: { name: 'web' }, spec: { minReplicas: 2, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } }, replicas: 2 },
     { why: 'never more than the policy\'s maxReplicaStep in one step', context: { deployment: at(0), bounds: { maxReplicaStep: 2 } }, replicas: 2 },
   ] as { why: string; context: TemplateContext; replicas: number }[])('scale to the HPA minimum: $why', ({ context, replicas }) => {
     expect(instantiate(scaleSeed(), zero, context)).toEqual({ action: 'scale_deployment', namespace: 'shop', deployment: 'web', replicas });
@@ -288,7 +288,7 @@ describe('seeded strategies', () => {
       { i: incident({ kind: 'CreateContainerConfigError', signature: 'CreateContainerConfigError:missing-secret' }), context: {} },
       { i: incident({ kind: 'HpaAtMax', signature: 'HpaAtMax:cpu' }), context: { hpa: { metadata: { name: 'web' }, spec: { maxReplicas: 4, scaleTargetRef: { kind: 'Deployment', name: 'web' } } } } },
       { i: incident({ kind: 'FailedRollout', signature: 'FailedRollout:progress-deadline' }), context: {} },
-      { i: incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 3, maxReplicas 6'] } }), context: { deployment: { ...deployment(), spec: { ...deployment().spec, replicas: 0 } } } },
+      { i: incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', facts: [{ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas: 3, maxReplicas: 6, scalingDisabled: true }] }), context: { deployment: { ...deployment(), spec: { ...deployment().spec, replicas: 0 } } } },
       { i: incident({ kind: 'Evicted', signature: 'Evicted:memory-pressure' }), context: {} },
     ];
     for (const { i, context } of cases) {

@@ -12,6 +12,8 @@ async function proposeFor(inc: ReturnType<typeof incident>, lessons: Lesson[] = 
   return reasoner.propose({ incident: inc, analysis, lessons, candidates: [], previousReflections });
 }
 
+const zeroFact = (minReplicas: number, maxReplicas: number) => ({ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas, maxReplicas, scalingDisabled: true });
+
 const failed = (signature: string, action: ActionName): Lesson => ({ text: `${action} did not fix ${signature}`, signature, action, outcome: 'failure' });
 
 describe('DeterministicReasoner.propose: one catalogue action per failure signature', () => {
@@ -102,13 +104,13 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'rollback_deployment' },
     },
     {
-      why: 'a Deployment scaled to zero under an HPA: back to the HPA\'s minimum (from the evidence note), not a rollback',
-      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', evidence: { rolloutHistory: newRevisionHistory, notes: ['hpa web: minReplicas 3, maxReplicas 6'] } }),
+      why: 'a Deployment scaled to zero under an HPA: back to the HPA\'s minimum (from the detector\'s fact), not a rollback',
+      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', facts: [zeroFact(3, 6)], evidence: { rolloutHistory: newRevisionHistory } }),
       expected: { action: 'scale_deployment', deployment: 'web', replicas: 3 },
     },
     {
       why: 'an HPA minimum above the policy\'s replica step: the largest allowed step (5), the next trial goes on from there',
-      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', evidence: { notes: ['hpa web: minReplicas 8, maxReplicas 20'] } }),
+      inc: incident({ kind: 'FailedRollout', subReason: 'scaled-to-zero', facts: [zeroFact(8, 20)] }),
       expected: { action: 'scale_deployment', deployment: 'web', replicas: 5 },
     },
     {

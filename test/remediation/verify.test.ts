@@ -69,11 +69,11 @@ describe('observeDeployment', () => {
   });
 
   it.each([
-    { why: 'a scaled-to-zero incident carries the HPA minimum in its notes', kind: 'FailedRollout', subReason: 'scaled-to-zero', notes: ['hpa web: minReplicas 3, maxReplicas 6'], expected: 3 },
-    { why: 'a stalled rollout has no floor', kind: 'FailedRollout', subReason: 'progress-deadline-exceeded', notes: ['hpa web: minReplicas 3, maxReplicas 6'], expected: undefined },
-    { why: 'an HPA-at-max incident has no floor (its own target is the HPA)', kind: 'HpaAtMax', subReason: 'cpu', notes: ['currentReplicas 4 = maxReplicas 4'], expected: undefined },
-  ] as const)('requiredReplicas: $why', ({ kind, subReason, notes, expected }) => {
-    expect(requiredReplicas({ kind, subReason, evidence: { containers: [], events: [], logs: [], rolloutHistory: [], notes: [...notes] } })).toBe(expected);
+    { why: 'a scaled-to-zero incident carries the HPA minimum in its facts', kind: 'FailedRollout', subReason: 'scaled-to-zero', expected: 3 },
+    { why: 'a stalled rollout has no floor', kind: 'FailedRollout', subReason: 'progress-deadline-exceeded', expected: undefined },
+    { why: 'an HPA-at-max incident has no floor (its own target is the HPA)', kind: 'HpaAtMax', subReason: 'cpu', expected: undefined },
+  ] as const)('requiredReplicas: $why', ({ kind, subReason, expected }) => {
+    expect(requiredReplicas({ kind, subReason, facts: [{ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas: 3, maxReplicas: 6, scalingDisabled: true }] })).toBe(expected);
   });
 });
 

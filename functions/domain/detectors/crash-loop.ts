@@ -1,5 +1,6 @@
 import { lastHealthyRevision, revisionOf } from '../workload';
 import { terminationSubReason } from './exit';
+import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
 import { clip, containerLabel, secondsSince, statusesOf, type StatusRef } from './common';
 
@@ -40,6 +41,7 @@ export const crashLoopDetector: PodDetector = {
     let subReason = terminationSubReason(termReason, exitCode);
     const notes: string[] = [];
     const unknowns: string[] = [];
+    let newRevision: FactOf<'CrashLoop'>['newRevision'];
     if (!last) unknowns.push('how the container last terminated (no lastState.terminated)');
 
     // Began with a new revision: the pod belongs to the Deployment's current
@@ -54,6 +56,7 @@ export const crashLoopDetector: PodDetector = {
         const previous = lastHealthyRevision(history, current);
         if (mine?.revision === current && mine.healthy === false && previous) {
           subReason = 'new-revision';
+          newRevision = { revision: current, previousRevision: previous.revision };
           notes.push(
             `crashes began with revision ${current} (${Object.values(mine.images).join(', ')}); revision ${previous.revision} (${Object.values(previous.images).join(', ')}) was healthy`,
           );
@@ -62,6 +65,18 @@ export const crashLoopDetector: PodDetector = {
         unknowns.push('whether the crashes began with a new revision (Deployment revision unknown)');
       }
     }
+    const facts = looping.map((ref): FactOf<'CrashLoop'> => {
+      const t = ref.status.lastState?.terminated;
+      return {
+        kind: 'CrashLoop',
+        container: ref.status.name ?? '',
+        init: ref.init,
+        restartCount: ref.status.restartCount ?? 0,
+        ...(t?.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
+        ...(t?.reason ? { terminationReason: clip(t.reason, 200) } : {}),
+        ...(newRevision ? { newRevision } : {}),
+      };
+    });
     const exitText = exitCode === undefined ? '' : ` exit code ${exitCode}`;
     return {
       kind: 'CrashLoopBackOff',
@@ -72,6 +87,7 @@ export const crashLoopDetector: PodDetector = {
         2000,
       ),
       containers: looping.map((l) => l.status.name ?? ''),
+      facts,
       notes,
       unknowns: [...unknowns, 'why the process exits (the container log is read by analysis, not the detector)'],
     };

@@ -37,6 +37,7 @@ export const evictedDetector: PodDetector = {
       reason: 'Evicted',
       message: clip(`evicted${pod.spec?.nodeName ? ` from node ${pod.spec.nodeName}` : ''}: ${message || 'no message'}`, 2000),
       containers: [],
+      facts: [{ kind: 'Evicted', cause: subReason, ...(pod.spec?.nodeName ? { node: clip(pod.spec.nodeName, 253) } : {}) }],
       notes: subReason === 'unknown' ? ['eviction cause not recognised'] : [`eviction cause: ${subReason}`],
       unknowns,
     };

@@ -68,6 +68,18 @@ export const failedRolloutDetector: WorkloadDetector = {
                 .filter((ref) => ref.status.ready !== true)
                 .map((ref) => ref.status.name ?? ''),
         })),
+        facts: [
+          {
+            kind: 'FailedRollout',
+            ...(revision !== undefined ? { revision } : {}),
+            progressDeadlineExceeded: exceeded,
+            deadlineSeconds: deadline,
+            desired,
+            updated: d.status?.updatedReplicas ?? 0,
+            available: d.status?.availableReplicas ?? 0,
+            unavailable: d.status?.unavailableReplicas ?? 0,
+          },
+        ],
         notes: [
           `desired ${desired}, updated ${d.status?.updatedReplicas ?? 0}, available ${d.status?.availableReplicas ?? 0}, unavailable ${d.status?.unavailableReplicas ?? 0}`,
         ],

@@ -137,6 +137,18 @@ export const hpaAtMaxDetector: WorkloadDetector = {
         ),
         target: { kind: 'HorizontalPodAutoscaler', namespace: ns, name: hpa.metadata?.name ?? '' },
         pods: pods.map((pod) => ({ pod, containers: [] })),
+        facts: [
+          {
+            kind: 'HpaAtMax',
+            hpa: hpa.metadata?.name ?? '',
+            currentReplicas: current,
+            maxReplicas: max,
+            ...(hpa.spec?.minReplicas !== undefined ? { minReplicas: hpa.spec.minReplicas } : {}),
+            ...(hpa.status?.desiredReplicas !== undefined ? { desiredReplicas: hpa.status.desiredReplicas } : {}),
+            metricsAboveTarget: above.slice(0, 5).map((m) => ({ ...m, name: clip(m.name, 253) })),
+            ...(atMaxFor !== undefined && atMaxFor >= 0 ? { atMaxSeconds: Math.round(atMaxFor) } : {}),
+          },
+        ],
         notes,
         unknowns,
       });

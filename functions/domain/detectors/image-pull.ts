@@ -1,3 +1,4 @@
+import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
 import { clip, containerLabel, eventTime, podEvents, statusesOf } from './common';
 
@@ -9,7 +10,7 @@ const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageN
  * missing credentials) is read as auth, because it is the credential fix an
  * operator tries first and a tag change cannot help.
  */
-const CAUSES: { subReason: string; pattern: RegExp }[] = [
+const CAUSES: { subReason: 'auth' | 'tag-not-found' | 'registry-unreachable'; pattern: RegExp }[] = [
   {
     subReason: 'auth',
     pattern: /unauthorized|authentication required|no basic auth credentials|pull access denied|403 forbidden|access denied|denied: /i,
@@ -22,7 +23,7 @@ const CAUSES: { subReason: string; pattern: RegExp }[] = [
   },
 ];
 
-export function classifyPullError(text: string): string {
+export function classifyPullError(text: string): FactOf<'ImagePull'>['cause'] {
   for (const cause of CAUSES) if (cause.pattern.test(text)) return cause.subReason;
   return 'unknown';
 }
@@ -55,6 +56,13 @@ export const imagePullDetector: PodDetector = {
     if (subReason === 'unknown') unknowns.push('why the image pull fails: no registry error text in the container status or events');
     if (subReason === 'registry-unreachable') unknowns.push('whether the registry outage is transient');
     const image = first.status.image ?? '';
+    // One fact per failing container: the others may fail for another reason, read from their own status.
+    const facts = failing.map((ref): FactOf<'ImagePull'> => {
+      if (ref === first) return { kind: 'ImagePull', container: ref.status.name ?? '', init: ref.init, image: clip(image, 512), cause: subReason as FactOf<'ImagePull'>['cause'] };
+      const w = ref.status.state?.waiting;
+      const cause = w?.reason === 'InvalidImageName' ? 'invalid-name' : classifyPullError(w?.message ?? '');
+      return { kind: 'ImagePull', container: ref.status.name ?? '', init: ref.init, image: clip(ref.status.image ?? '', 512), cause };
+    });
     return {
       kind: 'ImagePullBackOff',
       subReason,
@@ -64,6 +72,7 @@ export const imagePullDetector: PodDetector = {
         2000,
       ),
       containers: failing.map((f) => f.status.name ?? ''),
+      facts,
       notes: image ? [`image: ${image}`] : [],
       unknowns,
     };

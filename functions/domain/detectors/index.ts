@@ -1,9 +1,11 @@
 import { ALWAYS_PROTECTED_NAMESPACES } from '../policy-config';
 import { fingerprint, kebab, signatureOf } from '../fingerprint';
 import { IncidentSchema, type FailureKind, type Incident, type RolloutRevision } from '../incident';
-import type { ClusterSnapshot, Deployment, HorizontalPodAutoscaler, KubeEvent, KubeObject, Pod } from '../k8s';
-import { resolveWorkload, rolloutHistory, type ResolvedWorkload } from '../workload';
-import { clip, containerSpecOf, eventTime, statusesOf } from './common';
+import { FactSchema, MAX_FACTS, type Fact } from '../facts';
+import type { ClusterSnapshot, HorizontalPodAutoscaler, KubeObject, Pod } from '../k8s';
+import { clip } from './common';
+import { buildContext } from './context';
+import { containerEvidence, eventEvidence } from './evidence';
 import { sanitise } from '../redact';
 import { createContainerConfigDetector } from './create-container-config';
 import { crashLoopDetector } from './crash-loop';
@@ -70,70 +72,10 @@ export interface DetectResult {
 // Bounds that keep an incident (and any prompt built from it) small.
 const MAX_PODS = 100;
 const MAX_CONTAINERS = 20;
-const MAX_EVENTS = 20;
 const MAX_HISTORY = 30;
 const MAX_NOTES = 20;
 const MAX_UNKNOWNS = 20;
 const MAX_SKIPPED = 500;
-
-function byNamespace<T extends KubeObject>(objects: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const o of objects) {
-    const ns = o.metadata?.namespace ?? '';
-    const list = out.get(ns);
-    if (list) list.push(o);
-    else out.set(ns, [o]);
-  }
-  return out;
-}
-
-// Indexes keep a 10 000-pod scan linear: owner lookups and rollout history
-// only ever look inside one namespace (owners cannot cross namespaces).
-function buildContext(snapshot: ClusterSnapshot): DetectContext {
-  const events = new Map<string, KubeEvent[]>();
-  for (const e of snapshot.events) {
-    const io = e.involvedObject;
-    const key = `${io?.kind}/${io?.namespace ?? e.metadata?.namespace ?? ''}/${io?.name}`;
-    const list = events.get(key);
-    if (list) list.push(e);
-    else events.set(key, [e]);
-  }
-  for (const list of events.values()) list.sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0));
-  const deployments = new Map(snapshot.deployments.map((d) => [`${d.metadata?.namespace}/${d.metadata?.name}`, d]));
-  const replicaSets = new Map(snapshot.replicaSets.map((r) => [`${r.metadata?.namespace}/${r.metadata?.name}`, r]));
-  const replicaSetsByNs = byNamespace(snapshot.replicaSets);
-  const podsByNs = byNamespace(snapshot.pods);
-  const workloads = new Map<Pod, ResolvedWorkload>();
-  const histories = new Map<Deployment, RolloutRevision[]>();
-  return {
-    snapshot,
-    now: Date.parse(snapshot.takenAt),
-    eventsFor: (kind, namespace, name) => events.get(`${kind}/${namespace}/${name}`) ?? [],
-    workloadOf(pod) {
-      let w = workloads.get(pod);
-      if (!w) {
-        const ns = pod.metadata?.namespace ?? '';
-        const ctrl = pod.metadata?.ownerReferences?.find((r) => r.controller === true && r.kind === 'ReplicaSet');
-        const owner = ctrl ? replicaSets.get(`${ns}/${ctrl.name}`) : undefined;
-        w = resolveWorkload(pod, owner ? [owner] : []);
-        workloads.set(pod, w);
-      }
-      return w;
-    },
-    deployment: (namespace, name) => deployments.get(`${namespace}/${name}`),
-    historyOf(deployment) {
-      let h = histories.get(deployment);
-      if (!h) {
-        const ns = deployment.metadata?.namespace ?? '';
-        h = rolloutHistory(deployment, replicaSetsByNs.get(ns) ?? [], podsByNs.get(ns) ?? []);
-        histories.set(deployment, h);
-      }
-      return h;
-    },
-    replicaSetsIn: (namespace) => replicaSetsByNs.get(namespace) ?? [],
-    podsIn: (namespace) => podsByNs.get(namespace) ?? [],
-  };
-}
 
 /** One failing workload: the target, what identifies it for dedup, and what each kind found. */
 interface Group {
@@ -195,55 +137,6 @@ function scaleTargetOf(ctx: DetectContext, g: Group): KubeObject | undefined {
     return ctx.snapshot.statefulSets.find((s) => s.metadata?.namespace === g.target.namespace && s.metadata?.name === ref.name);
   }
   return undefined;
-}
-
-function containerEvidence(pod: Pod, names: string[]) {
-  const wanted = new Set(names);
-  return statusesOf(pod)
-    .filter((ref) => wanted.has(ref.status.name ?? ''))
-    .map(({ status: s, init }) => {
-      const state = s.state?.waiting ? 'waiting' : s.state?.terminated ? 'terminated' : s.state?.running ? 'running' : undefined;
-      const current = s.state?.waiting ?? s.state?.terminated;
-      const last = s.lastState?.terminated;
-      const resources = containerSpecOf(pod, s.name)?.resources;
-      return {
-        pod: pod.metadata?.name ?? '',
-        container: clip(s.name ?? '', 253),
-        init,
-        ...(s.image ? { image: clip(s.image, 512) } : {}),
-        ...(s.ready !== undefined ? { ready: s.ready } : {}),
-        ...(s.restartCount !== undefined ? { restartCount: s.restartCount } : {}),
-        ...(state ? { state } : {}),
-        ...(current?.reason ? { reason: clip(current.reason, 200) } : {}),
-        ...(current?.message ? { message: sanitise(current.message, 1000) } : {}),
-        ...(last?.reason ? { lastTerminationReason: clip(last.reason, 200) } : {}),
-        ...(last?.exitCode !== undefined ? { lastExitCode: last.exitCode } : {}),
-        ...(resources?.requests ? { requests: resources.requests } : {}),
-        ...(resources?.limits ? { limits: resources.limits } : {}),
-      };
-    });
-}
-
-function eventEvidence(ctx: DetectContext, objects: { kind: string; name: string }[], namespace: string) {
-  const all: KubeEvent[] = objects.flatMap((o) => ctx.eventsFor(o.kind, namespace, o.name));
-  const newestFirst = (a: KubeEvent, b: KubeEvent) => (eventTime(b) ?? 0) - (eventTime(a) ?? 0);
-  // Warnings first (they explain failures), then the newest Normal events to fill; shown oldest first.
-  const warnings = all.filter((e) => e.type === 'Warning').sort(newestFirst);
-  const normal = all.filter((e) => e.type !== 'Warning').sort(newestFirst);
-  return [...warnings, ...normal]
-    .slice(0, MAX_EVENTS)
-    .sort((a, b) => (eventTime(a) ?? 0) - (eventTime(b) ?? 0))
-    .map((e) => {
-      const t = eventTime(e);
-      return {
-        object: clip(`${e.involvedObject?.kind}/${e.involvedObject?.name}`, 300),
-        ...(e.type ? { type: clip(e.type, 20) } : {}),
-        ...(e.reason ? { reason: clip(e.reason, 200) } : {}),
-        ...(e.message ? { message: sanitise(e.message, 1000) } : {}),
-        ...(e.count !== undefined ? { count: e.count } : {}),
-        ...(t !== undefined ? { lastTimestamp: new Date(t).toISOString() } : {}),
-      };
-    });
 }
 
 /**
@@ -371,6 +264,19 @@ export function detectIncidents(input: ClusterSnapshot | unknown, options: Detec
   return { incidents, skipped };
 }
 
+/**
+ * The chosen finding's facts that fit their schema, at most MAX_FACTS: a fact
+ * built from odd cluster data (a 300-character container name) is left out
+ * rather than costing the incident.
+ */
+function validFacts(facts: Fact[]): { valid: Fact[]; dropped: number } {
+  const valid = facts.flatMap((f) => {
+    const parsed = FactSchema.safeParse(f);
+    return parsed.success ? [parsed.data] : [];
+  });
+  return { valid: valid.slice(0, MAX_FACTS), dropped: facts.length - Math.min(valid.length, MAX_FACTS) };
+}
+
 function buildIncident(
   ctx: DetectContext,
   g: Group,
@@ -416,6 +322,8 @@ function buildIncident(
     .map((u) => clip(u, 300))
     .slice(0, MAX_UNKNOWNS);
   if (pods.length > MAX_PODS) notes.unshift(`${pods.length - MAX_PODS} more pods not listed`);
+  const facts = validFacts(finding.facts ?? []);
+  if (facts.dropped > 0) unknowns.push(`${facts.dropped} detector fact(s) out of bounds, left out`);
 
   // A pod of a DaemonSet/Job/bare ReplicaSet stands for its controller: the
   // first failing pod by name is the target (restart_pod acts on it), the
@@ -445,7 +353,8 @@ function buildIncident(
     message: sanitise(`${lead}: ${finding.message}`, 2000),
     pods: podNames,
     evidence: { containers, events, logs: [], rolloutHistory, notes: notes.slice(0, MAX_NOTES) },
-    unknowns,
+    facts: facts.valid,
+    unknowns: unknowns.slice(0, MAX_UNKNOWNS),
     source: options.source,
     detectedAt: ctx.snapshot.takenAt,
   });

@@ -1,5 +1,6 @@
+import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
-import { clip, containerLabel, containerSpecOf, secondsSince, statusesOf, type StatusRef } from './common';
+import { clip, containerLabel, containerSpecOf, parseQuantity, secondsSince, statusesOf, type StatusRef } from './common';
 
 /** An OOM kill this old on a container that is ready again is history, not an incident. */
 const RECENT_OOM_SECONDS = 1800;
@@ -25,6 +26,23 @@ export const oomKilledDetector: PodDetector = {
     const spec = containerSpecOf(pod, first.status.name);
     const limit = spec?.resources?.limits?.memory;
     const request = spec?.resources?.requests?.memory;
+    const facts = killed.map((ref): FactOf<'OOMKilled'> => {
+      const resources = containerSpecOf(pod, ref.status.name)?.resources;
+      const lim = resources?.limits?.memory;
+      const req = resources?.requests?.memory;
+      const limBytes = parseQuantity(lim);
+      const reqBytes = parseQuantity(req);
+      return {
+        kind: 'OOMKilled',
+        container: ref.status.name ?? '',
+        init: ref.init,
+        restartCount: ref.status.restartCount ?? 0,
+        ...(lim !== undefined ? { memoryLimit: clip(String(lim), 64) } : {}),
+        ...(limBytes !== undefined ? { memoryLimitBytes: limBytes } : {}),
+        ...(req !== undefined ? { memoryRequest: clip(String(req), 64) } : {}),
+        ...(reqBytes !== undefined ? { memoryRequestBytes: reqBytes } : {}),
+      };
+    });
     const notes = [`memory request ${request ?? 'none'}, limit ${limit ?? 'none'}`];
     const unknowns = ['peak memory use before the kill (no metrics in the snapshot)'];
     if (!spec) unknowns.push('the container spec (resources) of the killed container');
@@ -37,6 +55,7 @@ export const oomKilledDetector: PodDetector = {
         2000,
       ),
       containers: killed.map((k) => k.status.name ?? ''),
+      facts,
       notes,
       unknowns,
     };

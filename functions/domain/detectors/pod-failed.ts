@@ -36,6 +36,15 @@ export const podFailedDetector: PodDetector = {
       reason: pod.status?.reason ?? (phase === 'Unknown' ? 'Unknown' : (t?.reason ?? 'Failed')),
       message: clip(`pod is ${phase}${detail ? `: ${detail}` : ''}`, 2000),
       containers: terminated.map((r) => r.status.name ?? ''),
+      facts: [
+        {
+          kind: 'PodFailed',
+          phase,
+          ...(pod.status?.reason ? { reason: clip(pod.status.reason, 200) } : {}),
+          ...(terminated[0]?.status.name ? { container: clip(terminated[0].status.name, 253) } : {}),
+          ...(t?.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
+        },
+      ],
       notes: [],
       unknowns,
     };

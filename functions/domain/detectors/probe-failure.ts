@@ -1,3 +1,5 @@
+import { PROBE_FAILURES, type FactOf, type ProbeFailure } from '../facts';
+import type { Probe } from '../k8s';
 import type { PodDetector } from './types';
 import { clip, conditionOf, containerSpecOf, eventTime, podEvents, secondsSince, statusesOf } from './common';
 
@@ -29,6 +31,39 @@ export function probeSubReason(probe: 'liveness' | 'readiness' | 'startup', mess
   if (status?.startsWith('4')) return `${probe}-http-error`;
   if (status?.startsWith('5')) return `${probe}-server-error`;
   return probe;
+}
+
+/** What the kubelet saw, from the sub-reason probeSubReason returned (`readiness-timeout` → `timeout`). */
+function failureOf(probe: string, subReason: string): ProbeFailure {
+  const rest = subReason.slice(probe.length + 1);
+  return (PROBE_FAILURES as readonly string[]).includes(rest) ? (rest as ProbeFailure) : 'unknown';
+}
+
+const seconds = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000 ? v : undefined);
+
+/** The probe's timings as configured, typed (absent fields are the API's defaults, left to the reader). */
+export function probeSettings(spec: Probe | undefined): FactOf<'Probe'>['settings'] {
+  if (!spec) return undefined;
+  const out: NonNullable<FactOf<'Probe'>['settings']> = {};
+  for (const key of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'failureThreshold', 'successThreshold'] as const) {
+    const v = seconds((spec as Record<string, unknown>)[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  const handler = (['httpGet', 'tcpSocket', 'exec', 'grpc'] as const).find((h) => (spec as Record<string, unknown>)[h] !== undefined);
+  if (handler) out.handler = handler;
+  return out;
+}
+
+function probeFact(probe: FactOf<'Probe'>['probe'], subReason: string, container: string | undefined, restartCount: number | undefined, spec: Probe | undefined): FactOf<'Probe'> {
+  const settings = probeSettings(spec);
+  return {
+    kind: 'Probe',
+    probe,
+    container: container ?? '',
+    failure: failureOf(probe, subReason),
+    ...(settings ? { settings } : {}),
+    restartCount: restartCount ?? 0,
+  };
 }
 
 /**
@@ -63,15 +98,17 @@ export const probeFailureDetector: PodDetector = {
       const first = refs[0];
       if (!first) continue;
       const spec = containerSpecOf(pod, first.status.name)?.[`${probe}Probe`];
+      const subReason = probeSubReason(probe, last.message);
       return {
         kind: 'ProbeFailure',
-        subReason: probeSubReason(probe, last.message),
+        subReason,
         reason: 'Unhealthy',
         message: clip(
           `container ${first.status.name} restarted ${first.status.restartCount} times after failing its ${probe} probe: ${last.message ?? ''}`,
           2000,
         ),
         containers: refs.map((r) => r.status.name ?? ''),
+        facts: [probeFact(probe, subReason, first.status.name, first.status.restartCount, spec)],
         notes: spec ? [`${probe} probe: ${JSON.stringify(spec)}`] : [],
         unknowns: ['whether the probe is too strict or the application is really unhealthy (logs are read by analysis)'],
       };
@@ -99,15 +136,17 @@ export const probeFailureDetector: PodDetector = {
     const spec = containerSpecOf(pod, first.status.name)?.readinessProbe;
     const unknowns = ['whether the probe is too strict or the application is really unhealthy (logs are read by analysis)'];
     if (!last) unknowns.unshift('the probe failure message (no recent Unhealthy event in the snapshot)');
+    const subReason = probeSubReason('readiness', last?.message);
     return {
       kind: 'ProbeFailure',
-      subReason: probeSubReason('readiness', last?.message),
+      subReason,
       reason: 'Unhealthy',
       message: clip(
         `container ${first.status.name} running but not ready for ${Math.round(notReadyFor ?? 0)}s${last ? `: ${last.message ?? ''}` : ''}`,
         2000,
       ),
       containers: refs.map((r) => r.status.name ?? ''),
+      facts: [probeFact('readiness', subReason, first.status.name, first.status.restartCount, spec)],
       notes: spec ? [`readiness probe: ${JSON.stringify(spec)}`] : [],
       unknowns,
     };

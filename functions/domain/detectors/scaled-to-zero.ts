@@ -1,3 +1,4 @@
+import { factOf } from '../facts';
 import type { Incident } from '../incident';
 import type { WorkloadDetector, WorkloadFinding } from './types';
 import { clip, conditionOf } from './common';
@@ -9,7 +10,7 @@ import { clip, conditionOf } from './common';
  * ScalingDisabled: "scaling is disabled since the replica count of the target
  * is zero"), so nothing brings it back by itself. No pod fails, so no pod
  * detector sees it; it is a rollout-level availability failure. The fix is to
- * scale back to the HPA's minimum, which the notes carry (see
+ * scale back to the HPA's minimum, which the facts carry (see
  * hpaMinReplicasOf) so that the reasoner, the strategy template and
  * verification agree on "enough replicas".
  */
@@ -45,6 +46,15 @@ export const scaledToZeroDetector: WorkloadDetector = {
         ),
         target: { kind: 'Deployment', namespace: ns, name: ref.name },
         pods: [],
+        facts: [
+          {
+            kind: 'ScaledToZero',
+            hpa: hpaName,
+            minReplicas: min,
+            ...(hpa.spec?.maxReplicas !== undefined ? { maxReplicas: hpa.spec.maxReplicas } : {}),
+            scalingDisabled: disabled,
+          },
+        ],
         notes,
         unknowns,
       });
@@ -53,22 +63,16 @@ export const scaledToZeroDetector: WorkloadDetector = {
   },
 };
 
-const NOTE = /^hpa (\S+): minReplicas (\d{1,6})\b/;
-
-/** The note that carries the HPA's minimum; its wording is read back by hpaMinReplicasOf. */
+/** The note that says the HPA's minimum, for people (hpaMinReplicasOf reads the fact). */
 export function hpaMinReplicasNote(hpa: string, minReplicas: number, maxReplicas?: number): string {
   return `hpa ${hpa}: minReplicas ${minReplicas}${maxReplicas !== undefined ? `, maxReplicas ${maxReplicas}` : ''}`;
 }
 
 /**
- * The HPA's minReplicas recorded in a scaled-to-zero incident's evidence, or
- * undefined for any other incident (or when the note is missing).
+ * The HPA's minReplicas recorded in a scaled-to-zero incident's facts, or
+ * undefined for any other incident (or when the fact is missing).
  */
-export function hpaMinReplicasOf(incident: Pick<Incident, 'kind' | 'subReason' | 'evidence'>): number | undefined {
+export function hpaMinReplicasOf(incident: Pick<Incident, 'kind' | 'subReason' | 'facts'>): number | undefined {
   if (incident.kind !== 'FailedRollout' || incident.subReason !== 'scaled-to-zero') return undefined;
-  for (const note of incident.evidence.notes) {
-    const m = NOTE.exec(note);
-    if (m?.[2]) return Number(m[2]);
-  }
-  return undefined;
+  return factOf(incident, 'ScaledToZero')?.minReplicas;
 }

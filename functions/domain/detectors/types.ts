@@ -1,3 +1,4 @@
+import type { Fact } from '../facts';
 import type { FailureKind, RolloutRevision } from '../incident';
 import type { ClusterSnapshot, Deployment, KubeEvent, Pod, ReplicaSet } from '../k8s';
 import type { ResolvedWorkload } from '../workload';
@@ -13,6 +14,8 @@ export interface PodFinding {
   message: string;
   /** Containers (app or init) that show the failure, for the evidence. */
   containers: string[];
+  /** The same findings typed, for playbooks and selection (the notes are for people). */
+  facts?: Fact[];
   notes?: string[];
   unknowns?: string[];
 }

@@ -1,3 +1,4 @@
+import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
 import type { Node, Pod } from '../k8s';
 import { clip, conditionOf, parseQuantity, podEvents, secondsSince } from './common';
@@ -62,25 +63,39 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)}Gi`;
 const cores = (n: number) => (Number.isInteger(n) ? `${n}` : `${Math.round(n * 1000)}m`);
 
+type NodeFit = Pick<FactOf<'Unschedulable'>, 'requests' | 'largestNode' | 'schedulableNodes' | 'fitsEmptyNode'>;
+
 /**
  * Node fit, from allocatable (not free) capacity: whether the pod could fit
  * on an empty node at all, which separates "the cluster is full" from "no
  * node is big enough".
  */
-export function nodeFitNote(pod: Pod, nodes: Node[]): string | undefined {
+export function nodeFit(pod: Pod, nodes: Node[]): NodeFit {
   const schedulable = nodes.filter((n) => n.spec?.unschedulable !== true);
-  if (schedulable.length === 0) return undefined;
   const req = podRequests(pod);
+  const requests = { cpu: req.cpu, memoryBytes: req.memory };
+  if (schedulable.length === 0) return { requests, schedulableNodes: 0 };
   let maxCpu = 0;
   let maxMem = 0;
   for (const n of schedulable) {
     maxCpu = Math.max(maxCpu, parseQuantity(n.status?.allocatable?.cpu) ?? 0);
     maxMem = Math.max(maxMem, parseQuantity(n.status?.allocatable?.memory) ?? 0);
   }
-  const fits = req.cpu <= maxCpu && req.memory <= maxMem;
+  return {
+    requests,
+    largestNode: { cpu: maxCpu, memoryBytes: maxMem },
+    schedulableNodes: schedulable.length,
+    fitsEmptyNode: req.cpu <= maxCpu && req.memory <= maxMem,
+  };
+}
+
+/** The node fit in words, for the notes; undefined when no node is schedulable. */
+export function nodeFitNote(pod: Pod, nodes: Node[]): string | undefined {
+  const fit = nodeFit(pod, nodes);
+  if (!fit.largestNode) return undefined;
   return (
-    `node fit: pod requests cpu ${cores(req.cpu)}, memory ${gib(req.memory)}; largest node allocatable cpu ${cores(maxCpu)}, memory ${gib(maxMem)} ` +
-    `(${schedulable.length} schedulable nodes); ${fits ? 'fits an empty node, so the nodes are full' : 'larger than any node'}`
+    `node fit: pod requests cpu ${cores(fit.requests.cpu)}, memory ${gib(fit.requests.memoryBytes)}; largest node allocatable cpu ${cores(fit.largestNode.cpu)}, memory ${gib(fit.largestNode.memoryBytes)} ` +
+    `(${fit.schedulableNodes} schedulable nodes); ${fit.fitsEmptyNode ? 'fits an empty node, so the nodes are full' : 'larger than any node'}`
   );
 }
 
@@ -119,6 +134,15 @@ export const unschedulableDetector: PodDetector = {
         2000,
       ),
       containers: [],
+      facts: [
+        {
+          kind: 'Unschedulable',
+          constraint: subReason,
+          ...nodeFit(pod, ctx.snapshot.nodes),
+          autoscalerTriggered: nominated,
+          ...(since !== undefined && since >= 0 ? { pendingSeconds: Math.round(since) } : {}),
+        },
+      ],
       notes: [
         ...(message ? [`scheduler: ${clip(message, 980)}`] : []),
         ...[nodeFitNote(pod, ctx.snapshot.nodes)].filter((n): n is string => n !== undefined),
