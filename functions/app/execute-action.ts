@@ -7,7 +7,8 @@ import type { Deployment, HorizontalPodAutoscaler, KubeObject, Pod, ReplicaSet }
 import { evaluatePolicy, namespaceRefusal, workloadKey, type WorkloadFacts } from '../domain/policy';
 import type { PolicyConfig } from '../domain/policy-config';
 import { baselineOf, observeDeployment, observePod, type Baseline } from '../domain/verify';
-import { controllerOf, imagesSeenFor, resolveWorkload, rolloutHistory } from '../domain/workload';
+import { imagesSeenFor, rolloutHistory } from '../domain/workload';
+import { hpaWorkload, podWorkload } from './actions/controller';
 import type { Clock } from '../ports/clock';
 import type { Cluster } from '../ports/cluster';
 import type { Logger } from '../ports/logger';
@@ -100,12 +101,7 @@ export async function executeAction(deps: ExecuteDeps, request: ActionRequest, c
         context: ctx.data,
         target: { kind: 'HorizontalPodAutoscaler', namespace: action.namespace, name: action.hpa },
         read: () => deps.cluster.getHpa(action.namespace, action.hpa),
-        facts: async (hpa) => ({
-          kind: 'HorizontalPodAutoscaler',
-          name: action.hpa,
-          ...meta(hpa),
-          current: { ...(hpa.spec?.maxReplicas !== undefined ? { hpaMaxReplicas: hpa.spec.maxReplicas } : {}) },
-        }),
+        facts: async (hpa) => (await hpaWorkload(deps.cluster, hpa)).facts,
         plan: async (hpa) => planPatchHpa(hpa, action),
         write: (ops, dryRun) => deps.cluster.patchHpa(action.namespace, action.hpa, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
         baseline: (hpa) => hpaBaseline(deps, hpa),
@@ -250,17 +246,18 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
   const { target, context } = spec;
   const reportAs = spec.request.action;
   const now = clock.now();
-  const key = workloadKey(cluster.clusterName, target.namespace, target.kind, target.name);
   const base = {
     action: reportAs,
     target,
     at: now.toISOString(),
   } as const;
   const namespace = await cluster.getNamespace(target.namespace);
-  const recentActions = await locks.actionsSince(key, new Date(now.getTime() - 3_600_000));
 
   for (let attempt = 1; ; attempt++) {
     const object = await spec.read();
+    const facts = await spec.facts(object);
+    // Lock, cooldown and hourly cap live on the workload the facts are about (an HPA's scale target).
+    const key = workloadKey(cluster.clusterName, target.namespace, facts.kind, facts.name);
     const previous = lastActionOf(object.metadata?.annotations);
     if (previous?.actionId === context.actionId) {
       // Recorded again (idempotent per actionId): the first attempt may have written the object and then died
@@ -277,7 +274,7 @@ export async function writeObject<T extends KubeObject>(deps: ExecuteDeps, spec:
       };
     }
 
-    const facts = await spec.facts(object);
+    const recentActions = await locks.actionsSince(key, new Date(now.getTime() - 3_600_000));
     const policyInput = {
       config: deps.policy,
       action: spec.request,
@@ -408,37 +405,18 @@ export async function recordEvent(
   }
 }
 
-/** The workload the lock is taken on: the same key the state machine's AcquireLock uses. */
+/** The workload the lock is taken on: the top controller, where the cooldown and the hourly cap are recorded too. */
 export async function lockTargetOf(cluster: Cluster, request: ActionRequest): Promise<{ kind: string; name: string } | undefined> {
   switch (request.action) {
     case 'escalate':
       return undefined;
-    case 'restart_pod': {
-      const { facts } = await podFacts(cluster, await cluster.getPod(request.namespace, request.pod));
-      return { kind: facts.kind, name: facts.name };
-    }
+    case 'restart_pod':
+      return (await podWorkload(cluster, await cluster.getPod(request.namespace, request.pod))).lock;
     case 'patch_hpa':
-      return { kind: 'HorizontalPodAutoscaler', name: request.hpa };
+      return (await hpaWorkload(cluster, await cluster.getHpa(request.namespace, request.hpa))).lock;
     default:
       return { kind: 'Deployment', name: request.deployment };
   }
-}
-
-/** Facts for restart_pod's policy check: the pod's controller and the workload above it. */
-export async function podFacts(cluster: Cluster, pod: Pod): Promise<{ facts: WorkloadFacts; deployment?: Deployment }> {
-  const namespace = pod.metadata?.namespace ?? '';
-  const name = pod.metadata?.name ?? '';
-  const ctrl = controllerOf(pod);
-  const podController = ctrl?.kind && ctrl.name ? { kind: ctrl.kind, name: ctrl.name } : undefined;
-  const current = { ...(podController ? { podController } : {}), ...(pod.metadata?.annotations ? { podAnnotations: pod.metadata.annotations } : {}) };
-  if (ctrl?.kind === 'ReplicaSet') {
-    const resolved = resolveWorkload(pod, await cluster.listReplicaSets(namespace));
-    if (resolved.kind === 'Deployment') {
-      const deployment = await cluster.getDeployment(namespace, resolved.name);
-      return { facts: { kind: 'Deployment', name: resolved.name, ...meta(deployment), current }, deployment };
-    }
-  }
-  return { facts: { kind: 'Pod', name, ...meta(pod), current } };
 }
 
 export { PreImageSchema };

@@ -13,6 +13,7 @@ import {
   type Plan,
   type PreImage,
 } from './actions/common';
+import { hpaWorkload } from './actions/controller';
 import { hpaPreImage } from './actions/patch-hpa';
 import { PROBE_FIELD } from './actions/patch-probe';
 import { templateForDeployment } from './actions/rollback-deployment';
@@ -61,12 +62,7 @@ export async function undoAction(deps: ExecuteDeps, result: ActionResult, contex
       undo: true,
       target: { kind: 'HorizontalPodAutoscaler', namespace: original.namespace, name: original.hpa },
       read: () => deps.cluster.getHpa(original.namespace, original.hpa),
-      facts: async (hpa) => ({
-        kind: 'HorizontalPodAutoscaler',
-        name: original.hpa,
-        ...(hpa.metadata?.labels ? { labels: hpa.metadata.labels } : {}),
-        ...(hpa.metadata?.annotations ? { annotations: hpa.metadata.annotations } : {}),
-      }),
+      facts: async (hpa) => (await hpaWorkload(deps.cluster, hpa)).facts,
       plan: async (hpa) => restoreHpa(hpa, pre.data),
       write: (ops, dryRun) => deps.cluster.patchHpa(original.namespace, original.hpa, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
       baseline: async () => ({ kind: 'HorizontalPodAutoscaler', restarts: {}, failures: [], capturedAt: now.toISOString() }),

@@ -20,12 +20,22 @@ export interface ContainerFacts {
   startupProbe?: Probe;
 }
 
-export interface WorkloadFacts {
-  /** The controlling workload (a Pod's Deployment when it has one), or the object itself. */
-  kind: string;
-  name: string;
+/** Labels and annotations of an object whose markers count. */
+export interface Marked {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+}
+
+export interface WorkloadFacts extends Marked {
+  /** The top controller (a Pod's Deployment, StatefulSet, DaemonSet, CronJob...; an HPA's scale target), or the object itself. */
+  kind: string;
+  name: string;
+  /**
+   * Other objects whose opt-out, GitOps markers and opt-in label count beside
+   * the workload's: the controllers between a pod and its top controller, an
+   * HPA patched on behalf of its scale target.
+   */
+  related?: (Marked & { what: string })[];
   current?: {
     /** spec.replicas (a Deployment without it runs 1). */
     replicas?: number;
@@ -153,7 +163,7 @@ function scopeRule({ config, namespace, workload, action }: PolicyInput): Refusa
   if (config.optInLabel !== undefined) {
     const [key = '', value = ''] = config.optInLabel.split('=');
     const carries = (labels?: Record<string, string>) => labels?.[key] === value;
-    if (!carries(namespace.labels) && !carries(workload?.labels)) {
+    if (!carries(namespace.labels) && !carries(workload?.labels) && !(workload?.related ?? []).some((r) => carries(r.labels))) {
       return refuse(
         'opt-in-label',
         `neither namespace '${ns}' nor ${workload ? `${workload.kind} '${workload.name}'` : 'the workload'} carries the opt-in label ${config.optInLabel}`,
@@ -163,6 +173,7 @@ function scopeRule({ config, namespace, workload, action }: PolicyInput): Refusa
   const optedOut: [string, Record<string, string> | undefined][] = [
     [`namespace '${ns}'`, namespace.annotations],
     [workload ? `${workload.kind} '${workload.name}'` : 'workload', workload?.annotations],
+    ...(workload?.related ?? []).map((r): [string, Record<string, string> | undefined] => [r.what, r.annotations]),
     ['the pod', workload?.current?.podAnnotations],
   ];
   for (const [what, annotations] of optedOut) {
@@ -172,12 +183,11 @@ function scopeRule({ config, namespace, workload, action }: PolicyInput): Refusa
   }
   // Deleting one pod leaves the declared state untouched, so the GitOps controller has nothing to revert.
   if (workload && action.action !== 'restart_pod') {
-    const manager = gitOpsManager(workload);
-    if (manager) {
-      return refuse(
-        'gitops-managed',
-        `${workload.kind} '${workload.name}' is managed by ${manager.tool === 'argocd' ? 'Argo CD' : 'Flux'} (${manager.marker}); change it in Git instead`,
-      );
+    for (const [what, marked] of [[`${workload.kind} '${workload.name}'`, workload] as const, ...(workload.related ?? []).map((r) => [r.what, r] as const)]) {
+      const manager = gitOpsManager(marked);
+      if (manager) {
+        return refuse('gitops-managed', `${what} is managed by ${manager.tool === 'argocd' ? 'Argo CD' : 'Flux'} (${manager.marker}); change it in Git instead`);
+      }
     }
   }
   return undefined;

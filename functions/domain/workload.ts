@@ -78,7 +78,8 @@ export interface ResolvedWorkload {
   controller?: { kind: string; name: string };
 }
 
-function sameOwner(ref: OwnerReference, obj: KubeObject): boolean {
+/** The reference names this object: by uid when both carry one, else by name. */
+export function sameOwner(ref: OwnerReference, obj: KubeObject): boolean {
   const uid = str(asRecord(obj.metadata)?.uid);
   if (str(ref.uid) && uid) return ref.uid === uid;
   return ref.name === str(asRecord(obj.metadata)?.name);

@@ -3,10 +3,15 @@ import type {
   Deployment,
   HorizontalPodAutoscaler,
   KubeEvent,
+  KubeObject,
   Namespace,
   Pod,
   ReplicaSet,
 } from '../domain/k8s';
+
+/** The controllers a pod's ownerReferences (or an HPA's scaleTargetRef) can name that the system reads. */
+export const CONTROLLER_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export type ControllerKind = (typeof CONTROLLER_KINDS)[number];
 
 /**
  * Read access to one cluster. Returns plain Kubernetes JSON (domain/k8s.ts).
@@ -22,6 +27,8 @@ export interface ClusterReader {
   getDeployment(namespace: string, name: string): Promise<Deployment>;
   listReplicaSets(namespace: string, labelSelector?: string): Promise<ReplicaSet[]>;
   getHpa(namespace: string, name: string): Promise<HorizontalPodAutoscaler>;
+  /** One controller object (an owner of pods, or an HPA's scale target), as the API serves it. */
+  getController(namespace: string, kind: ControllerKind, name: string): Promise<KubeObject>;
   /** Events of a namespace, newest last. */
   listEvents(namespace: string): Promise<KubeEvent[]>;
   /** Events whose involvedObject is the given object, newest last. */

@@ -26,7 +26,7 @@ describe('authentication and error Status bodies', () => {
   it.each([
     // A resource the simulator does not serve must not look like an empty success.
     ['GET', '/api/v1/namespaces/default/replicationcontrollers', 404, 'NotFound'],
-    ['GET', '/apis/batch/v1/namespaces/default/jobs', 404, 'NotFound'],
+    ['GET', '/apis/apps/v1/namespaces/default/controllerrevisions', 404, 'NotFound'],
     ['GET', '/api/v1/namespaces/default/pods/x/exec', 404, 'NotFound'],
     // Verbs a resource does not support are 405, not ignored.
     ['PUT', '/api/v1/namespaces/default/pods', 405, 'MethodNotAllowed'],

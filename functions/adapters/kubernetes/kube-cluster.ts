@@ -14,6 +14,7 @@ import type {
   Deployment,
   HorizontalPodAutoscaler,
   KubeEvent,
+  KubeObject,
   Namespace,
   Node,
   Pod,
@@ -22,7 +23,7 @@ import type {
 } from '../../domain/k8s';
 import type { K8sgptResult } from '../../domain/k8sgpt';
 import { systemClock, type Clock } from '../../ports/clock';
-import type { Cluster, PatchType, WriteOptions } from '../../ports/cluster';
+import type { Cluster, ControllerKind, PatchType, WriteOptions } from '../../ports/cluster';
 import { toKubeError } from './errors';
 
 export interface KubeClusterOptions {
@@ -252,6 +253,20 @@ export class KubeCluster implements Cluster {
     const version = await this.detectHpaVersion();
     if (version === 'none') throw new KubeNotFound(`${what}: the server serves no autoscaling/v2 or v2beta2 API`, 404);
     return this.request<HorizontalPodAutoscaler>(what, HttpMethod.GET, objectPath(hpaResource(version), namespace, name));
+  }
+
+  async getController(namespace: string, kind: ControllerKind, name: string): Promise<KubeObject> {
+    this.checkRef(namespace, name);
+    if (!Object.hasOwn(CONTROLLERS, kind)) throw new ValidationError(`kind: '${String(kind)}' is not a controller kind this adapter reads (${Object.keys(CONTROLLERS).join(', ')})`, 'kind');
+    const resource = CONTROLLERS[kind];
+    const what = `get ${resource.plural} ${namespace}/${name}`;
+    try {
+      return await this.request<KubeObject>(what, HttpMethod.GET, objectPath(resource, namespace, name));
+    } catch (error) {
+      // CronJob is batch/v1 from Kubernetes 1.21, batch/v1beta1 before (same resource for RBAC).
+      if (kind !== 'CronJob' || !(error instanceof KubeNotFound)) throw error;
+      return this.request<KubeObject>(what, HttpMethod.GET, objectPath({ ...resource, apiVersion: 'batch/v1beta1' }, namespace, name));
+    }
   }
 
   async listEvents(namespace: string): Promise<KubeEvent[]> {
@@ -569,8 +584,20 @@ const RESOURCES = {
   deployments: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   replicaSets: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
   statefulSets: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+  daemonSets: { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
+  jobs: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
+  cronJobs: { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
   k8sgptResults: { apiVersion: 'core.k8sgpt.ai/v1alpha1', kind: 'Result', plural: 'results', namespaced: true },
 } as const satisfies Record<string, Resource>;
+
+const CONTROLLERS: Readonly<Record<ControllerKind, Resource>> = {
+  Deployment: RESOURCES.deployments,
+  ReplicaSet: RESOURCES.replicaSets,
+  StatefulSet: RESOURCES.statefulSets,
+  DaemonSet: RESOURCES.daemonSets,
+  Job: RESOURCES.jobs,
+  CronJob: RESOURCES.cronJobs,
+};
 
 function hpaResource(version: 'v2' | 'v2beta2'): Resource {
   return { apiVersion: `autoscaling/${version}`, kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true };

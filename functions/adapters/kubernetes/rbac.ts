@@ -32,6 +32,9 @@ export const NAMESPACED_READ_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets'], verbs: ['get', 'list'] },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
+  // The top controller of a pod (restart_pod's facts, lock and cooldown live on it): read one by name.
+  { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get'] },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get'] },
 ];
 
 /** Cluster-scoped reads: namespaces (opt-out annotation, protected labels) and nodes (node fit of Pending pods). */

@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import type { ActionResult, RestartPodSchema } from '../../domain/actions';
 import { KubeConflict, KubeNotFound, PolicyViolation } from '../../domain/errors';
 import { evaluatePolicy, workloadKey } from '../../domain/policy';
-import { bounded, deploymentBaseline, eventNameFor, markerFor, podBaseline, podFacts, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
+import { bounded, deploymentBaseline, eventNameFor, markerFor, podBaseline, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
 import { approvalGate, podDeletionChangeSet } from '../approval-gate';
+import { podWorkload } from './controller';
+import type { Deployment } from '../../domain/k8s';
 import { FIELD_MANAGER, guardAndStamp, lastActionOf, type PreImage } from './common';
 
 type Request = z.infer<typeof RestartPodSchema>;
@@ -40,8 +42,10 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
     const details = { actionId: context.actionId, request, replacedBy: pod.metadata?.uid };
     return { ...base, applied: true, dryRun: false, noop: true, message: `already applied as ${context.actionId}: pod ${request.namespace}/${request.pod} is a replacement; nothing deleted again`, details };
   }
-  const { facts, deployment } = await podFacts(cluster, pod);
-  const key = workloadKey(cluster.clusterName, request.namespace, facts.kind, facts.name);
+  const { facts, lock, top } = await podWorkload(cluster, pod);
+  // Only a Deployment carries the marker (the writers may patch Deployments, no other controller).
+  const deployment = top?.kind === 'Deployment' ? (top.object as Deployment | undefined) : undefined;
+  const key = workloadKey(cluster.clusterName, request.namespace, lock.kind, lock.name);
   const preImage: PreImage = {
     kind: 'Pod',
     namespace: request.namespace,

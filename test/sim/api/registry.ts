@@ -262,6 +262,32 @@ export const RESOURCES: readonly ResourceDef[] = [
     validate: validateStatefulSet,
     validateUpdate: validateSelectorImmutable,
   },
+  // Served for their objects only (no DaemonSet, Job or CronJob controller runs here): tests create the
+  // owners and their pods themselves, as those controllers would.
+  ...(
+    [
+      ['daemonsets', 'daemonset', 'DaemonSet', 'apps', ['ds']],
+      ['jobs', 'job', 'Job', 'batch', []],
+      ['cronjobs', 'cronjob', 'CronJob', 'batch', ['cj']],
+    ] as const
+  ).map(
+    ([resource, singular, kind, group, shortNames]): ResourceDef => ({
+      resource,
+      singular,
+      kind,
+      group,
+      versions: ['v1'],
+      namespaced: true,
+      shortNames,
+      categories: ['all'],
+      nameRule: 'subdomain',
+      subresources: ['status'],
+      statusSubresource: true,
+      tracksGeneration: true,
+      fieldSelectors: WORKLOAD_FIELDS,
+      prepareForCreate: resetStatus,
+    }),
+  ),
   {
     resource: 'horizontalpodautoscalers',
     singular: 'horizontalpodautoscaler',

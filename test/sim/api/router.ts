@@ -92,8 +92,7 @@ function intParam(query: URLSearchParams, name: string, min: number): number | u
  */
 const KUBERNETES_RESOURCES: Record<string, readonly string[]> = {
   '': ['endpoints', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'podtemplates', 'replicationcontrollers', 'componentstatuses'],
-  apps: ['daemonsets', 'controllerrevisions'],
-  batch: ['jobs', 'cronjobs'],
+  apps: ['controllerrevisions'],
   'networking.k8s.io': ['ingresses', 'networkpolicies', 'ingressclasses'],
   'rbac.authorization.k8s.io': ['roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'],
   'storage.k8s.io': ['storageclasses'],
