@@ -84,6 +84,14 @@ export const ContextSchema = z
       })
       .pipe(LabelMappingOverridesSchema)
       .optional(),
+    /** Escalation out (lib/notifier.ts): each channel optional; secrets by ARN only. */
+    'notify.pagerduty.secretArn': z.string().trim().optional(),
+    'notify.pagerduty.url': z.string().trim().optional(),
+    'notify.slack.secretArn': z.string().trim().optional(),
+    'notify.webhook.url': z.string().trim().optional(),
+    'notify.webhook.secretArn': z.string().trim().optional(),
+    'notify.resolutions': z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    'notify.dedupSeconds': integer.optional(),
   })
   .transform((c, ctx) => {
     const clusterNames = [...(c.clusterNames ?? []), ...(c.clusterName ? [c.clusterName] : [])];
@@ -120,6 +128,13 @@ export const CONTEXT_KEYS = [
   'memoryNamespace',
   'alertSources',
   'alertLabelMapping',
+  'notify.pagerduty.secretArn',
+  'notify.pagerduty.url',
+  'notify.slack.secretArn',
+  'notify.webhook.url',
+  'notify.webhook.secretArn',
+  'notify.resolutions',
+  'notify.dedupSeconds',
 ] as const;
 
 /**
@@ -174,7 +189,9 @@ export function stackPropsFromContext(get: (key: string) => unknown): EksReflexi
     throw contextError({ ...issue, path: [key] });
   }
 
+  const notify = notifyFromContext(c);
   const props: EksReflexionStackProps = {
+    ...(notify ? { notify } : {}),
     clusterNames: c.clusterNames,
     policy: policy.data,
     scheduleRateMinutes: c.scheduleRate,
@@ -189,10 +206,48 @@ export function stackPropsFromContext(get: (key: string) => unknown): EksReflexi
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const field = error.field ?? 'context';
-    const key = field.split('.')[0] === 'scheduleRateMinutes' ? 'scheduleRate' : (field.split('.')[0] ?? field);
+    const key = field.startsWith('notify') ? notifyKeyOf(field) : field.split('.')[0] === 'scheduleRateMinutes' ? 'scheduleRate' : (field.split('.')[0] ?? field);
     throw new ValidationError(`context '${key}': ${error.message.replace(/^EksReflexionStack: [^:]+: /, '')}`, key, { cause: error });
   }
   return props;
+}
+
+type Context = z.infer<typeof ContextSchema>;
+
+/** The notify.* keys → the stack's `notify` prop; undefined when none is set. A key without its channel is an error naming it. */
+function notifyFromContext(c: Context): EksReflexionStackProps['notify'] {
+  const pd = c['notify.pagerduty.secretArn'];
+  const slack = c['notify.slack.secretArn'];
+  const hookUrl = c['notify.webhook.url'];
+  const hookSecret = c['notify.webhook.secretArn'];
+  const orphan: [string, unknown, string][] = [
+    ['notify.pagerduty.url', c['notify.pagerduty.url'] !== undefined && !pd, 'needs notify.pagerduty.secretArn (the routing key)'],
+    ['notify.webhook.url', hookUrl !== undefined && !hookSecret, 'needs notify.webhook.secretArn (the HMAC secret)'],
+    ['notify.webhook.secretArn', hookSecret !== undefined && !hookUrl, 'needs notify.webhook.url'],
+  ];
+  for (const [key, bad, message] of orphan) if (bad) throw new ValidationError(`context '${key}': ${message}`, key);
+  const anyChannel = pd !== undefined || slack !== undefined || hookUrl !== undefined;
+  if (!anyChannel) {
+    for (const key of ['notify.resolutions', 'notify.dedupSeconds'] as const) {
+      if (c[key] !== undefined) throw new ValidationError(`context '${key}': set a channel first (notify.pagerduty.secretArn, notify.slack.secretArn or notify.webhook.url)`, key);
+    }
+    return undefined;
+  }
+  return {
+    ...(pd !== undefined ? { pagerDuty: { secretArn: pd, ...(c['notify.pagerduty.url'] !== undefined ? { url: c['notify.pagerduty.url'] } : {}) } } : {}),
+    ...(slack !== undefined ? { slack: { secretArn: slack } } : {}),
+    ...(hookUrl !== undefined && hookSecret !== undefined ? { webhook: { url: hookUrl, secretArn: hookSecret } } : {}),
+    ...(c['notify.resolutions'] !== undefined ? { resolutions: c['notify.resolutions'] } : {}),
+    ...(c['notify.dedupSeconds'] !== undefined ? { dedupSeconds: c['notify.dedupSeconds'] } : {}),
+  };
+}
+
+/** `notify.pagerDuty.secretArn` (the props' path) → `notify.pagerduty.secretArn` (the context key). */
+function notifyKeyOf(field: string): string {
+  const [, channel, leaf] = field.split('.');
+  if (!channel) return 'notify';
+  if (!leaf) return channel === 'pagerDuty' ? 'notify.pagerduty.secretArn' : `notify.${channel}`;
+  return `notify.${channel === 'pagerDuty' ? 'pagerduty' : channel}.${leaf}`;
 }
 
 function contextError(issue: { path: PropertyKey[]; message: string }): ValidationError {

@@ -13,9 +13,13 @@ import { ClusterAccess } from './cluster-access';
 import { EntryFunctions, WorkflowFunctions } from './functions';
 import { IncidentStateMachine } from './incident-state-machine';
 import { MemoryTables, type TableRole } from './memory-tables';
+import { Notifier } from './notifier';
 import { Observability } from './observability';
 import type { ReflexionFunction } from './reflexion-function';
 import { executionTimeout, resolveStackSettings, type EksReflexionStackProps, type ResolvedStackSettings } from './stack-settings';
+
+/** The roles every deployment has (the notifier exists only when a channel is configured). */
+export type CoreRole = Exclude<FunctionRole, 'notify'>;
 
 export { EKS_ACTOR_ROLES, EKS_READER_ROLES } from './cluster-access';
 export { bedrockResourceArns } from './functions';
@@ -34,7 +38,10 @@ export { executionTimeout, resolveStackSettings, type EksReflexionStackProps, ty
 export class EksReflexionStack extends Stack {
   readonly settings: ResolvedStackSettings;
   readonly tables: Readonly<Record<TableRole, dynamodb.Table>>;
-  readonly functions: { readonly [R in FunctionRole]: ReflexionFunction<R> };
+  /** One function per role; the notifier is optional and is `notifier` below. */
+  readonly functions: { readonly [R in CoreRole]: ReflexionFunction<R> };
+  /** Present when `notify` configures at least one channel. */
+  readonly notifier?: Notifier;
   readonly eventBus: events.EventBus;
   readonly incidentStateMachine: IncidentStateMachine;
 
@@ -76,6 +83,10 @@ export class EksReflexionStack extends Stack {
     });
     this.functions = { ...workflow.functions, detect: entry.detect, actions: entry.actions, alerts: alerts.function };
     const fns = this.functions;
+    if (settings.notify) {
+      this.notifier = new Notifier(this, 'Notifier', { settings, notify: settings.notify, memory, eventBus: this.eventBus, logRetention });
+    }
+    const deployed: ReflexionFunction<FunctionRole>[] = [...Object.values(fns), ...(this.notifier ? [this.notifier.function] : [])];
 
     const access = new ClusterAccess(this, 'ClusterAccess', {
       clusterNames: settings.clusterNames,
@@ -86,13 +97,13 @@ export class EksReflexionStack extends Stack {
 
     const observability = new Observability(this, 'Observability', {
       stateMachine,
-      functions: Object.fromEntries(Object.values(fns).map((f: ReflexionFunction<FunctionRole>) => [f.role, f.function])),
+      functions: Object.fromEntries(deployed.map((f) => [f.role, f.function])),
       tables: this.tables,
       metricsNamespace: settings.metricsNamespace,
       alarmTopic: settings.alarmTopic,
     });
 
-    this.acknowledgeNagFindings(entry.scheduleRole, settings.bedrockModelId);
+    this.acknowledgeNagFindings(deployed, entry.scheduleRole, settings.bedrockModelId);
 
     new CfnOutput(this, 'ClusterWriteAccess', { value: access.writeAccess, description: 'What the actor functions may change in the configured clusters' });
     new CfnOutput(this, 'RbacCommand', { value: access.rbacCommand, description: 'Run once per cluster: the Kubernetes RBAC the access entries\' groups need' });
@@ -114,7 +125,7 @@ export class EksReflexionStack extends Stack {
    * cdk-nag AwsSolutions findings this design accepts, each acknowledged on
    * the construct it concerns (never stack-wide) with its reason.
    */
-  private acknowledgeNagFindings(scheduleRole: iam.IRole, bedrockModelId: string | undefined): void {
+  private acknowledgeNagFindings(deployed: readonly ReflexionFunction<FunctionRole>[], scheduleRole: iam.IRole, bedrockModelId: string | undefined): void {
     const xray = {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) do not support resource-level permissions.',
@@ -123,7 +134,7 @@ export class EksReflexionStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.function.node.defaultChild as CfnElement)}.Arn>:*]`,
       reason: `Invoke on the ${f.role} function's own versions and aliases (ARN:*), granted by CDK next to the unqualified ARN; no other function.`,
     });
-    for (const f of Object.values(this.functions) as ReflexionFunction<FunctionRole>[]) Validations.of(f.executionRole).acknowledge(xray);
+    for (const f of deployed) Validations.of(f.executionRole).acknowledge(xray);
 
     const sm = this.incidentStateMachine.stateMachine;
     Validations.of(sm.role).acknowledge(

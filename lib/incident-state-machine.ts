@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../functions/domain/errors';
+import { EVENT_SCHEMA_VERSION } from '../functions/domain/escalation';
 import type { FunctionRole } from '../functions/config/env';
 
 /** Lambda service errors worth retrying; listed explicitly instead of retryOnServiceExceptions. */
@@ -94,6 +95,8 @@ export class IncidentStateMachine extends Construct {
             // A missing path here is States.Runtime, which no Catch catches: these paths exist in every
             // document after AcquireLock (it validated the document; every handler returns it whole).
             detail: sfn.TaskInput.fromObject({
+              // docs/events.md: a new field keeps v1; a removed or retyped one makes v2.
+              schemaVersion: EVENT_SCHEMA_VERSION,
               executionId: sfn.JsonPath.stringAt('$$.Execution.Id'),
               fingerprint: sfn.JsonPath.stringAt('$.incident.fingerprint'),
               signature: sfn.JsonPath.stringAt('$.incident.signature'),

@@ -27,7 +27,40 @@ export interface EksReflexionStackProps extends StackProps {
   readonly alertSources?: readonly AlertSystem[];
   /** Label mapping overrides per alert system. @default the documented defaults */
   readonly alertLabelMapping?: LabelMappingOverrides;
+  /** Where escalations go (each channel optional). @default none: no notifier function, no rule */
+  readonly notify?: NotifySettingsInput;
 }
+
+/** A Secrets Manager secret ARN, exactly (IAM grants GetSecretValue on it and nothing else). */
+const SecretArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+  );
+const HttpsUrlSchema = z.url({ protocol: /^https$/, error: 'must be an https URL' });
+
+/** The notifier's channels; the values that are credentials live in Secrets Manager, only their ARNs here. */
+export const NotifySettingsSchema = z
+  .object({
+    /** PagerDuty Events API v2: the secret holds the integration (routing) key. */
+    pagerDuty: z
+      .object({ secretArn: SecretArnSchema, url: HttpsUrlSchema.default('https://events.pagerduty.com/v2/enqueue') })
+      .strict()
+      .optional(),
+    /** Slack incoming webhook: the secret holds its URL (the URL is the credential). */
+    slack: z.object({ secretArn: SecretArnSchema }).strict().optional(),
+    /** A generic webhook: CloudEvents JSON signed with HMAC-SHA256 by the secret it holds. */
+    webhook: z.object({ url: HttpsUrlSchema, secretArn: SecretArnSchema }).strict().optional(),
+    /** Also send RemediationResolved (PagerDuty resolves the alert, Slack says so). */
+    resolutions: z.boolean().default(false),
+    /** One Slack/webhook message per incident fingerprint within this window. */
+    dedupSeconds: z.number().int().min(60).max(86_400).default(3600),
+  })
+  .strict()
+  .refine((n) => n.pagerDuty || n.slack || n.webhook, { message: 'needs at least one channel (pagerDuty, slack or webhook)' });
+export type NotifySettingsInput = z.input<typeof NotifySettingsSchema>;
+export type NotifySettings = z.infer<typeof NotifySettingsSchema>;
 
 const ClusterNameSchema = z
   .string()
@@ -56,6 +89,7 @@ const StackPropsSchema = z.object({
     .refine((ns) => !ns.startsWith('AWS/'), 'must not start with AWS/ (reserved)')
     .default('EksReflexion'),
   alarmTopic: z.boolean().default(false),
+  notify: NotifySettingsSchema.optional(),
 });
 export type ResolvedStackSettings = Readonly<z.infer<typeof StackPropsSchema>>;
 
@@ -69,6 +103,7 @@ export function resolveStackSettings(props: EksReflexionStackProps): ResolvedSta
     memoryNamespace: props.memoryNamespace,
     metricsNamespace: props.metricsNamespace,
     alarmTopic: props.alarmTopic,
+    notify: props.notify,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -79,6 +79,26 @@ export const EnvSchemas = {
     /** Public base URL of the webhook (Splunk On-Call signs URL + fields). */
     WEBHOOK_PUBLIC_URL: z.url().optional(),
   }),
+  /**
+   * The notifier: RemediationEscalated/Resolved bus events → PagerDuty, Slack,
+   * a signed webhook. Only ids of secrets here, never their values.
+   */
+  notify: z
+    .object({
+      ...common,
+      LOCKS_TABLE: tables.LOCKS_TABLE,
+      /** PagerDuty Events API v2 endpoint (the EU service region has its own). */
+      NOTIFY_PAGERDUTY_URL: z.url().default('https://events.pagerduty.com/v2/enqueue'),
+      NOTIFY_PAGERDUTY_SECRET_ARN: z.string().min(1).optional(),
+      NOTIFY_SLACK_SECRET_ARN: z.string().min(1).optional(),
+      NOTIFY_WEBHOOK_URL: z.url().optional(),
+      NOTIFY_WEBHOOK_SECRET_ARN: z.string().min(1).optional(),
+      NOTIFY_DEDUP_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    })
+    .refine((e) => (e.NOTIFY_WEBHOOK_URL === undefined) === (e.NOTIFY_WEBHOOK_SECRET_ARN === undefined), {
+      message: 'the webhook needs both its URL and its HMAC secret',
+      path: ['NOTIFY_WEBHOOK_SECRET_ARN'],
+    }),
 } as const;
 
 export type FunctionRole = keyof typeof EnvSchemas;

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { z } from 'zod';
 
 /**
  * Escalation out (DESIGN §7), pure: the versioned bus event envelope
@@ -20,6 +21,51 @@ export interface EscalationFacts {
   trial?: number;
   outcome?: string;
   at: string;
+}
+
+/**
+ * `detail` of RemediationEscalated / RemediationResolved on the bus (docs/events.md, v1).
+ * Unknown fields are kept out, never an error: a newer publisher may add fields without a version change.
+ */
+export const RemediationEventDetailSchema = z.object({
+  /** Absent on events published before the field existed; they are v1 too. */
+  schemaVersion: z.literal(EVENT_SCHEMA_VERSION).optional(),
+  executionId: z.string().min(1).max(2048),
+  fingerprint: z.string().min(1).max(256),
+  signature: z.string().min(1).max(300),
+  cluster: z.string().min(1).max(100),
+  target: z.object({ kind: z.string().max(100).optional(), namespace: z.string().max(253).optional(), name: z.string().max(253).optional() }),
+  trial: z.number().int().min(0).optional(),
+  outcome: z.string().max(100).optional(),
+});
+
+/** The EventBridge event an EventBridge rule delivers to the notifier (only the fields it reads). */
+export const RemediationBusEventSchema = z.object({
+  source: z.literal('eks-reflexion'),
+  'detail-type': z.enum(['RemediationEscalated', 'RemediationResolved']),
+  time: z.string().min(1),
+  detail: RemediationEventDetailSchema,
+});
+export type RemediationBusEvent = z.infer<typeof RemediationBusEventSchema>;
+
+/** An escalation or resolution as the outgoing formats take it, from its bus event. */
+export function factsFromBusEvent(event: RemediationBusEvent): EscalationFacts {
+  const d = event.detail;
+  return {
+    kind: event['detail-type'] === 'RemediationEscalated' ? 'escalated' : 'resolved',
+    executionId: d.executionId,
+    fingerprint: d.fingerprint,
+    signature: d.signature,
+    cluster: d.cluster,
+    target: {
+      ...(d.target.kind !== undefined ? { kind: d.target.kind } : {}),
+      ...(d.target.namespace !== undefined ? { namespace: d.target.namespace } : {}),
+      ...(d.target.name !== undefined ? { name: d.target.name } : {}),
+    },
+    ...(d.trial !== undefined ? { trial: d.trial } : {}),
+    ...(d.outcome !== undefined ? { outcome: d.outcome } : {}),
+    at: event.time,
+  };
 }
 
 export interface CloudEvent {

@@ -101,6 +101,7 @@ export function stepMetricsOf(role: FunctionRole, event: unknown, response: unkn
     }
     case 'lock':
     case 'approval':
+    case 'notify':
       return [];
     case 'alerts': {
       // The Function URL answer: incidents the alert's targeted detection started, by kind.

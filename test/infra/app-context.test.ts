@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../functions/domain/errors';
 import { stackPropsFromContext } from '../../lib/app-context';
+import { thrownValidationError } from './synth';
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
 
@@ -101,15 +101,9 @@ describe('stackPropsFromContext', () => {
     ['a memory namespace with capitals', 'memoryNamespace', { clusterNames: 'a', memoryNamespace: 'Prod' }],
     ['a Bedrock model id with spaces', 'bedrockModelId', { clusterNames: 'a', bedrockModelId: 'claude please' }],
   ])('rejects %s, naming %s', (_why, key, context) => {
-    let error: unknown;
-    try {
-      fromContext(context);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).field).toBe(key);
-    expect((error as Error).message).toMatch(new RegExp(`^context '${key}'`));
+    const error = thrownValidationError(() => fromContext(context));
+    expect(error.field).toBe(key);
+    expect(error.message).toMatch(new RegExp(`^context '${key}'`));
   });
 });
 

@@ -12,10 +12,14 @@ import { addNagChecks } from '../../lib/nag';
 import { ROLE_METADATA_KEY } from '../../lib/reflexion-function';
 import { actionsOf, resourcesOf, statementsOfRole, synth, type Synthesized } from './synth';
 
-/** The default deployment: two clusters, no opt-in namespaces, no Bedrock model. */
+/**
+ * The default deployment (two clusters, no opt-in namespaces, no Bedrock
+ * model) plus a Slack notifier, so the optional notify role goes through
+ * every per-role check below (test/infra/notifier.test.ts covers its options).
+ */
 let s: Synthesized;
 beforeAll(() => {
-  s = synth({ clusterNames: ['prod-eks', 'staging-eks'] });
+  s = synth({ clusterNames: ['prod-eks', 'staging-eks'], notify: { slack: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:eks-reflexion/slack-AbCdEf' } } });
 }, 120_000);
 
 const functionsByRole = () => {
@@ -154,6 +158,8 @@ describe('least privilege', () => {
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster', 'ssm:GetParameter'] },
     alerts: { dynamodbTables: ['Episodes'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
+    // Escalations out: its dedup markers beside the locks and the configured secrets; no cluster, no bus writes.
+    notify: { dynamodbTables: ['Locks'], extra: ['secretsmanager:GetSecretValue'] },
   };
   it.each(FUNCTION_ROLES)('%s gets only what its step does', (role) => {
     const statements = statementsOfRole(s.template, functionsByRole()[role].roleLogicalId);

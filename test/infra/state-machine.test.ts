@@ -260,7 +260,7 @@ describe('the synthesized incident state machine (via localStateMachineDefinitio
     expect(entry('PublishResolved')).toMatchObject({
       DetailType: 'RemediationResolved',
       Source: 'eks-reflexion',
-      Detail: { 'fingerprint.$': '$.incident.fingerprint', 'signature.$': '$.incident.signature', 'target.$': '$.incident.target', 'trial.$': '$.trial', outcome: 'resolved' },
+      Detail: { schemaVersion: 'v1', 'fingerprint.$': '$.incident.fingerprint', 'signature.$': '$.incident.signature', 'target.$': '$.incident.target', 'trial.$': '$.trial', outcome: 'resolved' },
     });
     expect(entry('PublishEscalated')).toMatchObject({ DetailType: 'RemediationEscalated', Detail: { outcome: 'escalated' } });
     expect(def.States['Escalated']).toEqual({ Type: 'Fail', Error: 'Escalated', Cause: 'remediation escalated to an operator' });

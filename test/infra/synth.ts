@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { EksReflexionStack, type EksReflexionStackProps } from '../../lib/eks-reflexion-stack';
 import { addNagChecks } from '../../lib/nag';
+import { ValidationError } from '../../functions/domain/errors';
 
 export interface Synthesized {
   app: App;
@@ -46,3 +47,14 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Sta
 
 export const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => asArray(s.Action));
 export const resourcesOfStatement = (s: Statement): unknown[] => asArray(s.Resource as unknown);
+
+/** The ValidationError a context reading throws (fails the test when it throws nothing or something else). */
+export function thrownValidationError(read: () => unknown): ValidationError {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError, nothing was thrown');
+}

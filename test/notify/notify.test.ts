@@ -6,6 +6,8 @@ import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { notify, type NotifyChannels } from '../../functions/app/notify/notify';
 import type { EscalationFacts } from '../../functions/domain/escalation';
 import { silentLogger } from '../../functions/ports/logger';
+import { SecretUnavailable } from '../../functions/ports/secrets';
+import { resolveChannels } from '../../functions/app/notify/notify-step';
 import { useDynamoDbLocal } from '../support/dynamodb';
 
 /**
@@ -14,6 +16,8 @@ import { useDynamoDbLocal } from '../support/dynamodb';
  * the dedup markers in DynamoDB Local.
  */
 const dynamo = useDynamoDbLocal();
+// The real time, not a fixed date: DynamoDB Local expires items whose TTL attribute is in the past, markers included.
+const NOW = new Date();
 
 describe('escalation out', () => {
   let server: Server;
@@ -54,7 +58,7 @@ describe('escalation out', () => {
       slack: { url: `${base}/slack` },
       webhook: { url: `${base}/hook`, secret: 's3cret' },
     };
-    const deps = { channels, locks: memory.locks, clock: { now: () => new Date('2026-01-01T00:00:00Z') }, logger: silentLogger, fetch };
+    const deps = { channels, locks: memory.locks, clock: { now: () => NOW }, logger: silentLogger, fetch };
     const first = await notify(deps, facts('exec-1'));
     expect(first.map((r) => [r.channel, r.sent])).toEqual([['pagerduty', true], ['slack', true], ['webhook', true]]);
     // The same incident escalated again by another execution: people are not messaged twice.
@@ -85,12 +89,52 @@ describe('escalation out', () => {
     const deps = {
       channels: { slack: { url: 'http://127.0.0.1:1/unreachable' }, webhook: { url: `${base}/hook2`, secret: 'x' } },
       locks: memory.locks,
-      clock: { now: () => new Date('2026-01-01T00:00:00Z') },
+      clock: { now: () => NOW },
       logger: silentLogger,
       fetch,
     };
     const results = await notify(deps, facts('exec-9'));
     expect(results.find((r) => r.channel === 'slack')).toMatchObject({ sent: false });
     expect(results.find((r) => r.channel === 'webhook')).toMatchObject({ sent: true, status: 200 });
+  });
+});
+
+describe('channel secrets', () => {
+  // The port's contract (the real client is tested in test/adapters/secrets-manager.test.ts): a map of secret strings.
+  const reader = (values: Record<string, string>) => ({
+    readSecretString: async (id: string) => {
+      const v = values[id];
+      if (v === undefined) throw new SecretUnavailable(`secret ${id} could not be read: ResourceNotFoundException`);
+      return v;
+    },
+  });
+  const config = { pagerDuty: { url: 'https://events.pagerduty.com/v2/enqueue', routingKeySecretId: 'pd' }, slack: { urlSecretId: 'slack' }, webhook: { url: 'https://h.example.com', hmacSecretId: 'hmac' } };
+  const good = { pd: 'R0UTINGKEY0123456789', slack: 'https://hooks.slack.com/services/T/B/x', hmac: 'a-long-enough-hmac-secret' };
+
+  it('reads a plain value or the documented key of a JSON secret', async () => {
+    const { channels, failed } = await resolveChannels(config, reader({ ...good, pd: JSON.stringify({ routingKey: 'R0UTINGKEY0123456789' }) }));
+    expect(failed).toEqual([]);
+    expect(channels).toEqual({
+      pagerDuty: { url: config.pagerDuty.url, routingKey: 'R0UTINGKEY0123456789' },
+      slack: { url: good.slack },
+      webhook: { url: 'https://h.example.com', secret: good.hmac },
+    });
+  });
+
+  // Each case is a secret an operator could store by mistake: that channel is reported (naming the secret, never its value), the others still go.
+  it.each([
+    ['a missing secret', 'pagerduty', { pd: undefined }, /secret pd could not be read/],
+    ['a routing key with spaces', 'pagerduty', { pd: 'not a key' }, /secret pd: must be a PagerDuty integration/],
+    ['JSON without the documented key', 'slack', { slack: JSON.stringify({ webhook: 'https://hooks.slack.com/x' }) }, /needs a string under 'url'/],
+    ['broken JSON', 'slack', { slack: '{"url": ' }, /starts like JSON but is not JSON/],
+    ['a Slack URL over plain http to another host', 'slack', { slack: 'http://hooks.slack.com/services/T/B/x' }, /must be the Slack incoming webhook URL/],
+    ['an HMAC secret too short to be one', 'webhook', { hmac: 'short' }, /16-1024 characters/],
+  ])('%s → %s reported, the others resolved', async (_why, channel, override, message) => {
+    const values = Object.fromEntries(Object.entries({ ...good, ...override }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const { channels, failed } = await resolveChannels(config, reader(values));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ channel, sent: false, reason: expect.stringMatching(message) });
+    for (const v of Object.values(override)) if (v) expect(failed[0]!.reason).not.toContain(v);
+    expect(Object.keys(channels)).toHaveLength(2);
   });
 });

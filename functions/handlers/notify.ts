@@ -1,0 +1,6 @@
+import { notifyStep } from '../app/notify/notify-step';
+import { buildNotifier } from '../runtime/notify-deps';
+import { lambdaHandler } from '../runtime/lambda';
+
+/** EventBridge rule target: RemediationEscalated (and, when configured, RemediationResolved) → PagerDuty, Slack, signed webhook. */
+export const handler = lambdaHandler('notify', notifyStep(() => buildNotifier(process.env)));
