@@ -7,16 +7,22 @@ import type { FaultSuiteResult } from '../../test/bench/fault-suite';
 import type { ScanFigures } from '../../test/bench/scan';
 import type { BundleFigures } from '../../test/bench/bundles';
 import type { CostModel } from '../../test/bench/cost-model';
+import type { ChaosResult } from '../../test/bench/chaos';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 
-const DESCRIPTION = `usage: eks-reflexion bench [--scenarios DIR] [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--out DIR]
+const DESCRIPTION = `usage: eks-reflexion bench [--scenarios DIR] [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--chaos SHARE] [--out DIR]
 
 Runs the fault catalogue (or the scenario files of DIR, written anywhere) through the whole local stack in two arms (memory off;
 memory on, warmed on training instances and measured on held-out ones), then
 the performance benches (detector scan vs kubectl, Lambda bundles, cost model).
-Writes DIR/bench.json and DIR/bench.md (default DIR: .out/bench).`;
+Writes DIR/bench.json and DIR/bench.md (default DIR: .out/bench).
+
+--chaos SHARE (0 < SHARE ≤ 0.5) runs instead each fault × seed twice, through a fault-injecting
+proxy in front of the Kubernetes API (429, 500, 409 on writes, timeouts on SHARE of requests)
+with DynamoDB throttled on the same share, and at share 0; it reports under \`chaos\` the episodes
+lost, actions applied twice, locks left held and executions failed (exit 1 unless all are 0).`;
 
 interface BenchReport {
   command: string;
@@ -27,6 +33,7 @@ interface BenchReport {
   scan?: ScanFigures[];
   bundles?: BundleFigures[];
   cost?: CostModel;
+  chaos?: ChaosResult;
 }
 
 interface Options {
@@ -36,6 +43,7 @@ interface Options {
   trainSeeds: string;
   scanSizes: string;
   only?: string;
+  chaos?: string;
   out: string;
 }
 
@@ -51,6 +59,9 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
   const sizes = values.scanSizes.split(',').map(Number);
   if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 200_000)) return fail(`--scan-sizes must be integers from 1 to 200000, got '${values.scanSizes}'`);
   if (values.only !== undefined && values.only !== 'suite' && values.only !== 'perf') return fail(`--only must be 'suite' or 'perf', got '${values.only}'`);
+  const chaosShare = values.chaos === undefined ? undefined : Number(values.chaos);
+  if (chaosShare !== undefined && (!Number.isFinite(chaosShare) || chaosShare <= 0 || chaosShare > 0.5)) return fail(`--chaos must be a share above 0 and at most 0.5, got '${values.chaos}'`);
+  if (chaosShare !== undefined && values.only !== undefined) return fail('--chaos runs on its own; drop --only');
   const { scenarioSet, ScenarioInputError } = await import('../../test/sim/scenario/cli');
   let FAULTS: ReturnType<typeof scenarioSet>;
   try {
@@ -88,6 +99,41 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: `${process.platform}/${process.arch}` },
   };
   const sections: string[] = [];
+
+  if (chaosShare !== undefined) return runChaos(chaosShare);
+
+  async function runChaos(share: number): Promise<number> {
+    const { runChaosBench, chaosMarkdown, chaosViolations } = await import('../../test/bench/chaos');
+    const dynamo = await startDynamoDbLocal();
+    try {
+      const runId = new Date(started).toISOString().replace(/[^0-9]/g, '').slice(2, 14);
+      const tables = { episodes: `chaos-episodes-${runId}`, strategies: `chaos-strategies-${runId}`, locks: `chaos-locks-${runId}` };
+      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);
+      say(`chaos: ${faultNames.length} faults × ${seeds} seeds, faults on ${share} of requests, and the same at share 0`);
+      report.chaos = await runChaosBench({
+        scenarios: faultNames.map((f) => FAULTS[f]!),
+        seeds,
+        share,
+        runId,
+        dynamoEndpoint: dynamo.endpoint,
+        tables,
+        onRun: (arm, r, e) => {
+          const wrong = [...e.episodesLost, ...e.appliedTwice, ...e.locksLeftHeld, ...e.executionsFailed];
+          say(`  ${arm.padEnd(10)} ${r.fault.padEnd(28)} seed ${String(r.seed).padEnd(6)} ${(r.outcome ?? (r.detected ? '?' : 'not detected')).padEnd(10)} faults ${Object.values(e.kubeFaults).reduce((a, b) => a + b, 0)}/${e.kubeRequests} kube, ${e.dynamoThrottled}/${e.dynamoAttempts} ddb${wrong.length ? `  WRONG: ${wrong.join('; ')}` : ''}`);
+        },
+      });
+    } finally {
+      await dynamo.stop();
+    }
+    report.wallSeconds = (Date.now() - started) / 1000;
+    const header = `# eks-reflexion bench --chaos\n\n\`${report.command}\` on ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.startedAt}; took ${report.wallSeconds.toFixed(0)} s.\n`;
+    await writeFile(join(out, 'bench.json'), JSON.stringify(report, null, 2));
+    await writeFile(join(out, 'bench.md'), [header, '## Faults survived\n', chaosMarkdown(report.chaos), ''].join('\n'));
+    const violations = chaosViolations(report.chaos.chaos);
+    say(`\n${chaosMarkdown(report.chaos)}\nwrote ${join(out, 'bench.json')} and ${join(out, 'bench.md')} in ${report.wallSeconds.toFixed(0)} s`);
+    if (violations.length > 0) say(`chaos: ${violations.join(', ')}`);
+    return violations.length === 0 ? EXIT.ok : EXIT.failed;
+  }
 
   if (values.only !== 'perf') {
     const dynamo = await startDynamoDbLocal();
@@ -168,6 +214,7 @@ export const command = defineCommand<Options>({
       .option('--train-seeds <n>', 'training seeds per fault (memory-on arm)', '2')
       .option('--scan-sizes <n,n,...>', 'pod counts of the detector scan bench', '1000,10000,50000')
       .option('--only <part>', "'suite' (fault suite only) or 'perf' (performance benches only)")
+      .option('--chaos <share>', 'instead: the fault suite with faults on this share of Kubernetes and DynamoDB requests, beside share 0')
       .option('--out <dir>', 'where bench.json and bench.md go', '.out/bench'),
   run,
 });

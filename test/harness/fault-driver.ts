@@ -3,7 +3,7 @@ import type { WorkflowState } from '../../functions/domain/workflow-state';
 import type { ExecutionResult, StateVisit } from '../../functions/local/runner';
 import type { FaultScenario } from '../sim/faults';
 import { mutations } from './counting-cluster';
-import { startLocalStack, type LocalStackOptions } from './local-stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
 /** Detection runs on the schedule: once a minute of cluster time. */
 export const DETECT_INTERVAL_SECONDS = 60;
@@ -76,12 +76,14 @@ export interface OracleVerdict {
 /** Seconds between the oracle's looks over its stability window. */
 const ORACLE_LOOK_SECONDS = 5;
 
-export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner'> {
+export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner' | 'chaos'> {
   scenario: FaultScenario;
   seed: number;
   memoryNamespace: string;
   onVisit?: (visit: StateVisit) => void;
   onPhase?: (phase: string) => void;
+  /** Called after the oracle, before the stack stops: evidence gathered from the cluster and the tables (the chaos bench). */
+  inspect?: (stack: LocalStack, results: ExecutionResult[]) => Promise<void>;
 }
 
 /**
@@ -103,6 +105,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     ...(options.tables ? { tables: options.tables } : {}),
     ...(options.reasoner ? { reasoner: options.reasoner } : {}),
     ...(options.onVisit ? { onVisit: options.onVisit } : {}),
+    ...(options.chaos ? { chaos: options.chaos } : {}),
   });
   try {
     options.onPhase?.('setup');
@@ -141,6 +144,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     }
     stopTimeline?.();
     const collateral = collateralBefore && instance.judge ? instance.judge.problems(collateralBefore, await instance.judge.snapshot(stack.kube)) : [];
+    await options.inspect?.(stack, results);
 
     const finals = results.map((r) => r.output as WorkflowState | undefined);
     const episodes = await stack.memory.episodes.list({});

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppDeps } from '../../functions/app/deps';
@@ -17,6 +17,8 @@ import { mulberry32 } from '../../functions/domain/selection';
 import { startSimulatedCluster, type NodeSpec, type SimulatedCluster } from '../sim';
 import { createKubeClient, type KubeClientLike } from '../sim/kube-client';
 import { countingCluster, type WriteRecord } from './counting-cluster';
+import { startChaosProxy, type ChaosProxy, type FaultKind } from './chaos-proxy';
+import { throttleDynamoDb, type ThrottleLog } from './chaos-dynamodb';
 
 export const SIM_CLUSTER = 'sim';
 
@@ -35,6 +37,16 @@ export interface LocalStackOptions {
   onVisit?: (visit: StateVisit) => void;
   /** The simulated cluster's nodes (a scenario's own); default: the simulator's three. */
   nodes?: NodeSpec[];
+  /** Faults on this share of the system's Kubernetes and DynamoDB requests (test/harness/chaos-*.ts). */
+  chaos?: ChaosOptions;
+}
+
+export interface ChaosOptions {
+  share: number;
+  seed: number;
+  kinds?: readonly FaultKind[];
+  /** The system's per-request Kubernetes timeout (a hung request costs this much wall time); @default 1500 */
+  requestTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -51,6 +63,8 @@ export interface LocalStack {
   events: RecordingPublisher;
   dynamoEndpoint: string;
   tables: { episodes: string; strategies: string; locks: string };
+  /** With `chaos`: the proxy (its log is the cluster-side record of every request) and the throttling log. */
+  chaos?: { proxy: ChaosProxy; dynamo: ThrottleLog; dynamoOff(): void };
   /** DynamoDB requests made so far through this stack's client. */
   dynamoRequests(): number;
   /** One detection pass (as the schedule would run it). */
@@ -74,6 +88,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'eks-reflexion-'));
   let dynamo: DynamoDbLocal | undefined;
   let sim: SimulatedCluster | undefined;
+  let proxy: ChaosProxy | undefined;
   try {
     if (!options.dynamoEndpoint) dynamo = await startDynamoDbLocal();
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
@@ -91,11 +106,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       { step: 'initialize', name: 'countDynamoRequests' },
     );
+    // After the tables exist: only the system's own requests are throttled.
+    const throttled = options.chaos ? throttleDynamoDb(client, options.chaos) : undefined;
 
     const kubeconfig = join(dir, 'kubeconfig');
-    await sim.writeKubeconfig(kubeconfig);
+    if (options.chaos) {
+      // The system reaches the cluster only through the proxy; setup and the oracle (`kube`) go direct.
+      proxy = await startChaosProxy({ upstream: sim.url, caPem: sim.caPem, share: options.chaos.share, seed: options.chaos.seed, ...(options.chaos.kinds ? { kinds: options.chaos.kinds } : {}), hangMs: 10_000 });
+      await writeFile(kubeconfig, proxy.kubeconfigYaml(sim.token));
+    } else {
+      await sim.writeKubeconfig(kubeconfig);
+    }
     // Cluster time is the simulator's: snapshots and event timestamps must agree with it.
-    const { cluster, writes } = countingCluster(KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: SIM_CLUSTER, clock: sim.clock }));
+    const { cluster, writes } = countingCluster(
+      KubeCluster.fromKubeconfigFile(kubeconfig, {
+        clusterName: SIM_CLUSTER,
+        clock: sim.clock,
+        ...(options.chaos ? { requestTimeoutMs: options.chaos.requestTimeoutMs ?? 1500 } : {}),
+      }),
+    );
     const kube = createKubeClient({ url: sim.url, token: sim.token, caPem: sim.caPem });
 
     const events = new RecordingPublisher(clock);
@@ -127,17 +156,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       events,
       dynamoEndpoint,
       tables,
+      ...(proxy && throttled ? { chaos: { proxy, dynamo: throttled.log, dynamoOff: throttled.off } } : {}),
       dynamoRequests: () => dynamoRequests,
       detect: () => detectStep(deps, 'schedule'),
       drain: () => workflow.drain(),
       async stop() {
         kube.close();
+        await proxy?.stop();
         await simRef.stop();
         await dynamo?.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await proxy?.stop().catch(() => undefined);
     await sim?.stop().catch(() => undefined);
     await dynamo?.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
