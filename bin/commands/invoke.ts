@@ -11,7 +11,7 @@ import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
 import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
 import { policyFromFlags } from '../framework/policy-option';
-import { memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
+import { DEFAULT_DATA_DIR, memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
 
 /** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
 export class InProcessLockStore implements LockStore {
@@ -79,15 +79,18 @@ kubeconfig, and prints the JSON answer. PAYLOAD.json may be '-' for standard
 input. Exit code 0 when the answer is ok, 1 when it is not, 3 when the
 cluster or the memory endpoint is unreachable (the answer is then
 {"ok": false, "error": {"code": "UNAVAILABLE", ...}}).
-Memory: --data-dir DIR (the data dir 'run' uses) or --dynamodb-endpoint URL;
-with neither, memory actions answer UNAVAILABLE and cooldowns/caps see only
-this one invocation.`,
+Memory (episodes, locks, cooldowns, hourly caps, action records): DynamoDB
+Local on --data-dir DIR (default ${DEFAULT_DATA_DIR}, the one 'run' uses, so
+back-to-back invocations and run's own actions share cooldowns as they do on
+AWS), or --dynamodb-endpoint URL (the one to give while 'run' owns the data
+directory).`,
   configure: (cmd) =>
     memoryOptions(
       kubeconfigOptions(cmd)
         .argument('<payload>', "PAYLOAD.json, or '-' for standard input")
         .option('--mode <mode>', "observe | dry-run | enforce (default: dry-run; a payload's dry_run can only make it stricter)")
         .option('--policy <file>', 'PolicyConfig JSON (protected/opt-in namespaces, limits...)'),
+      { dataDir: DEFAULT_DATA_DIR },
     ),
   async run({ opts, args, io }) {
     const policy = await policyFromFlags(opts);
@@ -105,7 +108,8 @@ this one invocation.`,
 
     let source: Awaited<ReturnType<typeof openMemory>>;
     try {
-      source = await openMemory(opts);
+      // Never in-process only: cooldowns and caps must see the invocations before this one (separate processes).
+      source = await openMemory(opts, { dataDir: DEFAULT_DATA_DIR });
     } catch (error) {
       if (!(error instanceof MemoryUnavailable)) throw error;
       // The documented answer of the API for unreachable memory, not a stack trace.

@@ -2,7 +2,7 @@ import type { Episode, Lesson, Strategy } from '../../functions/domain/model';
 import { defineCommand, type CommandIo } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
-import { memoryOptions, openMemory, type MemoryFlags } from '../framework/memory-source';
+import { DEFAULT_DATA_DIR, memoryOptions, openMemory, type MemoryFlags } from '../framework/memory-source';
 import { outputWidth } from '../story';
 
 interface Options extends MemoryFlags {
@@ -11,7 +11,6 @@ interface Options extends MemoryFlags {
   json?: boolean;
 }
 
-const DEFAULT_DATA_DIR = '.eks-reflexion/dynamodb';
 
 /** A plain text table; the last column takes what is left of the width and is cut with '…'. */
 function table(header: string[], rows: string[][], width: number): string {

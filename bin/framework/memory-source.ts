@@ -4,6 +4,9 @@ import type { Command as Commander } from 'commander';
 import type { Memory } from '../../functions/ports/memory';
 import { UsageError } from './errors';
 
+/** The data directory `run` keeps its memory in (DynamoDB Local), relative to the working directory. */
+export const DEFAULT_DATA_DIR = '.eks-reflexion/dynamodb';
+
 /** Thrown when the DynamoDB endpoint does not answer (exit code `unreachable`). */
 export class MemoryUnavailable extends Error {
   override readonly name = 'MemoryUnavailable' as const;

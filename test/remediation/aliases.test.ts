@@ -51,7 +51,7 @@ async function invoke(payload: unknown, ...args: string[]): Promise<{ code: numb
   const file = join(dir, `payload-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify(payload));
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'invoke', file, ...args], { env: { ...process.env, KUBECONFIG: '' } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'invoke', file, ...args], { env: { ...process.env, KUBECONFIG: '' }, cwd: dir }); // its default data dir under dir
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

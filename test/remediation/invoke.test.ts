@@ -32,7 +32,8 @@ async function invoke(payload: unknown, ...args: string[]): Promise<{ code: numb
   const file = join(dir, `payload-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify(payload));
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'invoke', file, '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', ...args]);
+    // In dir: the default data dir (.eks-reflexion/dynamodb) is the test's own.
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'invoke', file, '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', ...args], { cwd: dir });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -49,6 +50,21 @@ describe('eks-reflexion invoke', () => {
     const after = (await sim.client.get<{ metadata: { resourceVersion: string } }>('/apis/apps/v1/namespaces/shop/deployments/web')).metadata.resourceVersion;
     expect(after).toBe(before);
   });
+
+  it('back-to-back invocations (separate processes, the documented local usage) share the cooldown: 2→3 applies, 3→4 is refused', async () => {
+    // #10 item 9: without a DynamoDB endpoint the locks and action records lived in the process, so every
+    // invocation started with an empty history and the second scale passed the cooldown.
+    const scale = (replicas: number) =>
+      invoke({ action: 'scale_deployment', cluster_name: 'sim', namespace: 'shop', deployment: 'web', replicas, requested_by: 'test' }, '--mode', 'enforce');
+    const first = await scale(3);
+    expect(first.code, first.err + first.out).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({ ok: true, result: { applied: true, noop: false } });
+    const second = await scale(4);
+    expect(second.code, second.err + second.out).toBe(1);
+    expect(JSON.parse(second.out)).toMatchObject({ ok: false, error: { code: 'POLICY_VIOLATION', message: expect.stringMatching(/^cooldown: /) } });
+    const d = await sim.client.get<{ spec: { replicas: number } }>('/apis/apps/v1/namespaces/shop/deployments/web');
+    expect(d.spec.replicas).toBe(3);
+  }, 120_000);
 
   it('prints the error answer and exits 1 for a bad payload', async () => {
     const r = await invoke({ action: 'scale_deployment', cluster_name: 'sim', namespace: 'shop', deployment: 'web', replicas: -1 });

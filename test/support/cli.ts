@@ -20,11 +20,11 @@ export interface CliResult {
  */
 export async function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; replaceEnv?: boolean; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; replaceEnv?: boolean; timeoutMs?: number; cwd?: string } = {},
 ): Promise<CliResult> {
   const env = options.replaceEnv ? options.env : { ...process.env, ...options.env };
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI_ENTRY, ...args], { maxBuffer: 16 * 2 ** 20, timeout: options.timeoutMs ?? 120_000, env });
+    const { stdout, stderr } = await exec(process.execPath, [CLI_ENTRY, ...args], { maxBuffer: 16 * 2 ** 20, timeout: options.timeoutMs ?? 120_000, env, ...(options.cwd ? { cwd: options.cwd } : {}) });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string; stderr?: string };
