@@ -173,7 +173,7 @@ describe('scenario causes', () => {
     { why: 'no oracle for a cause', edit: (t: string) => t.replace(/\noracle:\n.*\n$/, '\n'), path: 'causes[0].oracle', message: /required: the file has no oracle/ },
     { why: 'a prior reading a cause parameter (drawn after the cause)', edit: (t: string) => t.replace(`when: "team == 'ledger'", weight: 1`, 'when: "exitCode == 2", weight: 1'), path: 'causes[0].priors[0].when', message: /'exitCode', which is not a parameter/ },
     { why: 'a template that fails only for one cause', edit: (t: string) => t.replace('exitCode: "{{exitCode}}"', 'exitCode: "{{app}}"'), path: '', message: /instantiating seed 1 with cause release-regression: .*exit\[0\]\.exitCode must be a number/ },
-    { why: 'only one cause', edit: (t: string) => t.replace(/  - name: upstream-outage[\s\S]*?(?=shift:)/, '').replace('shift:\n  causeWeights: { upstream-outage: 6 }\n', ''), path: 'causes', message: /too small|>=2/i },
+    { why: 'only one cause', edit: (t: string) => t.replace(/ {2}- name: upstream-outage[\s\S]*?(?=shift:)/, '').replace('shift:\n  causeWeights: { upstream-outage: 6 }\n', ''), path: 'causes', message: /too small|>=2/i },
   ])('refuses $why', ({ edit, path, message }) => {
     const e = refused(edit(FAMILY));
     expect(e.problems.find((p) => p.path === path && message.test(p.message)), JSON.stringify(e.problems)).toBeDefined();

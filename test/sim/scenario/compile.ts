@@ -87,6 +87,7 @@ function instantiate(file: ScenarioFile, seed: number, options: InstantiateOptio
   // Names steps record (corruptPodState … as) exist from the start, as null until the step runs.
   for (const s of [...faultSteps, ...noiseSteps, ...gt.manualFix]) {
     if ('corruptPodState' in s && s.corruptPodState.as) scope[s.corruptPodState.as] ??= null;
+    if ('deletePod' in s && s.deletePod.as) scope[s.deletePod.as] ??= null;
   }
   const corruptPods: string[] = [];
   const images = new Map<string, RegistryEntry>();

@@ -151,6 +151,7 @@ function checkExpressions(file: ScenarioFile): { path: PropertyKey[]; message: s
   const gts = file.causes ? causes.map((c) => c.groundTruth) : file.groundTruth ? [file.groundTruth] : [];
   const allSteps = [...file.timeline.steps, ...file.timeline.noise, ...gts.flatMap((g) => g.manualFix), ...causes.flatMap((c) => [...c.steps, ...c.noise])];
   for (const s of allSteps) if ('corruptPodState' in s && s.corruptPodState.as) stepNames.add(s.corruptPodState.as);
+  for (const s of allSteps) if ('deletePod' in s && s.deletePod.as) stepNames.add(s.deletePod.as);
   const scan = (value: unknown, path: PropertyKey[], names: ReadonlySet<string>) => {
     for (const t of templatesIn(value, [])) check(t.expr, [...path, ...t.path], names);
   };

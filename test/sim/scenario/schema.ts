@@ -171,6 +171,14 @@ export const StepSchema = z.union([
       .strictObject({ namespace: dnsName, selector: z.string().describe('label selector'), index: int.describe('which of the running pods, sorted by name (modulo their count)'), as: paramName.optional() })
       .describe("one pod's local state goes bad: its podStateCorrupt exit rules apply; `as` names the pod for later steps and the oracle"),
   }),
+  z.strictObject({
+    ...at,
+    deletePod: z
+      .strictObject({ namespace: dnsName, selector: z.string().describe('label selector'), index: int.describe('which of the running pods, sorted by name (modulo their count)'), as: paramName.optional() })
+      .describe('one pod goes away (a node rotated, a spot instance reclaimed); its controller replaces it; `as` names it'),
+  }),
+  z.strictObject({ ...at, unpublish: z.strictObject({ image: z.string() }).describe("the registry loses this image (a retention policy deleted the tag); running containers keep running, new pulls fail") }),
+  z.strictObject({ ...at, publish: z.strictObject({ image: z.string() }).describe('pushes one of the scenario’s images (again) to the registry') }),
   z.strictObject({ ...at, setApp: z.strictObject({ image: z.string(), app: AppModelSchema.partial() }).describe("change an image's behaviour in place (a dependency slows, a leak starts)") }),
   z.strictObject({
     ...at,

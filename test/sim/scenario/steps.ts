@@ -3,7 +3,7 @@ import type { SimClock } from '../clock';
 import { deleteIfExists, deploymentPath, patchContainer, rolloutUndo, scaleDeployment } from '../faults/kit';
 import { hpaPath } from '../faults/hpa';
 import { isConflict, KubeApiError, type KubeClientLike } from '../kube-client';
-import { normaliseImage, type RegistryEntry } from '../registry';
+import { normaliseImage, registryFor, type RegistryEntry } from '../registry';
 import { behaviourOf } from './app-model';
 import { evalExpression, expandDeep } from './expr';
 import type { AppModel, Step } from './schema';
@@ -100,12 +100,19 @@ export async function runStep(k: KubeClientLike, raw: Step, ctx: StepContext): P
     Object.assign((entry.behaviour ??= {}), behaviourOf(step.setApp.app as Partial<AppModel>, ctx.corruptPods, true));
   } else if ('corruptPodState' in step) {
     const { namespace, selector, index, as } = step.corruptPodState;
-    const pods = (await k.list<Pod>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector })).filter((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp);
-    pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    const victim = pods[num(index, 'corruptPodState.index') % Math.max(1, pods.length)]?.metadata?.name;
-    if (!victim) throw new ScenarioStepError(`corruptPodState: no running pod in ${namespace} matches ${selector} (let the baseline settle first)`);
+    const victim = await podAt(k, namespace, selector, num(index, 'corruptPodState.index'), 'corruptPodState');
     ctx.corruptPods.push(victim);
     if (as) ctx.scope[as] = victim;
+  } else if ('deletePod' in step) {
+    const { namespace, selector, index, as } = step.deletePod;
+    const victim = await podAt(k, namespace, selector, num(index, 'deletePod.index'), 'deletePod');
+    await deleteIfExists(k, `/api/v1/namespaces/${namespace}/pods/${victim}`);
+    if (as) ctx.scope[as] = victim;
+  } else if ('unpublish' in step) {
+    imageOf(ctx, step.unpublish.image);
+    registryFor(k.url)?.remove(step.unpublish.image);
+  } else if ('publish' in step) {
+    registryFor(k.url)?.add(imageOf(ctx, step.publish.image));
   } else if ('events' in step) {
     const e = step.events;
     const now = (ctx.clock?.now() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -133,6 +140,15 @@ export async function runStep(k: KubeClientLike, raw: Step, ctx: StepContext): P
 function num(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ScenarioStepError(`${what} must be a number, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** The running pod at `index` (modulo their count) of those matching `selector`, sorted by name. */
+async function podAt(k: KubeClientLike, namespace: string, selector: string, index: number, step: string): Promise<string> {
+  const pods = (await k.list<Pod>(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: selector })).filter((p) => p.spec?.nodeName && !p.metadata?.deletionTimestamp);
+  pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  const victim = pods[index % Math.max(1, pods.length)]?.metadata?.name;
+  if (!victim) throw new ScenarioStepError(`${step}: no running pod in ${namespace} matches ${selector} (let the baseline settle first)`);
+  return victim;
 }
 
 function imageOf(ctx: StepContext, image: string): RegistryEntry {
