@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import { ACTION_NAMES } from './actions';
+import { compareQuantities, isQuantity } from './quantity';
+
+/** A positive Kubernetes quantity (`500m`, `2`, `256Mi`, `4Gi`): a bound the policy compares resources with. */
+const QuantitySchema = (example: string) =>
+  z
+    .string()
+    .trim()
+    .refine((q) => isQuantity(q) && compareQuantities(q, '0') > 0, `must be a positive Kubernetes quantity (e.g. ${example})`);
+
+/** floor < ceiling; a value that is no quantity is reported by its own field, not here. */
+const below = (floor: string, ceiling: string): boolean => !isQuantity(floor) || !isQuantity(ceiling) || compareQuantities(floor, ceiling) < 0;
 
 export const ModeSchema = z.enum(['observe', 'dry-run', 'enforce']);
 export type Mode = z.infer<typeof ModeSchema>;
@@ -56,15 +67,15 @@ export const PolicyConfigSchema = z
         maxReplicas: z.number().int().min(1).max(1000).default(50),
         /** Largest change of replicas in one step, either way. */
         maxReplicaStep: z.number().int().min(1).max(100).default(5),
-        maxMemory: z.string().default('8Gi'),
-        maxCpu: z.string().default('4'),
+        maxMemory: QuantitySchema('8Gi').default('8Gi'),
+        maxCpu: QuantitySchema('4 or 500m').default('4'),
         /** Largest factor a request or limit may change by in one step. */
         maxResourceFactor: z.number().min(1).max(4).default(2),
         hpaMaxReplicasCeiling: z.number().int().min(1).max(1000).default(100),
         /** Smallest CPU a request or limit may be set or lowered to (1Mi-style values starve a container). */
-        minCpu: z.string().default('10m'),
+        minCpu: QuantitySchema('10m').default('10m'),
         /** Smallest memory a request or limit may be set or lowered to. */
-        minMemory: z.string().default('32Mi'),
+        minMemory: QuantitySchema('32Mi').default('32Mi'),
         /**
          * A request or limit set for the first time must be within this factor
          * of the same resource's other value (a limit of its request, a request
@@ -78,6 +89,9 @@ export const PolicyConfigSchema = z
         /** Largest factor a probe timing may change by in one step, either way. */
         maxProbeFactor: z.number().min(1).max(10).default(3),
       })
+      // A ceiling under its floor would refuse every resource change while reading as a setting.
+      .refine((l) => below(l.minCpu, l.maxCpu), { message: 'maxCpu must be above minCpu', path: ['maxCpu'] })
+      .refine((l) => below(l.minMemory, l.maxMemory), { message: 'maxMemory must be above minMemory', path: ['maxMemory'] })
       .prefault({}),
     /**
      * The caller an action API write is attributed to when its payload has no

@@ -1,7 +1,34 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '../../lib/app-context';
-import { thrownValidationError } from './synth';
+import { EnvSchemas, type FunctionRole } from '../../functions/config/env';
+import { ROLE_METADATA_KEY } from '../../lib/reflexion-function';
+import { resourcesOf, synth, thrownValidationError } from './synth';
+
+/** Every policy knob, as an operator types them (-c strings and cdk.json numbers), and the policy they make. */
+const KNOBS = {
+  cooldownSeconds: '120',
+  maxActionsPerHour: 3,
+  maxReplicas: '20',
+  maxReplicaStep: '2',
+  maxCpu: '2',
+  maxMemory: '4Gi',
+  maxResourceFactor: '1.5',
+  hpaMaxReplicasCeiling: '40',
+  approvalRequiredFor: 'scale_deployment,rollback_deployment',
+  approvalTimeoutSeconds: '900',
+  selectionMethod: 'epsilon-greedy',
+  optInLabel: 'eks-reflexion.io/managed=true',
+};
+const KNOB_POLICY = {
+  cooldownSeconds: 120,
+  maxActionsPerHour: 3,
+  limits: { maxReplicas: 20, maxReplicaStep: 2, maxCpu: '2', maxMemory: '4Gi', maxResourceFactor: 1.5, hpaMaxReplicasCeiling: 40 },
+  approvalRequiredFor: ['scale_deployment', 'rollback_deployment'],
+  approvalTimeoutSeconds: 900,
+  selection: { method: 'epsilon-greedy' },
+  optInLabel: 'eks-reflexion.io/managed=true',
+};
 
 const fromContext = (context: Record<string, unknown>) => stackPropsFromContext((key) => context[key]);
 
@@ -48,30 +75,8 @@ describe('stackPropsFromContext', () => {
   });
 
   it('reads every policy knob from context (-c strings or cdk.json values)', () => {
-    const props = fromContext({
-      clusterNames: 'prod-eks',
-      cooldownSeconds: '120',
-      maxActionsPerHour: 3,
-      maxReplicas: '20',
-      maxReplicaStep: '2',
-      maxCpu: '2',
-      maxMemory: '4Gi',
-      maxResourceFactor: '1.5',
-      hpaMaxReplicasCeiling: '40',
-      approvalRequiredFor: 'scale_deployment,rollback_deployment',
-      approvalTimeoutSeconds: '900',
-      selectionMethod: 'epsilon-greedy',
-      optInLabel: 'eks-reflexion.io/managed=true',
-    });
-    expect(props.policy).toMatchObject({
-      cooldownSeconds: 120,
-      maxActionsPerHour: 3,
-      limits: { maxReplicas: 20, maxReplicaStep: 2, maxCpu: '2', maxMemory: '4Gi', maxResourceFactor: 1.5, hpaMaxReplicasCeiling: 40 },
-      approvalRequiredFor: ['scale_deployment', 'rollback_deployment'],
-      approvalTimeoutSeconds: 900,
-      selection: { method: 'epsilon-greedy' },
-      optInLabel: 'eks-reflexion.io/managed=true',
-    });
+    const props = fromContext({ clusterNames: 'prod-eks', ...KNOBS });
+    expect(props.policy).toMatchObject(KNOB_POLICY);
   });
 
   // A bad policy knob is reported by the context key the operator typed, not by the policy's inner path.
@@ -83,6 +88,24 @@ describe('stackPropsFromContext', () => {
     ['a resource factor that is not a number', 'maxResourceFactor', { maxResourceFactor: 'double' }],
     ['an opt-in label that is not key=value', 'optInLabel', { optInLabel: 'managed' }],
     ['a negative cooldown', 'cooldownSeconds', { cooldownSeconds: '-1' }],
+    ['a cooldown over a day', 'cooldownSeconds', { cooldownSeconds: '86401' }],
+    ['a cooldown that is not a number', 'cooldownSeconds', { cooldownSeconds: '5m' }],
+    ['an hourly cap of zero (would read as "unlimited")', 'maxActionsPerHour', { maxActionsPerHour: '0' }],
+    ['an hourly cap over 100', 'maxActionsPerHour', { maxActionsPerHour: 101 }],
+    ['a replica bound over 1000', 'maxReplicas', { maxReplicas: '1001' }],
+    ['a replica step of zero', 'maxReplicaStep', { maxReplicaStep: '0' }],
+    ['a fractional replica step', 'maxReplicaStep', { maxReplicaStep: '1.5' }],
+    ['a CPU ceiling that is not a quantity', 'maxCpu', { maxCpu: 'lots' }],
+    ['a CPU ceiling of zero', 'maxCpu', { maxCpu: '0' }],
+    ['a CPU ceiling under the 10m floor', 'maxCpu', { maxCpu: '5m' }],
+    ['a memory ceiling with a unit Kubernetes does not know', 'maxMemory', { maxMemory: '4GB' }],
+    ['a memory ceiling under the 32Mi floor', 'maxMemory', { maxMemory: '16Mi' }],
+    ['a resource factor under 1 (would only shrink)', 'maxResourceFactor', { maxResourceFactor: '0.5' }],
+    ['a resource factor over 4', 'maxResourceFactor', { maxResourceFactor: '8' }],
+    ['an HPA ceiling of zero', 'hpaMaxReplicasCeiling', { hpaMaxReplicasCeiling: '0' }],
+    ['an approval list that is malformed JSON', 'approvalRequiredFor', { approvalRequiredFor: '["scale_deployment",' }],
+    ['an approval wait over a week', 'approvalTimeoutSeconds', { approvalTimeoutSeconds: String(7 * 86_400 + 1) }],
+    ['an opt-in label with spaces', 'optInLabel', { optInLabel: 'team = web' }],
   ])('%s → names %s', (_why, key, context) => {
     expect(() => fromContext({ clusterNames: 'a', ...context })).toThrow(new RegExp(`context '${key}'`));
   });
@@ -105,6 +128,24 @@ describe('stackPropsFromContext', () => {
     expect(error.field).toBe(key);
     expect(error.message).toMatch(new RegExp(`^context '${key}'`));
   });
+});
+
+describe('context keys reach the functions', () => {
+  it('every function parses the knobs from its POLICY variable, as its handler does at cold start', () => {
+    const props = fromContext({ clusterNames: 'prod-eks', mode: 'enforce', ...KNOBS });
+    const { template } = synth(props);
+    const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      const role = fn.Metadata?.[ROLE_METADATA_KEY] as FunctionRole;
+      const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      const policy = EnvSchemas[role].shape.POLICY.parse(env['POLICY']);
+      expect(policy, role).toMatchObject({ mode: 'enforce', ...KNOB_POLICY });
+    }
+    // The approval wait is also the state machine's (RequestApproval's timeout).
+    const [sm] = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(sm!.Properties['DefinitionString'])).toContain('\\"TimeoutSeconds\\":900');
+  }, 120_000);
 });
 
 describe('bin/app.ts', () => {
