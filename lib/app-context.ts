@@ -38,7 +38,7 @@ const integer = z.union([z.number(), z.string().trim().regex(/^-?\d+$/, 'must be
 export const ContextSchema = z
   .object({
     clusterNames: list.optional(),
-    /** DESIGN.md's `-c clusterName=prod-eks`: one cluster. */
+    /** `-c clusterName=prod-eks`, the singular spelling: one cluster (README, "Deploying", uses clusterNames). */
     clusterName: z.string().trim().min(1).optional(),
     mode: ModeSchema.default('dry-run'),
     scheduleRate: integer.pipe(z.number().min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes')).default(1),

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { RETRYABLE_ERROR_NAMES } from '../functions/domain/errors';
 import { EVENT_SCHEMA_VERSION } from '../functions/domain/escalation';
 import type { FunctionRole } from '../functions/config/env';
+import { EVENT_SOURCE } from '../functions/config/names';
 
 /** Lambda service errors worth retrying; listed explicitly instead of retryOnServiceExceptions. */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -19,9 +20,6 @@ export const LAMBDA_SERVICE_ERRORS = [
 
 /** Every Lambda task retries exactly these, and nothing else. */
 export const TASK_RETRY_ERRORS: readonly string[] = [...RETRYABLE_ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS];
-
-/** Source of the events this system puts on its bus. */
-export const EVENT_SOURCE = 'eks-reflexion';
 
 /** Roles whose functions the state machine invokes. */
 export type StateMachineRole = Extract<FunctionRole, 'lock' | 'analyse' | 'select-strategy' | 'remediate' | 'verify' | 'reflect' | 'approval'>;

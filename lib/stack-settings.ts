@@ -1,6 +1,7 @@
 import { Duration, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE } from '../functions/config/names';
 import type { LabelMappingOverrides } from '../functions/domain/alerts/labels';
 import type { AlertSystem } from '../functions/domain/alerts/types';
 import { ValidationError } from '../functions/domain/errors';
@@ -81,7 +82,7 @@ const StackPropsSchema = z.object({
     .optional(),
   memoryNamespace: z
     .string()
-    .regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 chars of a-z, 0-9, -')
+    .regex(MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE)
     .default('default'),
   metricsNamespace: z
     .string()

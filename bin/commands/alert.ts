@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { confirmAlerts } from '../../functions/app/alerts/confirm';
@@ -78,7 +79,7 @@ export async function startLocalAlertRuntime(flags: AlertFlags, env: NodeJS.Proc
   const { memory, client } = await localMemory({ endpoint, tables, namespace: flags.memoryNamespace, clock: systemClock });
   const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy, clock: systemClock });
   // A real cluster has real time: a Wait really waits.
-  const workflow = localWorkflow(deps, { advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)) });
+  const workflow = localWorkflow(deps, { advance: (seconds) => sleep(seconds * 1000) });
   return {
     deps,
     workflow,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { describeIssue } from '../../functions/app/steps/state';
@@ -62,7 +63,7 @@ async function run({ opts: values, io }: { opts: Options; io: { env: NodeJS.Proc
     const { memory, client } = await localMemory({ endpoint, tables, namespace: values.memoryNamespace, clock: systemClock });
     try {
       const deps = buildLocalDeps({ clusters: { [kube.clusterName]: kube }, memory, policy: policy, clock: systemClock, logger: stderrLogger(values.verbose ?? false) });
-      const workflow = localWorkflow(deps, { advance: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)) });
+      const workflow = localWorkflow(deps, { advance: (seconds) => sleep(seconds * 1000) });
       const result = await workflow.execute(name, raw);
       io.stdout(
         `${JSON.stringify(

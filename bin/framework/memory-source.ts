@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command as Commander } from 'commander';
+import { MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE } from '../../functions/config/names';
 import type { Memory } from '../../functions/ports/memory';
 import { UsageError } from './errors';
 
@@ -34,7 +35,7 @@ export function tablesOf(prefix = 'eks-reflexion') {
 }
 
 export function memoryNamespaceOf(ns = 'local'): string {
-  if (!/^[a-z0-9-]{1,40}$/.test(ns)) throw new UsageError('--memory-namespace: must be 1-40 chars of a-z, 0-9, -');
+  if (!MEMORY_NAMESPACE_PATTERN.test(ns)) throw new UsageError(`--memory-namespace: ${MEMORY_NAMESPACE_RULE}`);
   return ns;
 }
 

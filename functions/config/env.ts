@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LabelMappingOverridesSchema } from '../domain/alerts/labels';
 import { AlertSystemSchema } from '../domain/alerts/types';
 import { PolicyConfigSchema } from '../domain/policy-config';
+import { MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE } from './names';
 
 /**
  * Lambda environments, one schema per function role. The CDK function
@@ -24,7 +25,7 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 const common = {
   /** Memory namespace: every key is prefixed with it (benchmarks use their own). */
-  MEMORY_NAMESPACE: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 chars of a-z, 0-9, -'),
+  MEMORY_NAMESPACE: z.string().regex(MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE),
   POLICY: json(PolicyConfigSchema),
   /** Cluster names this deployment may act on (JSON array). */
   CLUSTER_NAMES: json(z.array(z.string().min(1).max(100)).min(1)),

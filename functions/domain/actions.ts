@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { K8sNameSchema, K8sNamespaceSchema } from './incident';
 
 /**
- * The closed action catalogue (DESIGN §4). The reasoner picks one of these,
+ * The closed action catalogue (docs/actions.md). The reasoner picks one of these,
  * the policy validates it, the cluster actor executes it. Field names are
  * snake_case because the same shapes are the direct action API's payloads.
  * Numeric bounds here are structural; per-deployment ceilings are policy.

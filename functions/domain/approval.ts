@@ -4,7 +4,7 @@ import { ActionRequestSchema } from './actions';
 import type { RateEstimate } from './credible-interval';
 
 /**
- * The approval gate's digest (DESIGN §7): what an operator is asked to
+ * The approval gate's digest (README, "Approvals"): what an operator is asked to
  * approve, bound by a hash to the exact change. The hash covers the
  * execution and trial, the target, the request, the hash of the object's
  * pre-image and the field-level change; an approval names that hash and is

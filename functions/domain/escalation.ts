@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { EVENT_SOURCE } from '../config/names';
 import { z } from 'zod';
 
 /**
- * Escalation out (DESIGN §7), pure: the versioned bus event envelope
+ * Escalation out (docs/events.md; README, "Escalation"), pure: the versioned bus event envelope
  * (CloudEvents 1.0 attributes) and the three outgoing formats — PagerDuty
  * Events API v2 (dedup_key = the incident fingerprint, so repeats collapse
  * into one alert), Slack incoming webhook, and a generic webhook signed with
@@ -85,7 +86,7 @@ export function cloudEvent(facts: EscalationFacts): CloudEvent {
   return {
     specversion: '1.0',
     id: `${facts.executionId}#${facts.kind}`,
-    source: 'eks-reflexion',
+    source: EVENT_SOURCE,
     type: `io.eks-reflexion.remediation.${facts.kind}.${EVENT_SCHEMA_VERSION}`,
     subject: facts.fingerprint,
     time: facts.at,

@@ -5,7 +5,7 @@ import { gitOpsManager } from './gitops';
 import { compareQuantities, isQuantity, withinFactor } from './quantity';
 
 /**
- * The safety policy (DESIGN §4), pure: every write the system or the action
+ * The safety policy (README, "Safety: what it will and will not do"), pure: every write the system or the action
  * API makes is checked here first, with facts the caller read from the
  * cluster and the lock store. A refusal names its rule and the offending value.
  */

@@ -25,7 +25,8 @@ const DECIMAL_EXPONENT: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k
 // Same grammar as k8s.io/apimachinery resource.Quantity: sign, digits with an optional fraction, then a suffix.
 const QUANTITY = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
 
-export function parseQuantity(text: string): Quantity {
+/** Text → the exact rational it denotes; ValidationError when it is not a Kubernetes quantity. */
+export function parseExactQuantity(text: string): Quantity {
   const match = QUANTITY.exec(text.trim());
   if (!match) throw new ValidationError(`'${text}' is not a Kubernetes quantity (e.g. 500m, 256Mi, 1Gi, 2)`);
   const [, sign = '', number = '0', suffix = ''] = match;
@@ -48,7 +49,7 @@ export function parseQuantity(text: string): Quantity {
 
 export function isQuantity(text: string): boolean {
   try {
-    parseQuantity(text);
+    parseExactQuantity(text);
     return true;
   } catch {
     return false;
@@ -67,7 +68,7 @@ function reduce(q: Quantity): Quantity {
   return { num: q.num / g, den: q.den / g, text: q.text };
 }
 
-const asQuantity = (q: Quantity | string): Quantity => (typeof q === 'string' ? parseQuantity(q) : q);
+const asQuantity = (q: Quantity | string): Quantity => (typeof q === 'string' ? parseExactQuantity(q) : q);
 
 /** -1, 0 or 1 as a is less than, equal to or greater than b (exact). */
 export function compareQuantities(a: Quantity | string, b: Quantity | string): -1 | 0 | 1 {

@@ -2,7 +2,7 @@ import { ValidationError } from './errors';
 import type { Incident } from './incident';
 import type { Container, Deployment, HorizontalPodAutoscaler, Probe, ResourceRequirements } from './k8s';
 import { defaultPolicyConfig, type PolicyConfig } from './policy-config';
-import { compareQuantities, parseQuantity, type Quantity } from './quantity';
+import { compareQuantities, parseExactQuantity, type Quantity } from './quantity';
 
 /**
  * The relative directives of strategy templates (see strategy-template.ts):
@@ -66,8 +66,8 @@ export function factor(template: Record<string, unknown>, key: string, range: { 
 // -- resources
 
 const MI = 1n << 20n;
-const MEMORY_FLOOR = parseQuantity('16Mi');
-const CPU_FLOOR = parseQuantity('10m');
+const MEMORY_FLOOR = parseExactQuantity('16Mi');
+const CPU_FLOOR = parseExactQuantity('10m');
 
 function currentResources(incident: Incident, context: TemplateContext, container: string): ResourceRequirements {
   if (context.currentResources) return context.currentResources;
@@ -121,7 +121,7 @@ export function patchResources(
       if (text === undefined) fail(`container ${container} has no ${resource} ${section.slice(0, -1)} to scale`, `template.${key}`);
       let from: Quantity;
       try {
-        from = parseQuantity(text as string);
+        from = parseExactQuantity(text as string);
       } catch {
         return fail(`container ${container} has an unreadable ${resource} ${section.slice(0, -1)} '${text}'`, `template.${key}`);
       }

@@ -1,7 +1,7 @@
 import type { ApprovalDigest } from '../domain/approval';
 
 /**
- * Pending and decided approvals (DESIGN §7), kept beside the locks. The task
+ * Pending and decided approvals (README, "Approvals"), kept beside the locks. The task
  * token that resumes the waiting execution lives only here: it is never put
  * on the event bus, so holding the digest is not enough to resume anything —
  * an approval goes through approve_action, which checks the object first.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workloadKey } from '../../functions/app/steps/state';
+import { workloadKeyOf } from '../../functions/app/steps/state';
 import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { localMemory } from '../../functions/local/local-deps';
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
@@ -90,7 +90,7 @@ describe('eks-reflexion run, interrupted', () => {
       const episode = episodes.find((e) => e.outcome === 'interrupted')!;
       expect(episode.error?.name).toBe('Interrupted');
       // Released: another owner gets the workload's lock at once.
-      expect(await memory.locks.acquire(workloadKey(episode), 'another-run', 60, new Date())).toBe(true);
+      expect(await memory.locks.acquire(workloadKeyOf(episode), 'another-run', 60, new Date())).toBe(true);
       client.destroy();
     } finally {
       await dynamo.stop();

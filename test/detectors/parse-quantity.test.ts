@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuantity } from '../../functions/domain/detectors/common';
+import { quantityAsNumber } from '../../functions/domain/detectors/common';
 
-describe('detectors parseQuantity (untrusted values → number)', () => {
+describe('detectors quantityAsNumber (untrusted values → number)', () => {
   it.each([
     // The forms the API server keeps as written; a miss here made a request count as 0 in the node-fit note.
     { value: '1e9', want: 1e9 },
@@ -15,6 +15,6 @@ describe('detectors parseQuantity (untrusted values → number)', () => {
     { value: null, want: undefined },
     { value: Number.NaN, want: undefined },
   ])('$value → $want', ({ value, want }) => {
-    expect(parseQuantity(value)).toBe(want);
+    expect(quantityAsNumber(value)).toBe(want);
   });
 });

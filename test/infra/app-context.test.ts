@@ -38,7 +38,7 @@ describe('stackPropsFromContext', () => {
     ['a comma list from -c', { clusterNames: 'prod-eks, staging-eks' }, ['prod-eks', 'staging-eks']],
     ['a JSON array string from -c', { clusterNames: '["prod-eks","staging-eks"]' }, ['prod-eks', 'staging-eks']],
     ['a JSON array from cdk.json', { clusterNames: ['prod-eks'] }, ['prod-eks']],
-    ["DESIGN.md's -c clusterName=prod-eks", { clusterName: 'prod-eks' }, ['prod-eks']],
+    ["the singular -c clusterName=prod-eks", { clusterName: 'prod-eks' }, ['prod-eks']],
     ['both keys, deduplicated', { clusterNames: 'a,b', clusterName: 'b' }, ['a', 'b']],
   ])('reads cluster names given as %s', (_why, context, clusters) => {
     expect(fromContext(context).clusterNames).toEqual(clusters);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/domain/errors';
 import { gitOpsManager } from '../../functions/domain/gitops';
-import { compareQuantities, parseQuantity, quantitiesEqual, withinFactor } from '../../functions/domain/quantity';
+import { compareQuantities, parseExactQuantity, quantitiesEqual, withinFactor } from '../../functions/domain/quantity';
 
-describe('parseQuantity / compareQuantities', () => {
+describe('parseExactQuantity / compareQuantities', () => {
   it.each([
     // Suffix families must meet exactly: 1Gi is 1024Mi, not 1000Mi.
     ['1Gi', '1024Mi', 0],
@@ -32,7 +32,7 @@ describe('parseQuantity / compareQuantities', () => {
     ['1.2.3'],
     ['1e999'],
   ])('rejects %j with a ValidationError naming it', (text) => {
-    expect(() => parseQuantity(text)).toThrow(ValidationError);
+    expect(() => parseExactQuantity(text)).toThrow(ValidationError);
   });
 
   it.each([

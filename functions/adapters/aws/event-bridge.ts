@@ -1,7 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE } from '../../config/names';
 import type { EventPublisher, OutboundEventType } from '../../ports/workflow';
-
-export const EVENT_SOURCE = 'eks-reflexion';
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(

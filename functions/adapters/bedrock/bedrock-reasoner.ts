@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConverseCommand, type BedrockRuntimeClient, type ContentBlock } from '@aws-sdk/client-bedrock-runtime';
 import type { ActionRequest } from '../../domain/actions';
 import { ruledOutActions } from '../../domain/deterministic-reasoner';
@@ -323,7 +324,6 @@ function tidy(action: ActionRequest): ActionRequest {
   return { ...rest, reason: sanitise(rest.reason, 2000) };
 }
 const nonNegative = (n: number | undefined): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function errorName(err: unknown): string {
   if (err && typeof err === 'object') {

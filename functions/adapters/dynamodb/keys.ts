@@ -1,3 +1,4 @@
+import { MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE } from '../../config/names';
 import { ValidationError } from '../../domain/errors';
 import { GSI1, GSI2, TABLES } from './tables';
 
@@ -9,12 +10,10 @@ import { GSI1, GSI2, TABLES } from './tables';
  * keys or prefixes followed by a re-check of the item's own fields.
  */
 
-const NAMESPACE = /^[a-z0-9-]{1,40}$/;
-
 export function checkNamespace(namespace: string): string {
-  if (typeof namespace !== 'string' || !NAMESPACE.test(namespace)) {
+  if (typeof namespace !== 'string' || !MEMORY_NAMESPACE_PATTERN.test(namespace)) {
     throw new ValidationError(
-      `memory namespace must be 1-40 chars of a-z, 0-9, - (got ${JSON.stringify(namespace)})`,
+      `memory namespace ${MEMORY_NAMESPACE_RULE} (got ${JSON.stringify(namespace)})`,
       'namespace',
     );
   }

@@ -2,6 +2,7 @@
  * What the three DynamoDB stores share: input/stored-item validation, error
  * translation, retried transactions, paginated queries and batched deletes.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -28,7 +29,6 @@ export const THROTTLING = new Set([
   'LimitExceededException',
 ]);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 export function describe(error: z.ZodError): string {

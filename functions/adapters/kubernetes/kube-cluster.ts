@@ -8,6 +8,7 @@ import {
   type HttpLibrary,
 } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { FIELD_MANAGER } from '../../config/names';
 import { KubeError, KubeForbidden, KubeNotFound, ValidationError } from '../../domain/errors';
 import type {
   ClusterSnapshot,
@@ -45,7 +46,6 @@ const DEFAULT_TAIL_LINES = 100;
 const DEFAULT_LIMIT_BYTES = 8 * 1024;
 /** A server handing back continue tokens forever must not keep a scan alive forever. */
 const MAX_PAGES = 10_000;
-const DEFAULT_FIELD_MANAGER = 'eks-reflexion';
 /**
  * Namespaces listed at once per kind in a scoped snapshot (seven kinds run
  * side by side): many opted-in namespaces must not become hundreds of
@@ -625,5 +625,5 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 function writeQuery(o: { dryRun?: boolean; fieldManager?: string }): Record<string, string | undefined> {
-  return { dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? DEFAULT_FIELD_MANAGER };
+  return { dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? FIELD_MANAGER };
 }

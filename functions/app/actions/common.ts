@@ -5,7 +5,7 @@ import type { Container, Deployment, PodTemplateSpec, Probe, ReplicaSet, Resourc
 /** Annotation on every object the system changed: JSON `{action, actionId, at}` of the last change. */
 export const LAST_ACTION_ANNOTATION = 'eks-reflexion.io/last-action';
 export const EVENT_REASON = 'EksReflexionRemediation';
-export const FIELD_MANAGER = 'eks-reflexion';
+export { FIELD_MANAGER } from '../../config/names';
 
 /** The object an action names (a pod, a deployment's container, an HPA) does not exist. */
 export class TargetNotFound extends ReflexionError {

@@ -6,7 +6,7 @@ import type { LockStore } from '../../ports/memory';
 import { DEDUP_WINDOW_SECONDS, EARLY_END_BACKOFF_SECONDS, startClaimKey } from '../incident-executions';
 import type { AppDeps } from '../deps';
 import { configuredPolicy, refuseOutOfScope } from '../policy-source';
-import { checkState, describeIssue, parseState, workloadKey } from './state';
+import { checkState, describeIssue, parseState, workloadKeyOf } from './state';
 
 const LockInputSchema = z.object({ op: z.enum(['acquire', 'release']), state: z.unknown() });
 // Release must work on whatever document a Catch produced: it needs only the lock.
@@ -36,7 +36,7 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
     const policy = await configuredPolicy(deps);
     // Before any step reads the cluster (Analyse reads logs into the execution history): refuse what is out of scope.
     refuseOutOfScope(deps, policy, { cluster: state.incident.cluster, namespace: state.incident.namespace });
-    const key = workloadKey(state);
+    const key = workloadKeyOf(state);
     const owner = state.executionId;
     // The lock outlives the execution's hard stop (same computation as the state
     // machine's timeout); the TTL only frees a workload whose execution died.

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors';
+import { workloadKey } from '../../domain/policy';
 import { describeZodIssue } from '../../domain/zod-issue';
 import { WorkflowStateSchema, type WorkflowState } from '../../domain/workflow-state';
 import type { AppDeps } from '../deps';
@@ -48,8 +49,8 @@ export function addUsage(a: WorkflowState['usage'], b: { inputTokens: number; ou
   };
 }
 
-/** Lock key of a workload: one active remediation per workload. */
-export function workloadKey(state: Pick<WorkflowState, 'incident'>): string {
+/** Lock key of the incident's workload: one active remediation per workload. */
+export function workloadKeyOf(state: Pick<WorkflowState, 'incident'>): string {
   const { cluster, target } = state.incident;
-  return `${cluster}/${target.namespace}/${target.kind}/${target.name}`;
+  return workloadKey(cluster, target.namespace, target.kind, target.name);
 }

@@ -94,7 +94,7 @@ export function lastStatusTime(pod: Pod): number | undefined {
  * when it is not a quantity. Parsing is domain/quantity's (exponents, n/u
  * suffixes, `.5` included); this only adapts untrusted values and numbers.
  */
-export function parseQuantity(value: unknown): number | undefined {
+export function quantityAsNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string' || !isQuantity(value.trim())) return undefined;
   return quantityToNumber(value.trim());

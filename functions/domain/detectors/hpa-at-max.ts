@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HorizontalPodAutoscaler, Pod } from '../k8s';
 import type { WorkloadDetector, WorkloadFinding } from './types';
-import { clip, conditionOf, parseQuantity, secondsSince } from './common';
+import { clip, conditionOf, quantityAsNumber, secondsSince } from './common';
 
 /** At max for at least this long (per ScalingLimited): a short spike is what an HPA is for. */
 export const HPA_AT_MAX_GRACE_SECONDS = 120;
@@ -80,8 +80,8 @@ export function metricsAboveTarget(hpa: HorizontalPodAutoscaler): { above: Metri
     if (t.averageUtilization !== undefined && c.averageUtilization !== undefined) {
       reading = { name, current: c.averageUtilization, target: t.averageUtilization, unit: '%' };
     } else {
-      const tv = parseQuantity(t.averageValue ?? t.value);
-      const cv = parseQuantity(c.averageValue ?? c.value);
+      const tv = quantityAsNumber(t.averageValue ?? t.value);
+      const cv = quantityAsNumber(c.averageValue ?? c.value);
       if (tv !== undefined && cv !== undefined) reading = { name, current: cv, target: tv, unit: '' };
     }
     if (!reading) continue;

@@ -1,7 +1,7 @@
 import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
 import type { Node, Pod } from '../k8s';
-import { clip, conditionOf, parseQuantity, podEvents, secondsSince } from './common';
+import { clip, conditionOf, quantityAsNumber, podEvents, secondsSince } from './common';
 
 /**
  * How long a pod must have been unschedulable before it is an incident: the
@@ -50,12 +50,12 @@ export function classifySchedulerMessage(message: string): string {
 export function podRequests(pod: Pod): { cpu: number; memory: number } {
   const sum = { cpu: 0, memory: 0 };
   for (const c of pod.spec?.containers ?? []) {
-    sum.cpu += parseQuantity(c.resources?.requests?.cpu) ?? 0;
-    sum.memory += parseQuantity(c.resources?.requests?.memory) ?? 0;
+    sum.cpu += quantityAsNumber(c.resources?.requests?.cpu) ?? 0;
+    sum.memory += quantityAsNumber(c.resources?.requests?.memory) ?? 0;
   }
   for (const c of pod.spec?.initContainers ?? []) {
-    sum.cpu = Math.max(sum.cpu, parseQuantity(c.resources?.requests?.cpu) ?? 0);
-    sum.memory = Math.max(sum.memory, parseQuantity(c.resources?.requests?.memory) ?? 0);
+    sum.cpu = Math.max(sum.cpu, quantityAsNumber(c.resources?.requests?.cpu) ?? 0);
+    sum.memory = Math.max(sum.memory, quantityAsNumber(c.resources?.requests?.memory) ?? 0);
   }
   return sum;
 }
@@ -78,8 +78,8 @@ export function nodeFit(pod: Pod, nodes: Node[]): NodeFit {
   let maxCpu = 0;
   let maxMem = 0;
   for (const n of schedulable) {
-    maxCpu = Math.max(maxCpu, parseQuantity(n.status?.allocatable?.cpu) ?? 0);
-    maxMem = Math.max(maxMem, parseQuantity(n.status?.allocatable?.memory) ?? 0);
+    maxCpu = Math.max(maxCpu, quantityAsNumber(n.status?.allocatable?.cpu) ?? 0);
+    maxMem = Math.max(maxMem, quantityAsNumber(n.status?.allocatable?.memory) ?? 0);
   }
   return {
     requests,
