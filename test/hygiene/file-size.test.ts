@@ -22,7 +22,6 @@ const SIZE_MARKER = /^[ \t]*(?:\/\/|\*)[ \t]*size:[ \t]*(\S.{15,})$/m;
  */
 const BEING_SPLIT: Record<string, string> = {
   'functions/domain/deterministic-reasoner.ts': '#11 item 5: one playbook per failure kind (helper playbooks)',
-  'functions/domain/detectors/index.ts': '#11 item 5: detectors emit typed facts (helper playbooks)',
   'functions/adapters/kubernetes/kube-cluster.ts': '#11 item 5: one write pipeline with an executor per action (helper safety-controllers)',
   'functions/app/execute-action.ts': '#11 item 5: one write pipeline with an executor per action (helper safety-controllers)',
 };

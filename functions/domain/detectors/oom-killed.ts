@@ -1,6 +1,6 @@
 import type { FactOf } from '../facts';
 import type { PodDetector } from './types';
-import { clip, containerLabel, containerSpecOf, parseQuantity, secondsSince, statusesOf, type StatusRef } from './common';
+import { clip, containerLabel, containerSpecOf, quantityAsNumber, secondsSince, statusesOf, type StatusRef } from './common';
 
 /** An OOM kill this old on a container that is ready again is history, not an incident. */
 const RECENT_OOM_SECONDS = 1800;
@@ -30,8 +30,8 @@ export const oomKilledDetector: PodDetector = {
       const resources = containerSpecOf(pod, ref.status.name)?.resources;
       const lim = resources?.limits?.memory;
       const req = resources?.requests?.memory;
-      const limBytes = parseQuantity(lim);
-      const reqBytes = parseQuantity(req);
+      const limBytes = quantityAsNumber(lim);
+      const reqBytes = quantityAsNumber(req);
       return {
         kind: 'OOMKilled',
         container: ref.status.name ?? '',
