@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../functions/config/telemetry';
 import type { LabelMappingOverrides } from '../functions/domain/alerts/labels';
 import type { AlertSystem } from '../functions/domain/alerts/types';
 import type { MemoryTables } from './memory-tables';
@@ -58,7 +59,7 @@ export class AlertWebhook extends Construct {
         MEMORY_NAMESPACE: settings.memoryNamespace,
         POLICY: JSON.stringify(settings.policy),
         CLUSTER_NAMES: JSON.stringify(settings.clusterNames),
-        POWERTOOLS_SERVICE_NAME: 'eks-reflexion',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         EPISODES_TABLE: memory.tables.episodes.tableName,
         STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         EVENT_BUS_NAME: eventBus.eventBusName,

@@ -9,6 +9,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvInput, FunctionRole } from '../functions/config/env';
+import { SERVICE_NAME } from '../functions/config/telemetry';
 import { profileFoundationModel } from '../functions/domain/pricing';
 import type { StateMachineRole } from './incident-state-machine';
 import type { MemoryTables } from './memory-tables';
@@ -30,7 +31,7 @@ function environments(settings: ResolvedStackSettings, memory: MemoryTables) {
     MEMORY_NAMESPACE: settings.memoryNamespace,
     POLICY: JSON.stringify(settings.policy),
     CLUSTER_NAMES: JSON.stringify(settings.clusterNames),
-    POWERTOOLS_SERVICE_NAME: 'eks-reflexion',
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
   };
   const { tables } = memory;

@@ -4,7 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from './incident-state-machine';
+import { EVENT_SOURCE } from '../functions/config/names';
+import { SERVICE_NAME } from '../functions/config/telemetry';
 import type { MemoryTables } from './memory-tables';
 import { ReflexionFunction } from './reflexion-function';
 import type { NotifySettings, ResolvedStackSettings } from './stack-settings';
@@ -39,7 +40,7 @@ export class Notifier extends Construct {
         MEMORY_NAMESPACE: settings.memoryNamespace,
         POLICY: JSON.stringify(settings.policy),
         CLUSTER_NAMES: JSON.stringify(settings.clusterNames),
-        POWERTOOLS_SERVICE_NAME: 'eks-reflexion',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
         LOCKS_TABLE: memory.tables.locks.tableName,
         NOTIFY_DEDUP_SECONDS: String(notify.dedupSeconds),

@@ -3,6 +3,7 @@ import { LabelMappingOverridesSchema } from '../domain/alerts/labels';
 import { AlertSystemSchema } from '../domain/alerts/types';
 import { PolicyConfigSchema } from '../domain/policy-config';
 import { MEMORY_NAMESPACE_PATTERN, MEMORY_NAMESPACE_RULE } from './names';
+import { SERVICE_NAME } from './telemetry';
 
 /**
  * Lambda environments, one schema per function role. The CDK function
@@ -29,7 +30,7 @@ const common = {
   POLICY: json(PolicyConfigSchema),
   /** Cluster names this deployment may act on (JSON array). */
   CLUSTER_NAMES: json(z.array(z.string().min(1).max(100)).min(1)),
-  POWERTOOLS_SERVICE_NAME: z.string().default('eks-reflexion'),
+  POWERTOOLS_SERVICE_NAME: z.string().default(SERVICE_NAME),
   POWERTOOLS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** CloudWatch namespace of the custom metrics (EMF). */
   POWERTOOLS_METRICS_NAMESPACE: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace').optional(),

@@ -42,7 +42,7 @@ export const RemediationEventDetailSchema = z.object({
 
 /** The EventBridge event an EventBridge rule delivers to the notifier (only the fields it reads). */
 export const RemediationBusEventSchema = z.object({
-  source: z.literal('eks-reflexion'),
+  source: z.literal(EVENT_SOURCE),
   'detail-type': z.enum(['RemediationEscalated', 'RemediationResolved']),
   time: z.string().min(1),
   detail: RemediationEventDetailSchema,
