@@ -48,6 +48,12 @@ export interface ImageBehaviour {
   serviceCpuMillicores?: number;
   /** Lines the container writes to stdout once started. */
   logs?: string[];
+  /**
+   * A retry storm: while this Service of the pod's namespace has no ready pod
+   * behind it, every request is retried, so the CPU demand is `factor` × the
+   * load (the HPA sees it; it ends by itself when the downstream recovers).
+   */
+  retriesWhileUnready?: { service: string; factor: number };
   /** CPU per unit of load: a scenario's load step sets serviceCpuMillicores = units × this. */
   cpuMillicoresPerUnit?: number;
   /** A leak: MiB added to the working set per minute of uptime (OOMKilled once over the limit). */

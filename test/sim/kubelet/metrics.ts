@@ -10,7 +10,8 @@ import { parseQuantity } from './quantity';
  * The simulator's metrics pipeline (what metrics-server does from kubelet
  * stats): every 15 s, for each HPA on a Deployment, CPU use is the service
  * demand of the pods' images (ImageBehaviour.serviceCpuMillicores, shared by
- * the running pods) over their CPU requests, written to the HPA annotation
+ * the running pods; times the retry factor while a downstream the image
+ * retries against has no ready pod) over their CPU requests, written to the HPA annotation
  * the simulated HPA controller reads. So load behaves like load: more
  * replicas → lower utilisation each.
  */
@@ -27,6 +28,15 @@ export function startMetricsEmulator(options: { client: KubeClientLike; clock: S
   let last = -Infinity;
   let stopped = false;
   let running: Promise<void> | undefined;
+
+  /** A Service of the namespace has a ready pod behind it. */
+  async function serviceReady(ns: string, service: string): Promise<boolean> {
+    const svc = await client.getOrUndefined<{ spec?: { selector?: Record<string, string> } }>(`/api/v1/namespaces/${ns}/services/${service}`);
+    const selector = Object.entries(svc?.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    if (!selector) return false;
+    const pods = await client.list<Pod>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: selector });
+    return pods.some((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false));
+  }
 
   async function reconcile(): Promise<void> {
     const now = clock.now().getTime();
@@ -50,8 +60,10 @@ export function startMetricsEmulator(options: { client: KubeClientLike; clock: S
         for (const p of pods) {
           for (const c of p.spec?.containers ?? []) {
             requested += (parseQuantity(c.resources?.requests?.cpu) ?? 0) * 1000;
-            const load = c.image ? registry.lookup(c.image)?.behaviour?.serviceCpuMillicores : undefined;
-            if (load !== undefined) demand = Math.max(demand, load);
+            const b = c.image ? registry.lookup(c.image)?.behaviour : undefined;
+            if (b?.serviceCpuMillicores === undefined) continue;
+            const storm = b.retriesWhileUnready && !(await serviceReady(ns, b.retriesWhileUnready.service));
+            demand = Math.max(demand, b.serviceCpuMillicores * (storm ? b.retriesWhileUnready!.factor : 1));
           }
         }
         if (requested <= 0) continue;

@@ -44,6 +44,8 @@ export function behaviourOf(app: Partial<AppModel>, corruptPods: string[], parti
   if (app.cpu) {
     b.cpuMillicoresPerUnit = n(app.cpu.millicoresPerUnit, 'cpu.millicoresPerUnit');
     if (app.cpu.load !== undefined) b.serviceCpuMillicores = Math.round(n(app.cpu.load, 'cpu.load') * b.cpuMillicoresPerUnit);
+    const r = app.cpu.retriesWhileUnready;
+    if (r) b.retriesWhileUnready = { service: r.service, factor: n(r.factor, 'cpu.retriesWhileUnready.factor') };
   }
   if (app.logs?.onStart) b.logs = app.logs.onStart.map(String);
   if (app.logs?.onFailure) b.failureLogs = app.logs.onFailure.map(String);

@@ -86,6 +86,10 @@ export const AppModelSchema = z.strictObject({
     .strictObject({
       millicoresPerUnit: nonNeg.describe('CPU the service needs per unit of load (shared by its running pods; drives HPA metrics)'),
       load: nonNeg.optional().describe('initial load in units; change it with a load step'),
+      retriesWhileUnready: z
+        .strictObject({ service: z.string(), factor: z.union([z.number().min(1), template]) })
+        .optional()
+        .describe('a retry storm: while this Service of the namespace has no ready pod, the demand is factor × the load'),
     })
     .optional(),
   exit: z.array(ExitRuleSchema).optional().describe('exit rules; the earliest that applies wins'),
