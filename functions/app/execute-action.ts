@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DigestSchema } from '../domain/approval';
 import { ActionRequestSchema, type ActionName, type ActionRequest, type ActionResult } from '../domain/actions';
-import { KubeConflict, KubeNotFound, PolicyViolation, ValidationError } from '../domain/errors';
+import { KubeConflict, KubeNotFound, KubeThrottled, KubeTimeout, KubeUnavailable, PolicyViolation, ValidationError } from '../domain/errors';
 import type { Deployment, HorizontalPodAutoscaler, KubeObject, Pod, ReplicaSet } from '../domain/k8s';
 import { evaluatePolicy, namespaceRefusal, workloadKey, type WorkloadFacts } from '../domain/policy';
 import type { PolicyConfig } from '../domain/policy-config';
@@ -388,22 +388,29 @@ export async function recordEvent(
   context: ActionContext,
   summary: string,
 ): Promise<boolean> {
-  try {
-    await deps.cluster.createEvent({
-      metadata: { name: eventNameFor(object.name, context.actionId), namespace: object.namespace },
-      involvedObject: { kind: object.kind, name: object.name, namespace: object.namespace, ...(object.uid ? { uid: object.uid } : {}) },
-      reason: EVENT_REASON,
-      type: 'Normal',
-      message: bounded(`${summary}. Why: ${context.reason} (action ${context.actionId}${context.requestedBy ? `, requested by ${context.requestedBy}` : ''})`, 1000),
-    });
-    return true;
-  } catch (error) {
-    // A retried step finds its event already there (409): it is recorded.
-    if (error instanceof KubeConflict) return true;
-    deps.logger.warn('could not record the Kubernetes event', { error: (error as Error).message, object });
-    return false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.cluster.createEvent({
+        metadata: { name: eventNameFor(object.name, context.actionId), namespace: object.namespace },
+        involvedObject: { kind: object.kind, name: object.name, namespace: object.namespace, ...(object.uid ? { uid: object.uid } : {}) },
+        reason: EVENT_REASON,
+        type: 'Normal',
+        message: bounded(`${summary}. Why: ${context.reason} (action ${context.actionId}${context.requestedBy ? `, requested by ${context.requestedBy}` : ''})`, 1000),
+      });
+      return true;
+    } catch (error) {
+      // A retried step (or a create whose answer was lost) finds its event already there (409): it is recorded.
+      if (error instanceof KubeConflict) return true;
+      // The name is the action's own, so creating again is safe: a transient failure must not lose the audit record.
+      if (attempt < EVENT_ATTEMPTS && (error instanceof KubeThrottled || error instanceof KubeUnavailable || error instanceof KubeTimeout)) continue;
+      deps.logger.warn('could not record the Kubernetes event', { error: (error as Error).message, object });
+      return false;
+    }
   }
 }
+
+/** Attempts at the audit Event (found by the chaos bench: one 500 or timeout on its create lost it). */
+const EVENT_ATTEMPTS = 3;
 
 /** The workload the lock is taken on: the top controller, where the cooldown and the hourly cap are recorded too. */
 export async function lockTargetOf(cluster: Cluster, request: ActionRequest): Promise<{ kind: string; name: string } | undefined> {

@@ -1,0 +1,85 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
+import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import { eventNameFor, executeAction, type ExecuteDeps } from '../../functions/app/execute-action';
+import { PolicyConfigSchema } from '../../functions/domain/policy-config';
+import { systemClock } from '../../functions/ports/clock';
+import { silentLogger } from '../../functions/ports/logger';
+import { createDeployment, createNamespace, freshNamespace, startSimKubeEnv, type KubeEnv } from '../remediation/kube-env';
+import { useDynamoDbLocal } from '../support/dynamodb';
+import { chaosProxyForKubeconfig, type ChaosProxy, type FaultKind } from './chaos-proxy';
+
+/**
+ * Defects the chaos bench found, each pinned by one targeted fault (the
+ * proxy's `pick`) on the simulated API server: what a single transient
+ * failure of one request must not cost.
+ */
+const dynamo = useDynamoDbLocal();
+type Fault = FaultKind | 'timeout-after-apply';
+
+describe('one transient Kubernetes failure', () => {
+  let env: KubeEnv;
+  let dir: string;
+  const proxies: ChaosProxy[] = [];
+  beforeAll(async () => {
+    env = await startSimKubeEnv();
+    dir = await mkdtemp(join(tmpdir(), 'chaos-survival-'));
+  });
+  afterAll(async () => {
+    for (const p of proxies) await p.stop();
+    await env?.plane.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The system's adapter through a proxy that faults exactly the requests `pick` names. */
+  async function clusterThrough(pick: (r: { method: string; path: string; occurrence: number }) => Fault | undefined): Promise<{ cluster: KubeCluster; proxy: ChaosProxy }> {
+    const { proxy, kubeconfig } = await chaosProxyForKubeconfig(env.kubeconfigPath, { share: 1, seed: 0, pick, hangMs: 5_000 });
+    proxies.push(proxy);
+    const path = join(dir, `kubeconfig-${proxies.length}`);
+    await writeFile(path, kubeconfig);
+    return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 500 }), proxy };
+  }
+
+  it.each<{ fault: Fault }>([
+    // Why each: the server refused (429) or failed (500) the create; the answer never came (timeout) ...
+    { fault: '429' },
+    { fault: '500' },
+    { fault: 'timeout' },
+    // ... or the Event was created and its answer lost: the retry must find it, not create a second.
+    { fault: 'timeout-after-apply' },
+  ])('the audit Event of an applied action survives a $fault on its create', async ({ fault }) => {
+    const ns = freshNamespace('audit');
+    await createNamespace(env, ns);
+    await createDeployment(env, ns, 'web', { replicas: 2 });
+    const { cluster, proxy } = await clusterThrough((r) => (r.method === 'POST' && r.path.endsWith('/events') && r.occurrence === 0 ? fault : undefined));
+    const deps: ExecuteDeps = {
+      cluster,
+      policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
+      clock: systemClock,
+      logger: silentLogger,
+      locks: createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('audit') }).locks,
+    };
+    const actionId = `exec-audit-${fault}#1`;
+    const result = await executeAction(deps, { action: 'scale_deployment', namespace: ns, deployment: 'web', replicas: 3 }, { actionId, reason: 'chaos test' });
+    expect(result).toMatchObject({ applied: true, noop: false, details: { eventRecorded: true } });
+    expect(proxy.log.some((r) => r.fault === fault)).toBe(true);
+    const events = await env.core.listNamespacedEvent({ namespace: ns });
+    expect(events.items.filter((e) => e.metadata?.name === eventNameFor('web', actionId))).toHaveLength(1);
+  });
+
+  it.each<{ fault: Fault }>([{ fault: '429' }, { fault: '500' }, { fault: 'timeout' }])(
+    'a detection snapshot survives a $fault on one of its list requests',
+    async ({ fault }) => {
+      const ns = freshNamespace('scan');
+      await createNamespace(env, ns);
+      await createDeployment(env, ns, 'api', { replicas: 1 });
+      const { cluster, proxy } = await clusterThrough((r) => (r.method === 'GET' && r.path === `/apis/apps/v1/namespaces/${ns}/deployments` && r.occurrence === 0 ? fault : undefined));
+      const snapshot = await cluster.snapshot({ namespaces: [ns] });
+      expect(snapshot.deployments.map((d) => d.metadata?.name)).toEqual(['api']);
+      expect(proxy.log.filter((r) => r.fault === fault)).toHaveLength(1);
+    },
+  );
+});
