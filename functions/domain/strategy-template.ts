@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ActionRequestSchema, type ActionName, type ActionRequest } from './actions';
-import { rolloutFacts } from './deterministic-reasoner';
+import { rolloutFacts } from './playbooks/common';
 import { hpaMinReplicasOf } from './detectors/scaled-to-zero';
 import { ValidationError } from './errors';
 import type { Incident } from './incident';

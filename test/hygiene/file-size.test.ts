@@ -21,7 +21,6 @@ const SIZE_MARKER = /^[ \t]*(?:\/\/|\*)[ \t]*size:[ \t]*(\S.{15,})$/m;
  * Delete the entry when the file is split (the test fails on a stale one).
  */
 const BEING_SPLIT: Record<string, string> = {
-  'functions/domain/deterministic-reasoner.ts': '#11 item 5: one playbook per failure kind (helper playbooks)',
   'functions/adapters/kubernetes/kube-cluster.ts': '#11 item 5: one write pipeline with an executor per action (helper safety-controllers)',
   'functions/app/execute-action.ts': '#11 item 5: one write pipeline with an executor per action (helper safety-controllers)',
 };

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES, ActionRequestSchema, type ActionName, type ActionRequest } from '../../functions/domain/actions';
 import { DeterministicReasoner } from '../../functions/domain/deterministic-reasoner';
+import type { Fact } from '../../functions/domain/facts';
 import type { Lesson, Reflection } from '../../functions/domain/model';
 import { incident, newRevisionHistory, singleRevisionHistory } from './fixtures';
 
@@ -11,6 +12,18 @@ async function proposeFor(inc: ReturnType<typeof incident>, lessons: Lesson[] = 
   const analysis = await reasoner.analyse({ incident: inc, lessons });
   return reasoner.propose({ incident: inc, analysis, lessons, candidates: [], previousReflections });
 }
+
+// Facts as the detectors write them (functions/domain/facts.ts): what the playbooks read.
+const oomFacts = (memoryLimit: string, memoryRequest?: string): Fact[] => [
+  { kind: 'OOMKilled', container: 'web', init: false, restartCount: 3, memoryLimit, ...(memoryRequest ? { memoryRequest } : {}) },
+];
+const probeFacts = (probe: 'liveness' | 'readiness' | 'startup', failure: 'timeout' | 'server-error' | 'unknown', settings: Record<string, number>, restartCount = 4): Fact[] => [
+  { kind: 'Probe', probe, container: 'web', failure, settings, restartCount },
+];
+const hpaFacts = (replicas: number, metricsAboveTarget: { name: string; current: number; target: number; unit: '%' | '' }[]): Fact[] => [
+  { kind: 'HpaAtMax', hpa: 'web', currentReplicas: replicas, maxReplicas: replicas, metricsAboveTarget },
+];
+const cpu = (current: number, target: number) => ({ name: 'cpu', current, target, unit: '%' as const });
 
 const zeroFact = (minReplicas: number, maxReplicas: number) => ({ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas, maxReplicas, scalingDisabled: true });
 
@@ -55,22 +68,22 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     },
     {
       why: 'OOMKilled at 256Mi: double the limit',
-      inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '256Mi' }, requests: { memory: '128Mi' } }] } }),
+      inc: incident({ kind: 'OOMKilled', subReason: 'limit', facts: oomFacts('256Mi', '128Mi'), evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '256Mi' }, requests: { memory: '128Mi' } }] } }),
       expected: { action: 'patch_resources', container: 'web', limits: { memory: '512Mi' } },
     },
     {
       why: 'doubling is bounded by the memory ceiling (6Gi → 8Gi, not 12Gi)',
-      inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '6Gi' } }] } }),
+      inc: incident({ kind: 'OOMKilled', subReason: 'limit', facts: oomFacts('6Gi'), evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '6Gi' } }] } }),
       expected: { action: 'patch_resources', limits: { memory: '8192Mi' } },
     },
     {
       why: 'a limit written in exponent form (as the API server may keep it) is still read and doubled',
-      inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '268435456' } }] } }),
+      inc: incident({ kind: 'OOMKilled', subReason: 'limit', facts: oomFacts('268435456'), evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '268435456' } }] } }),
       expected: { action: 'patch_resources', limits: { memory: '512Mi' } },
     },
     {
       why: 'already at the ceiling: a human decides',
-      inc: incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '8Gi' } }] } }),
+      inc: incident({ kind: 'OOMKilled', subReason: 'limit', facts: oomFacts('8Gi'), evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '8Gi' } }] } }),
       expected: { action: 'escalate' },
     },
     {
@@ -120,17 +133,17 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     },
     {
       why: 'aggressive liveness probe: more initial delay and timeout, from the current values',
-      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['livenessProbe: initialDelaySeconds=5 timeoutSeconds=1 periodSeconds=10'] } }),
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', facts: probeFacts('liveness', 'unknown', { initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 10 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
     },
     {
       why: 'readiness times out: the timeout grows ×4 (1 s → 4 s), first even after a new revision (the app answers, only slowly)',
-      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-timeout', evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }], notes: ['readiness probe: {"httpGet":{"path":"/ready","port":8080},"timeoutSeconds":1,"periodSeconds":5}'] } }),
+      inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-timeout', facts: probeFacts('readiness', 'timeout', { timeoutSeconds: 1, periodSeconds: 5 }, 0), evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }] } }),
       expected: { action: 'patch_probe', probe: 'readiness', timeout_seconds: 4 },
     },
     {
       why: 'liveness times out at 10 s: +3 s would be too little for slow endpoints, ×4 is bounded by 60 s',
-      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-timeout', evidence: { containers: [{ ...container, ready: false, restartCount: 3 }], notes: ['liveness probe: {"timeoutSeconds":20}'] } }),
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-timeout', facts: probeFacts('liveness', 'timeout', { timeoutSeconds: 20 }, 3), evidence: { containers: [{ ...container, ready: false, restartCount: 3 }] } }),
       expected: { action: 'patch_probe', probe: 'liveness', timeout_seconds: 60 },
     },
     {
@@ -150,37 +163,37 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     },
     {
       why: 'liveness 503 during a slow start: relax the start-up allowance as for a bare liveness failure',
-      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-server-error', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['liveness probe: {"initialDelaySeconds":5,"timeoutSeconds":1,"periodSeconds":5}'] } }),
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-server-error', facts: probeFacts('liveness', 'server-error', { initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 5 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
     },
     {
-      why: 'HPA pinned at max: raise maxReplicas by a bounded step',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'at-max', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['maxReplicas=10 currentReplicas=10 cpu 180%/70%'] } }),
+      why: 'HPA pinned at max with no comparable metric (the controller only says it wants more): raise maxReplicas by a bounded step',
+      inc: incident({ kind: 'HpaAtMax', subReason: 'desired-above-max', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, facts: hpaFacts(10, []) }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 15 },
     },
     {
-      why: 'the detector writes probe timings as the probe spec JSON',
-      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', evidence: { containers: [{ ...container, ready: false, restartCount: 4 }], notes: ['liveness probe: {"httpGet":{"path":"/healthz","port":8080},"initialDelaySeconds":10,"timeoutSeconds":2,"periodSeconds":5}'] } }),
+      why: 'the current timings come from the detector\'s probe fact (10 s delay, 2 s timeout → 40 s, 4 s)',
+      inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', facts: probeFacts('liveness', 'unknown', { initialDelaySeconds: 10, timeoutSeconds: 2, periodSeconds: 5 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
       expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 40, timeout_seconds: 4 },
     },
     {
       why: 'HPA facts as the detector writes them: sized from the metric, ceil(4 × 180 / 70) = 11 needed, +10 % headroom → 13 (a ×1.5 bump to 6 would stay pinned)',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 180% > target 70%', 'currentReplicas 4 = maxReplicas 4, desired 4'] } }),
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, facts: hpaFacts(4, [cpu(180, 70)]) }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 13 },
     },
     {
       why: 'a small overshoot still gets at least one replica of headroom: ceil(3 × 66 / 60) = 4 needed → 5',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 66% > target 60%', 'currentReplicas 3 = maxReplicas 3'] } }),
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, facts: hpaFacts(3, [cpu(66, 60)]) }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 5 },
     },
     {
       why: 'several metrics above target: the one needing most replicas decides (averageValue metrics have no %)',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'http_requests', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['http_requests: current 300 > target 100', 'cpu: current 90% > target 80%', 'currentReplicas 5 = maxReplicas 5'] } }),
+      inc: incident({ kind: 'HpaAtMax', subReason: 'http_requests', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, facts: hpaFacts(5, [{ name: 'http_requests', current: 300, target: 100, unit: '' }, cpu(90, 80)]) }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 17 },
     },
     {
       why: 'what the load wants is capped by the HPA ceiling (default 100)',
-      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, evidence: { notes: ['cpu: current 400% > target 50%', 'currentReplicas 40 = maxReplicas 40'] } }),
+      inc: incident({ kind: 'HpaAtMax', subReason: 'cpu', target: { kind: 'HorizontalPodAutoscaler', namespace: 'shop', name: 'web' }, facts: hpaFacts(40, [cpu(400, 50)]) }),
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 100 },
     },
     {
@@ -442,7 +455,7 @@ describe('memory sizing against a decimal ceiling', () => {
     // Why: rounding up past a decimal ceiling would produce a proposal the policy refuses.
     const r = new DeterministicReasoner({ maxMemory: '8G' });
     const container = { pod: 'web-7d9f8b6c5-abcde', container: 'web', image: 'registry.example.com/shop/web:1.27' };
-    const inc = incident({ kind: 'OOMKilled', subReason: 'limit', evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '6Gi' } }] } });
+    const inc = incident({ kind: 'OOMKilled', subReason: 'limit', facts: oomFacts('6Gi'), evidence: { containers: [{ ...container, lastTerminationReason: 'OOMKilled', limits: { memory: '6Gi' } }] } });
     const proposal = await r.propose({ incident: inc, analysis: await r.analyse({ incident: inc, lessons: [] }), lessons: [], candidates: [], previousReflections: [] });
     expect(proposal?.action).toMatchObject({ action: 'patch_resources', limits: { memory: '7629Mi' } });
   });

@@ -21,4 +21,14 @@ describe('deterministic reasoner golden transcript', () => {
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     expect(await transcript(c.incident, c.limits)).toEqual(golden[c.id]);
   });
+
+  it('never reads the notes: every transcript is the same with the notes replaced by misleading ones', async () => {
+    // Why: the notes are for people; playbooks read the typed facts (functions/domain/facts.ts). Before the
+    // playbooks, the reasoner parsed maxReplicas, probe timings and HPA metrics back out of these notes.
+    const misleading = ['maxReplicas 999', 'cpu: current 900% > target 10%', 'liveness probe: {"timeoutSeconds":50}', 'hpa x: minReplicas 77', 'unauthorized secret'];
+    for (const c of cases) {
+      const incident = { ...c.incident, evidence: { ...c.incident.evidence, notes: misleading } };
+      expect(await transcript(incident, c.limits), c.id).toEqual(golden[c.id]);
+    }
+  });
 });
