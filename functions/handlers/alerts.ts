@@ -1,6 +1,8 @@
 import { functionUrlStep } from '../app/alerts/function-url';
 import { buildAlertIngest } from '../runtime/alert-deps';
 import { lambdaHandler } from '../runtime/lambda';
+import { createPowertools, traceClient } from '../runtime/powertools';
 
 /** Lambda Function URL: one route per source (`/alerts/<system>`) and an auto-detecting `/alerts`. */
-export const handler = lambdaHandler('alerts', functionUrlStep(() => buildAlertIngest(process.env)));
+const powertools = createPowertools();
+export const handler = lambdaHandler('alerts', functionUrlStep(() => buildAlertIngest(process.env, traceClient(powertools.tracer))), powertools);

@@ -14,7 +14,7 @@ import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
 import { EventBridgePublisher } from '../adapters/aws/event-bridge';
 import { StepFunctionsTaskTokens, StepFunctionsWorkflow } from '../adapters/aws/step-functions';
 import { systemClock } from '../ports/clock';
-import { createPowertools, loggerPort, type Powertools } from './powertools';
+import { createPowertools, loggerPort, traceClient, type Powertools } from './powertools';
 import { describeZodIssue as describeIssue } from '../domain/zod-issue';
 import { lazyProvider, parameterPolicySource } from '../adapters/aws/policy-parameter';
 
@@ -48,7 +48,7 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
   const logger = loggerPort(powertools.logger);
-  const traced = <C extends Parameters<typeof powertools.tracer.captureAWSv3Client>[0]>(client: C): C => powertools.tracer.captureAWSv3Client(client);
+  const traced = traceClient(powertools.tracer);
   const credentials = defaultProvider();
 
   const { doc: documentClient } = createDynamoClients({ region, wrap: traced });

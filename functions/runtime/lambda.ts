@@ -26,8 +26,8 @@ import { stepMetrics } from './step-metrics';
 const idempotencyOf = (deps: AppDeps | undefined): Partial<DynamoIdempotencyStore> | undefined =>
   deps?.memory.idempotency as Partial<DynamoIdempotencyStore> | undefined;
 
-export function lambdaHandler<I, O>(role: FunctionRole, step: (deps: AppDeps, input: I) => Promise<O>) {
-  const powertools = createPowertools();
+/** `powertools`: pass the function's own when the step builds SDK clients of its own to trace (notify, alerts). */
+export function lambdaHandler<I, O>(role: FunctionRole, step: (deps: AppDeps, input: I) => Promise<O>, powertools = createPowertools()) {
   const { logger, tracer, metrics } = powertools;
   let deps: AppDeps | undefined;
   return middy<I, O, Error, Context>()

@@ -25,6 +25,13 @@ export function createPowertools(env: NodeJS.ProcessEnv = process.env): Powertoo
   };
 }
 
+/** Wraps an AWS SDK v3 client so each call is an X-Ray subsegment of the invocation (Powertools Tracer). */
+export type TraceClient = <C extends Parameters<Tracer['captureAWSv3Client']>[0]>(client: C) => C;
+export const traceClient =
+  (tracer: Tracer): TraceClient =>
+  (client) =>
+    tracer.captureAWSv3Client(client);
+
 /** The Logger port on a Powertools Logger (so steps log with the request id and incident keys). */
 export function loggerPort(logger: Logger): LoggerPort {
   return {

@@ -2,23 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/domain/errors';
 import { buildAwsDeps } from '../../functions/runtime/aws-deps';
 import { FUNCTION_ROLES, type FunctionRole } from '../../functions/config/env';
+import { COMPLETE_LAMBDA_ENV } from '../support/lambda-env';
 
 /**
  * The Lambda composition root: each role validates its environment at cold
  * start and names the variable that is wrong; a valid one builds the adapters
  * without touching AWS (clients resolve credentials on first use only).
  */
-const base = {
-  AWS_REGION: 'eu-west-1',
-  MEMORY_NAMESPACE: 'prod',
-  POLICY: JSON.stringify({ mode: 'enforce', optInNamespaces: ['shop'] }),
-  CLUSTER_NAMES: JSON.stringify(['prod-eks']),
-  EPISODES_TABLE: 'episodes',
-  STRATEGIES_TABLE: 'strategies',
-  LOCKS_TABLE: 'locks',
-  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:incident',
-  EVENT_BUS_NAME: 'eks-reflexion',
-};
+const base = COMPLETE_LAMBDA_ENV;
 
 describe('buildAwsDeps', () => {
   it.each(FUNCTION_ROLES)('%s: a complete environment builds the dependencies', (role) => {

@@ -1,10 +1,17 @@
 /**
  * What the three DynamoDB stores share: input/stored-item validation, error
- * translation, retried transactions, paginated queries and batched deletes.
+ * translation, transactions, paginated queries and batched deletes.
+ *
+ * Throttling and transient errors are retried by the SDK (client.ts,
+ * DYNAMO_RETRY); queries page with lib-dynamodb's paginator. Two loops stay
+ * here because no SDK setting covers them: a transaction cancelled for
+ * TransactionConflict (a client error to the SDK, but safe to repeat since
+ * the whole transaction was rejected) and the UnprocessedItems a BatchWrite
+ * hands back instead of failing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { MemoryError, MemoryThrottled, ReflexionError, ValidationError } from '../../domain/errors';
 import { KEY } from './keys';
@@ -127,17 +134,17 @@ export async function queryAll(
 ): Promise<Item[]> {
   const out: Item[] = [];
   let evaluated = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await attempt(what, () =>
-      client.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })),
-    );
-    out.push(...((page.Items ?? []) as Item[]));
-    evaluated += page.ScannedCount ?? page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-    if (options.maxItems !== undefined && out.length >= options.maxItems) return out.slice(0, options.maxItems);
-    if (options.maxEvaluated !== undefined && evaluated >= options.maxEvaluated) break;
-  } while (start);
+  try {
+    for await (const page of paginateQuery({ client }, input)) {
+      out.push(...((page.Items ?? []) as Item[]));
+      evaluated += page.ScannedCount ?? page.Count ?? 0;
+      // Leaving the loop early stops the paginator: no further page is read.
+      if (options.maxItems !== undefined && out.length >= options.maxItems) return out.slice(0, options.maxItems);
+      if (options.maxEvaluated !== undefined && evaluated >= options.maxEvaluated) break;
+    }
+  } catch (error) {
+    throw translate(error, what);
+  }
   return out;
 }
 
