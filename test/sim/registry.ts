@@ -17,6 +17,8 @@ export interface ImageEndpoint {
   neverHealthy?: boolean;
   /** How long the endpoint takes to answer; a probe with a smaller timeoutSeconds fails. Default 0. */
   responseSeconds?: number;
+  /** After this many seconds of uptime the process hangs (a deadlock): HTTP requests time out, whatever the timeout. */
+  hangsAfterSeconds?: number;
 }
 
 export interface ImageBehaviour {

@@ -16,7 +16,8 @@ import type { Remedy } from './scenario/schema';
 
 /**
  * Every cause of every family in scenarios/families/, played on the
- * simulator: the healthy baseline satisfies the oracle, the fault breaks it
+ * simulator: the healthy baseline satisfies the oracle over its stability
+ * window (looks every 5 s, as the bench judges), the fault breaks it
  * and shows the family's one signature to the project's detectors (so the
  * cause is hidden behind the same symptom), the cause's manual fix satisfies
  * its oracle, and each masking remedy — done the way the action catalogue
@@ -98,16 +99,24 @@ describe.each(families.map((f) => [f.name, f] as const))('family %s', (_name, fa
   beforeAll(async () => {
     sim = await startSimulatedCluster({ seed: 3, ...(family.nodes ? { nodes: family.nodes } : {}) });
     for (const c of all) await sim.apply(c.inst);
-    await sim.advance(120, 5);
-    for (const c of all) baseline.set(c, await c.inst.oracle(sim.client));
+    await sim.advance(60, 5);
+    // As the bench judges: the oracle must hold at every look (each 5 s) over the stability window.
+    const heldOver = async (into: Map<Case, boolean>) => {
+      for (const c of all) into.set(c, true);
+      for (let t = 0; t <= 60; t += 5) {
+        for (const c of all) if (into.get(c)) into.set(c, await c.inst.oracle(sim.client));
+        if (t < 60) await sim.advance(5, 5);
+      }
+    };
+    await heldOver(baseline);
     for (const c of all) {
       await c.inst.inject(sim.client);
       c.stop = c.inst.schedule?.(sim.client, sim.clock, sim.clock.now().getTime(), (e) => {
         throw e;
       });
     }
-    await sim.advance(240, 5);
-    for (const c of all) broken.set(c, await c.inst.oracle(sim.client));
+    await sim.advance(180, 5);
+    await heldOver(broken);
     dir = await mkdtemp(join(tmpdir(), 'families-'));
     await sim.writeKubeconfig(join(dir, 'kubeconfig'));
     const cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
@@ -116,8 +125,8 @@ describe.each(families.map((f) => [f.name, f] as const))('family %s', (_name, fa
       if (c.fix === 'manual') await c.inst.manualFix(sim.client);
       else await REMEDY[c.fix]!(sim.client, c.inst);
     }
-    await sim.advance(300, 5);
-    for (const c of all) after.set(c, await c.inst.oracle(sim.client));
+    await sim.advance(240, 5);
+    await heldOver(after);
     for (const c of all) c.stop?.();
   }, 120_000);
   afterAll(async () => {

@@ -366,7 +366,8 @@ export function startKubelet(options: KubeletOptions): Kubelet {
       if (onPort.length === 0) return `${kind} probe failed: Get "${url}": dial tcp ${podIP}:${port}: connect: connection refused`;
       const ep = onPort.find((e) => e.path === undefined || e.path === path);
       if (!ep) return `${kind} probe failed: HTTP probe failed with statuscode: 404`;
-      if ((ep.responseSeconds ?? 0) * 1000 > timeout) {
+      const hung = ep.hangsAfterSeconds !== undefined && now - since >= ep.hangsAfterSeconds * 1000;
+      if (hung || (ep.responseSeconds ?? 0) * 1000 > timeout) {
         return `${kind} probe failed: Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`;
       }
       if (!healthy(ep, since, now)) return `${kind} probe failed: HTTP probe failed with statuscode: 503`;

@@ -25,6 +25,7 @@ export function behaviourOf(app: Partial<AppModel>, corruptPods: string[], parti
       port: n(e.port, 'endpoints[].port'),
       healthyAfterSeconds: opt(e.healthyAfterSeconds, 'endpoints[].healthyAfterSeconds') ?? startup ?? DEFAULT_STARTUP_SECONDS,
       ...(e.responseSeconds !== undefined ? { responseSeconds: n(e.responseSeconds, 'endpoints[].responseSeconds') } : {}),
+      ...(e.hangsAfterSeconds !== undefined ? { hangsAfterSeconds: n(e.hangsAfterSeconds, 'endpoints[].hangsAfterSeconds') } : {}),
       ...(e.neverHealthy ? { neverHealthy: true } : {}),
     }));
   }

@@ -48,6 +48,7 @@ export const EndpointSchema = z.strictObject({
   port: int,
   healthyAfterSeconds: nonNeg.optional().describe('default: the app startupSeconds'),
   responseSeconds: nonNeg.optional().describe('how long it takes to answer; a probe with a shorter timeout fails (readiness latency)'),
+  hangsAfterSeconds: nonNeg.optional().describe('after this much uptime the process hangs (a deadlock): every HTTP probe times out until it restarts'),
   neverHealthy: z.boolean().optional(),
 });
 
