@@ -11,8 +11,17 @@ import type { ChaosResult } from '../../test/bench/chaos';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
+import { runStreamCommand, type StreamFlags } from './bench-stream';
 
 const DESCRIPTION = `usage: eks-reflexion bench [--scenarios DIR] [--faults a,b,...] [--seeds N] [--train-seeds N] [--scan-sizes 1000,10000,50000] [--only suite|perf] [--chaos SHARE] [--out DIR]
+       eks-reflexion bench --stream [--families DIR] [--streams R] [--length T] [--quick] [--seed N] [--workers N] [--shift-at P] [--out DIR]
+
+--stream: R streams of T incidents drawn from the scenario families of DIR
+(default scenarios/families), each arm (memory-on, memory-off, reasoner-only,
+shuffled) through the same streams, the oracle computed from ground truth;
+paired differences with stream-bootstrap intervals and exact McNemar tests.
+Writes DIR/incidents.jsonl as it runs and bench.json, bench.md, report.html
+(default DIR: .out/bench-stream).
 
 Runs the fault catalogue (or the scenario files of DIR, written anywhere) through the whole local stack in two arms (memory off;
 memory on, warmed on training instances and measured on held-out ones), then
@@ -36,7 +45,8 @@ interface BenchReport {
   chaos?: ChaosResult;
 }
 
-interface Options {
+interface Options extends Omit<StreamFlags, 'out'> {
+  stream?: boolean;
   scenarios?: string;
   faults?: string;
   seeds: string;
@@ -44,7 +54,7 @@ interface Options {
   scanSizes: string;
   only?: string;
   chaos?: string;
-  out: string;
+  out?: string;
 }
 
 async function run({ opts: values, argv }: { opts: Options; argv: string[] }): Promise<number> {
@@ -52,6 +62,14 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
   const fail = (message: string): never => {
     throw new UsageError(message);
   };
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const streamOnly = (['families', 'streams', 'length', 'quick', 'workers', 'shiftAt'] as const).filter((k) => values[k] !== undefined);
+  if (values.stream) {
+    const suiteOnly = (['scenarios', 'faults', 'only', 'chaos'] as const).filter((k) => values[k] !== undefined);
+    if (suiteOnly.length > 0) return fail(`--stream takes --families (not ${suiteOnly.map((k) => `--${k}`).join(', ')})`);
+    return runStreamCommand({ ...values, ...(values.out ? { out: values.out } : {}) }, argv, say);
+  }
+  if (streamOnly.length > 0) return fail(`${streamOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only apply with --stream`);
   const seeds = Number(values.seeds);
   if (!Number.isInteger(seeds) || seeds < 1 || seeds > 50) return fail(`--seeds must be an integer from 1 to 50, got '${values.seeds}'`);
   const trainSeeds = Number(values.trainSeeds);
@@ -88,10 +106,9 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     }
   };
 
-  const out = resolve(values.out);
+  const out = resolve(values.out ?? '.out/bench');
   await mkdir(out, { recursive: true });
   const started = Date.now();
-  const say = (line: string) => process.stdout.write(`${line}\n`);
   const report: BenchReport = {
     command: `eks-reflexion bench ${argv.join(' ')}`.trim(),
     startedAt: new Date(started).toISOString(),
@@ -99,6 +116,13 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: `${process.platform}/${process.arch}` },
   };
   const sections: string[] = [];
+  // Written after every part (suite, scan, bundles): a crash in a later part keeps what the earlier ones measured.
+  const save = async (complete: boolean) => {
+    report.wallSeconds = (Date.now() - started) / 1000;
+    const header = `# eks-reflexion bench\n\n\`${report.command}\` on ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.startedAt}; ${complete ? 'took' : '**partial**, so far'} ${report.wallSeconds.toFixed(0)} s.\n`;
+    await writeFile(join(out, 'bench.json'), JSON.stringify({ ...report, complete }, null, 2));
+    await writeFile(join(out, 'bench.md'), [header, ...sections].join('\n'));
+  };
 
   if (chaosShare !== undefined) return runChaos(chaosShare);
 
@@ -166,6 +190,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     } finally {
       await dynamo.stop();
     }
+    await save(false);
   }
 
   if (values.only !== 'suite') {
@@ -174,6 +199,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
       say(`scan bench: ${size} pods`);
       report.scan.push(await scanBench(size));
     }
+    await save(false);
     sections.push(
       '## Detector scan\n',
       '| pods | snapshot (ms) | classify (ms) | classify (pods/s) | total (ms) | peak RSS (MB) | kubectl get pods -A -o json (ms) | ours / kubectl |',
@@ -195,10 +221,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     );
   }
 
-  report.wallSeconds = (Date.now() - started) / 1000;
-  const header = `# eks-reflexion bench\n\n\`${report.command}\` on ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.startedAt}; took ${report.wallSeconds.toFixed(0)} s.\n`;
-  await writeFile(join(out, 'bench.json'), JSON.stringify(report, null, 2));
-  await writeFile(join(out, 'bench.md'), [header, ...sections].join('\n'));
+  await save(true);
   say(`\nwrote ${join(out, 'bench.json')} and ${join(out, 'bench.md')} in ${report.wallSeconds.toFixed(0)} s`);
   const falseActions = report.faultSuite ? report.faultSuite.overall.memoryOff.falseActions + report.faultSuite.overall.memoryOn.falseActions : 0;
   return falseActions === 0 ? EXIT.ok : EXIT.failed;
@@ -215,6 +238,14 @@ export const command = defineCommand<Options>({
       .option('--scan-sizes <n,n,...>', 'pod counts of the detector scan bench', '1000,10000,50000')
       .option('--only <part>', "'suite' (fault suite only) or 'perf' (performance benches only)")
       .option('--chaos <share>', 'instead: the fault suite with faults on this share of Kubernetes and DynamoDB requests, beside share 0')
-      .option('--out <dir>', 'where bench.json and bench.md go', '.out/bench'),
+      .option('--out <dir>', 'where bench.json and bench.md go (default .out/bench; with --stream .out/bench-stream)')
+      .option('--stream', 'the stream benchmark over scenario families (learning against baselines and the oracle)')
+      .option('--families <dir>', 'with --stream: the scenario families (YAML/JSON, anywhere; default scenarios/families)')
+      .option('--streams <r>', 'with --stream: independent streams (default 10; --quick 3)')
+      .option('--length <t>', 'with --stream: incidents per stream (default 40; --quick 18)')
+      .option('--quick', 'with --stream: a small plan that runs in minutes')
+      .option('--seed <n>', 'with --stream: the run seed (streams, instances and decision draws are hashed from it)', '1')
+      .option('--workers <n>', 'with --stream: worker processes (default 2; 0 runs in this process)')
+      .option('--shift-at <p>', 'with --stream: position where families with a shift change their cause mix (default ⌊2T/3⌋)'),
   run,
 });

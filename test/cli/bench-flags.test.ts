@@ -20,6 +20,12 @@ describe('bench and demo flags', () => {
     { args: ['bench', '--scan-sizes', '1000,lots'], message: /--scan-sizes/ },
     { args: ['bench', '--only', 'everything'], message: /--only must be 'suite' or 'perf'/ },
     { args: ['bench', '--turbo'], message: /turbo/ },
+    // The stream bench: its flags are checked and its families loaded before DynamoDB Local starts.
+    { args: ['bench', '--stream', '--streams', '0'], message: /--streams must be an integer from 1 to 200, got '0'/ },
+    { args: ['bench', '--stream', '--length', 'long'], message: /--length must be an integer/ },
+    { args: ['bench', '--stream', '--faults', 'bad-image-tag'], message: /--stream takes --families \(not --faults\)/ },
+    { args: ['bench', '--streams', '3'], message: /--streams only apply with --stream/ },
+    { args: ['bench', '--stream', '--families', '/nonexistent/families'], message: /nonexistent\/families/ },
     { args: ['demo', '--rounds', '0'], message: /--rounds must be an integer from 1 to 20/ },
     { args: ['demo', '--faults', 'nope'], message: /unknown fault\(s\): nope/ },
     { args: ['no-such-command'], message: /unknown command 'no-such-command'/ },

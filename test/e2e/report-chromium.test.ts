@@ -14,11 +14,12 @@ if (!available) console.log(`report test skipped: no Chromium at ${CHROMIUM} (ap
 
 function run(fault: string, seed: number, firstTrialSuccess: boolean, ttr: number): IncidentRun {
   return {
-    fault, seed, memoryNamespace: 'x', expectedFixable: true, detected: true, signature: 'ImagePullBackOff:tag-not-found',
+    fault, seed, memoryNamespace: 'x', expectedFixable: true,
+    groundTruth: { cause: fault, rootCause: 'a bad tag', fixable: true, acceptableRemedies: ['rollback_deployment'], maskingRemedies: [] }, detected: true, signature: 'ImagePullBackOff:tag-not-found',
     timeToDetectSeconds: 60, outcome: 'resolved', trials: firstTrialSuccess ? 1 : 2, firstTrialSuccess, resolved: true,
     oracleFixed: true, oracle: { healthyOverWindow: true, windowSeconds: 60, collateral: [], masked: [], success: true }, disagreement: false, timeToRecoverSeconds: ttr, workflowWallMs: 100, transitions: 12, lambdaInvocations: 7, writes: 1,
     falseActions: 0, regression: false, dynamoRequests: 20, inputTokens: 0, outputTokens: 0, costUsd: 0,
-    trialsDetail: [{ trial: 1, action: 'rollback_deployment', mode: 'exploit', why: 'because <script>alert(1)</script>', outcome: 'resolved', reflection: 'it worked', candidates: [], lessonsUsed: 0 }],
+    trialsDetail: [{ trial: 1, action: 'rollback_deployment', mode: 'exploit', why: 'because <script>alert(1)</script>', outcome: 'resolved', reflection: 'it worked', candidates: [], lessonsUsed: 0, durationSeconds: 40 }],
     executions: ['e1'],
   };
 }

@@ -2,6 +2,7 @@ import type { Outcome } from '../../functions/domain/model';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
 import type { ExecutionResult, StateVisit } from '../../functions/local/runner';
 import type { FaultScenario } from '../sim/faults';
+import type { InstanceGroundTruth } from '../sim/faults/kit';
 import { mutations } from './counting-cluster';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
@@ -20,7 +21,15 @@ export interface TrialRecord {
   /** What the bandit saw when it chose: each candidate's record so far. */
   candidates: { strategyId: string; action: string; successes: number; failures: number }[];
   lessonsUsed: number;
+  /** Cluster seconds from the trial's start to its end (action, verification, reflection). */
+  durationSeconds: number;
 }
+
+/** What was really wrong with one instance and what fixes it (the benchmark's and the oracle's, never the system's). */
+export type InstanceTruth = Pick<InstanceGroundTruth, 'cause' | 'rootCause' | 'fixable'> & { acceptableRemedies: string[]; maskingRemedies: string[] };
+
+/** A control: nothing to fix and nothing to escalate (no fault, a namespace the policy protects). Any write is a false action. */
+export const isControl = (truth: InstanceTruth) => !truth.fixable && truth.acceptableRemedies.length === 0;
 
 /** Everything measured about one fault instance run through the whole local stack. */
 export interface IncidentRun {
@@ -29,6 +38,8 @@ export interface IncidentRun {
   memoryNamespace: string;
   /** The hidden cause drawn for this instance (a single-cause scenario: its own name); for reports only. */
   cause?: string;
+  /** The instance's hidden cause and its remedies (the benchmark's, never the system's). */
+  groundTruth: InstanceTruth;
   expectedFixable: boolean;
   detected: boolean;
   signature?: string;
@@ -76,9 +87,11 @@ export interface OracleVerdict {
 /** Seconds between the oracle's looks over its stability window. */
 const ORACLE_LOOK_SECONDS = 5;
 
-export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner' | 'chaos'> {
+export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dynamoEndpoint' | 'tables' | 'reasoner' | 'chaos' | 'decisionSeed' | 'wrapMemory' | 'logger'> {
   scenario: FaultScenario;
   seed: number;
+  /** Factors on a family's cause weights for this instance (a mid-stream shift of the cause mix). */
+  causeWeights?: Readonly<Record<string, number>>;
   memoryNamespace: string;
   onVisit?: (visit: StateVisit) => void;
   onPhase?: (phase: string) => void;
@@ -95,9 +108,15 @@ export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dyn
  */
 export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
   const { scenario, seed } = options;
-  const instance = scenario.instantiate(seed);
+  const instance = scenario.instantiate(seed, options.causeWeights ? { causeWeights: options.causeWeights } : {});
+  // The instance's ground truth: a family's depends on the cause drawn for this seed.
+  const { cause, rootCause, fixable, acceptableRemedies, maskingRemedies } = instance.groundTruth;
+  const truth: InstanceTruth = { cause, rootCause, fixable, acceptableRemedies: [...acceptableRemedies], maskingRemedies: [...maskingRemedies] };
   const stack = await startLocalStack({
     seed,
+    ...(options.decisionSeed !== undefined ? { decisionSeed: options.decisionSeed } : {}),
+    ...(options.wrapMemory ? { wrapMemory: options.wrapMemory } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(scenario.nodes ? { nodes: scenario.nodes } : {}),
     memoryNamespace: options.memoryNamespace,
     ...(options.policy ? { policy: options.policy } : {}),
@@ -135,6 +154,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     const results: ExecutionResult[] = detectedAfter === undefined ? [] : await stack.drain();
     const dynamoRequests = stack.dynamoRequests() - dynamoBefore;
     // Let the cluster settle, then ask the scenario's oracle at every look over its stability window.
+    options.onPhase?.('judge');
     await stack.sim.advance(60, 5);
     const windowSeconds = instance.judge?.stabilityWindowSeconds ?? 0;
     let healthyOverWindow = await instance.oracle(stack.kube);
@@ -160,13 +180,12 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       reflection: e.reflection?.text ?? '',
       candidates: (e.decision?.candidates ?? []).map((c) => ({ strategyId: c.strategyId, action: c.action, successes: c.successes, failures: c.failures })),
       lessonsUsed: e.decision?.lessonsUsed.length ?? 0,
+      durationSeconds: Math.max(0, (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000),
     }));
     const outcome = finals[0]?.outcome ?? (results[0]?.status === 'FAILED' ? 'escalated' : undefined);
     const resolved = outcome === 'resolved';
     const writes = mutations(stack.writes.slice(writesBefore)).length;
-    // The instance's ground truth: a family's depends on the cause drawn for this seed.
-    const truth = instance.groundTruth;
-    const control = !truth.fixable && truth.acceptableRemedies.length === 0;
+    const control = isControl(truth);
     const masking = new Set<string>(truth.maskingRemedies);
     const masked = trialsDetail.filter((t) => masking.has(t.action) && t.mode !== 'dry-run').map((t) => t.action);
     // Success by the oracle: for a fixable fault, the target healthy over the window; for a must-escalate
@@ -187,6 +206,7 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       seed,
       memoryNamespace: options.memoryNamespace,
       cause: truth.cause,
+      groundTruth: truth,
       expectedFixable: truth.fixable,
       detected: detectedAfter !== undefined,
       ...(signature ? { signature } : {}),

@@ -11,6 +11,7 @@ import { localWorkflow } from '../../functions/local/local-workflow';
 import type { ExecutionResult, LocalWorkflow, StateVisit, Step } from '../../functions/local/runner';
 import type { FunctionRole } from '../../functions/config/env';
 import type { Memory } from '../../functions/ports/memory';
+import type { Logger } from '../../functions/ports/logger';
 import type { Cluster } from '../../functions/ports/cluster';
 import type { Reasoner } from '../../functions/ports/reasoner';
 import { mulberry32 } from '../../functions/domain/selection';
@@ -26,8 +27,14 @@ export interface LocalStackOptions {
   policy?: PolicyConfigInput;
   /** Memory namespace; a fresh one per stack unless given. */
   memoryNamespace?: string;
-  /** Seed of the simulator and of the selection's random draws. */
+  /** Seed of the simulator and (unless `decisionSeed` is given) of the selection's random draws. */
   seed?: number;
+  /** Seed of the selection's draws alone (benchmarks hash it per incident, so instances never share draws). */
+  decisionSeed?: number;
+  /** Wraps the memory the system uses (the benchmark's shuffled-outcome control). */
+  wrapMemory?: (memory: Memory) => Memory;
+  /** The system's logger (default: silent); the benchmark's hygiene test reads every line. */
+  logger?: Logger;
   reasoner?: Reasoner;
   /** Re-use a running DynamoDB Local (benchmarks and tests start one per file). */
   dynamoEndpoint?: string;
@@ -96,7 +103,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
     sim = await startSimulatedCluster({ seed, ...(options.nodes ? { nodes: options.nodes } : {}) });
     const clock = sim.clock;
-    const { memory, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
+    const { memory: stored, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
+    const memory = options.wrapMemory ? options.wrapMemory(stored) : stored;
     // Counted for the benchmark's cost model (DynamoDB bills per request).
     let dynamoRequests = 0;
     client.middlewareStack.add(
@@ -134,8 +142,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       policy,
       clock,
       ...(options.reasoner ? { reasoner: options.reasoner } : {}),
-      random: mulberry32(seed),
+      random: mulberry32(options.decisionSeed ?? seed),
       events,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const simRef = sim;
     const workflow = localWorkflow(deps, {
