@@ -26,8 +26,8 @@ describe('bench and demo flags', () => {
     { args: ['bench', '--stream', '--faults', 'bad-image-tag'], message: /--stream takes --families \(not --faults\)/ },
     { args: ['bench', '--streams', '3'], message: /--streams only apply with --stream/ },
     { args: ['bench', '--stream', '--families', '/nonexistent/families'], message: /nonexistent\/families/ },
-    { args: ['demo', '--rounds', '0'], message: /--rounds must be an integer from 1 to 20/ },
-    { args: ['demo', '--faults', 'nope'], message: /unknown fault\(s\): nope/ },
+    { args: ['demo', '--length', '0'], message: /--length must be an integer from 2 to 200/ },
+    { args: ['demo', '--family', 'nope'], message: /--family: no family 'nope'; known: / },
     { args: ['no-such-command'], message: /unknown command 'no-such-command'/ },
   ])('$args → exit 2', async ({ args, message }) => {
     const result = await exec(process.execPath, [CLI, ...args, '--out', '/nonexistent/never-written'], { timeout: 30_000 }).then(
