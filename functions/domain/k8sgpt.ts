@@ -39,6 +39,9 @@ export function concerns(finding: K8sgptFinding, incident: Pick<Incident, 'names
   return finding.parentObject !== undefined && finding.parentObject.endsWith(`/${incident.target.name}`) && finding.parentObject.startsWith(incident.target.kind);
 }
 
+/** How K8sGPT's notes begin: the prompt shows them beside the detectors' typed facts (functions/domain/prompt.ts). */
+export const K8SGPT_NOTE_PREFIX = 'K8sGPT ';
+
 /**
  * Adds K8sGPT's findings about an incident's workload to its evidence notes
  * (bounded, marked as K8sGPT's). The detectors still decide what is an
@@ -49,7 +52,7 @@ export function withK8sgptEvidence(incidents: readonly Incident[], findings: rea
   return incidents.map((incident) => {
     const mine = findings.filter((f) => concerns(f, incident));
     if (mine.length === 0) return incident;
-    const notes = mine.map((f) => `K8sGPT ${f.kind} ${f.namespace}/${f.name}: ${f.errors.join(' | ') || 'no error text'}`.slice(0, 1000));
+    const notes = mine.map((f) => `${K8SGPT_NOTE_PREFIX}${f.kind} ${f.namespace}/${f.name}: ${f.errors.join(' | ') || 'no error text'}`.slice(0, 1000));
     return { ...incident, evidence: { ...incident.evidence, notes: [...incident.evidence.notes, ...notes].slice(0, maxNotes) } };
   });
 }

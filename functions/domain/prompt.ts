@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ACTION_NAMES, ActionRequestSchema, type ActionRequest, type ActionResult } from './actions';
+import type { Fact } from './facts';
 import type { Incident } from './incident';
+import { K8SGPT_NOTE_PREFIX } from './k8sgpt';
 import type { Analysis, Lesson, Reflection, Strategy, Verification } from './model';
 import { normaliseUntrusted, sanitise } from './redact';
 
@@ -118,13 +120,41 @@ export function incidentSections(incident: Incident, bounds: PromptBounds = DEFA
       ].join('\n'),
     );
   }
-  if (e.notes.length > 0) sections.push(['## notes', ...e.notes.slice(0, 10).map((n) => `- ${f(n)}`)].join('\n'));
+  // The detectors' findings as their typed facts (the same facts the playbooks read), not their notes,
+  // which say the same for people. Other tools' notes (K8sGPT) are not facts, so they stay notes.
+  const facts = incident.facts ?? [];
+  const notes = facts.length > 0 ? e.notes.filter((n) => n.startsWith(K8SGPT_NOTE_PREFIX)) : e.notes;
+  if (facts.length > 0) sections.push(['## facts', ...facts.map((fact) => `- ${factLine(fact, f)}`)].join('\n'));
+  if (notes.length > 0) sections.push(['## notes', ...notes.slice(0, 10).map((n) => `- ${f(n)}`)].join('\n'));
   for (const log of e.logs.slice(0, 4)) {
     sections.push(
       `## log tail: pod ${log.pod} container ${f(log.container)}${log.previous ? ' (previous container)' : ''}\n${dataText(log.text, bounds.logChars, 'tail')}`,
     );
   }
   return sections;
+}
+
+/**
+ * One fact as `Kind: field=value …`, compact (the data block is bounded).
+ * Field names are the schema's own; every string value came from the
+ * cluster and goes through `f` (redacted, bounded, delimiters neutralised)
+ * like any other cluster text. Left out: `init` when false, and a byte count
+ * beside the quantity it was read from (`memoryLimitBytes` beside `memoryLimit`).
+ */
+export function factLine(fact: Fact, f: (text: string) => string): string {
+  const value = (v: unknown): string => {
+    if (typeof v === 'string') return f(v);
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (Array.isArray(v)) return `[${v.map(value).join('; ')}]`;
+    if (v && typeof v === 'object') return `{${fields(v as Record<string, unknown>)}}`;
+    return '';
+  };
+  const fields = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .filter(([k, v]) => k !== 'kind' && v !== undefined && !(k === 'init' && v === false) && !(k.endsWith('Bytes') && k.slice(0, -5) in o))
+      .map(([k, v]) => `${k}=${value(v)}`)
+      .join(' ');
+  return `${fact.kind}: ${fields(fact)}`;
 }
 
 const lessonSection = (lessons: Lesson[], bounds: PromptBounds): string[] =>

@@ -111,6 +111,12 @@ function representative(kf: KindFindings): Finding {
   return (candidates[0] ?? kf.findings[0]!).finding;
 }
 
+/** Another kind's representative finding on the same workload, and how many pods show it. */
+function representativeOf(g: Group, kind: FailureKind): { kind: FailureKind; pods: number; finding: Finding } {
+  const found = g.byKind.get(kind)!;
+  return { kind, pods: found.findings.reduce((sum, f) => sum + f.pods.length, 0), finding: representative(found) };
+}
+
 function errorText(err: unknown): string {
   return clip(err instanceof Error ? err.message : String(err), 250);
 }
@@ -308,11 +314,8 @@ function buildIncident(
   const podObjects = pods.slice(0, MAX_PODS).map((p) => ({ kind: 'Pod', name: p.pod.metadata?.name ?? '' }));
   const events = eventEvidence(ctx, [...podObjects, ...owners], ns);
 
-  const others = PRECEDENCE.filter((k) => k !== kind && g.byKind.has(k)).map((k) => {
-    const other = g.byKind.get(k)!;
-    const n = other.findings.reduce((sum, f) => sum + f.pods.length, 0);
-    return `also observed: ${k} (${n} pods): ${representative(other).message}`;
-  });
+  const otherKinds = PRECEDENCE.filter((k) => k !== kind && g.byKind.has(k)).map((k) => representativeOf(g, k));
+  const others = otherKinds.map(({ kind: k, pods: n, finding: other }) => `also observed: ${k} (${n} pods): ${other.message}`);
   const notes = [...(finding.notes ?? []), ...others].map((n) => sanitise(n, 1000));
   const ownerUnknown =
     g.target.kind === 'Pod' && g.identity.kind === 'ReplicaSet'
@@ -322,7 +325,8 @@ function buildIncident(
     .map((u) => clip(u, 300))
     .slice(0, MAX_UNKNOWNS);
   if (pods.length > MAX_PODS) notes.unshift(`${pods.length - MAX_PODS} more pods not listed`);
-  const facts = validFacts(finding.facts ?? []);
+  // The chosen kind's facts first (its playbook reads them), then what the other kinds found.
+  const facts = validFacts([...(finding.facts ?? []), ...otherKinds.flatMap((o) => o.finding.facts ?? [])]);
   if (facts.dropped > 0) unknowns.push(`${facts.dropped} detector fact(s) out of bounds, left out`);
 
   // A pod of a DaemonSet/Job/bare ReplicaSet stands for its controller: the
