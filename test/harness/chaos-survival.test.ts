@@ -10,6 +10,7 @@ import { systemClock } from '../../functions/ports/clock';
 import { silentLogger } from '../../functions/ports/logger';
 import { createDeployment, createNamespace, freshNamespace, startSimKubeEnv, type KubeEnv } from '../remediation/kube-env';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { appliedWrites } from '../bench/chaos';
 import { chaosProxyForKubeconfig, type ChaosProxy, type FaultKind } from './chaos-proxy';
 
 /**
@@ -82,4 +83,32 @@ describe('one transient Kubernetes failure', () => {
       expect(proxy.log.filter((r) => r.fault === fault)).toHaveLength(1);
     },
   );
+
+  it.each([
+    // Why: the write reached the server and its answer was lost; the state machine retries the step with the same action id.
+    { action: { action: 'scale_deployment' as const, replicas: 4 } },
+    { action: { action: 'rollout_restart' as const } },
+  ])('a lost answer to the $action.action write: the retried step writes nothing again', async ({ action }) => {
+    const ns = freshNamespace('lost');
+    await createNamespace(env, ns);
+    await createDeployment(env, ns, 'web', { replicas: 2 });
+    const target = `/apis/apps/v1/namespaces/${ns}/deployments/web`;
+    // Occurrence 0 is the server-side dry run, 1 the write.
+    const { cluster, proxy } = await clusterThrough((r) => (r.method === 'PATCH' && r.path === target && r.occurrence === 1 ? 'timeout-after-apply' : undefined));
+    const deps: ExecuteDeps = {
+      cluster,
+      policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
+      clock: systemClock,
+      logger: silentLogger,
+      locks: createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('lost') }).locks,
+    };
+    const request = { ...action, namespace: ns, deployment: 'web' };
+    const context = { actionId: `exec-lost-${action.action}#1`, reason: 'chaos test' };
+    await expect(executeAction(deps, request, context)).rejects.toThrow(/timed out/);
+    const retried = await executeAction(deps, request, context);
+    expect(retried).toMatchObject({ applied: true, noop: true });
+    const writes = appliedWrites(proxy.log);
+    expect(writes.appliedTwice).toEqual([]);
+    expect(writes.patchesByAction[context.actionId]?.count).toBe(1);
+  });
 });
