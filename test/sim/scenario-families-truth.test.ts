@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../functions/domain/k8s';
-import { FAMILIES_DIR, loadFamilies, type ScenarioInstance } from './faults';
+import { CATALOGUE_DIR, FAMILIES_DIR, loadFamilies, type ScenarioInstance } from './faults';
 import { startSimulatedCluster, type SimulatedCluster } from './index';
 import type { KubeClientLike } from './kube-client';
 import { evalExpression } from './scenario/expr';
@@ -145,6 +148,25 @@ describe('ground truth never reaches the system under test (every family, many s
 });
 
 describe('the families folder loads like any scenario folder', () => {
+  it('families written outside the repository load the same way (a folder an author of the strategies never saw)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outside-families-'));
+    try {
+      // One family copied out and renamed, plus a single-cause catalogue-style file: a family of its own.
+      const text = readFileSync(join(FAMILIES_DIR, 'readiness-timeouts.yaml'), 'utf8').replace('name: readiness-timeouts', 'name: outside-family').replace('authors: [', 'authors: ["someone else", ');
+      await writeFile(join(dir, 'outside-family.yaml'), text);
+      await writeFile(join(dir, 'single.yaml'), readFileSync(join(CATALOGUE_DIR, 'bad-image-tag.yaml'), 'utf8'));
+      const loaded = loadFamilies(dir);
+      expect(loaded.map((f) => [f.name, f.family, f.authors?.[0]])).toEqual([
+        ['outside-family', 'readiness-timeouts', 'someone else'],
+        ['bad-image-tag', 'bad-image-tag', 'eks-reflexion maintainers'],
+      ]);
+      expect(loaded[1]!.instantiate(4).groundTruth.cause).toBe('bad-image-tag');
+      expect(Object.keys(scenarioSet({ dir }))).toEqual(['outside-family', 'bad-image-tag']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('scenarioSet({ dir }) (bench --scenarios scenarios/families, sim scenarios --dir) gives every family, with its causes', () => {
     const set = scenarioSet({ dir: FAMILIES_DIR });
     expect(Object.keys(set).sort()).toEqual(families.map((f) => f.name).sort());
