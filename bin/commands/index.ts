@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, RegistryEntry> = {
   invoke: { summary: 'run one action API payload ({"action": ...}) locally against a kubeconfig cluster; prints the JSON answer', load: () => import('./invoke') },
   'get-token': { summary: 'print an EKS IAM token as ExecCredential JSON (like aws eks get-token)', load: () => import('./get-token') },
   execute: { summary: 'run one state-machine execution locally with an input copied from the Step Functions console; prints the final state as JSON', load: () => import('./execute') },
+  trust: { summary: 'the trust ladder: how often operators did what observe/dry-run decisions proposed, recovery, and which strategies meet the promotion threshold', load: () => import('./trust') },
   memory: { summary: 'what was learned: episodes, strategies or lessons of a data dir or DynamoDB endpoint, as a table or JSON', load: () => import('./memory') },
   rbac: { summary: 'print the least-privilege Kubernetes RBAC manifests (readers, writers per namespace) for kubectl apply -f -', load: () => import('./rbac') },
   alert: { summary: "run the alert webhook's code path on one payload (signature, adapter, targeted detection, remediation); prints JSON", load: () => import('./alert') },

@@ -31,6 +31,8 @@ export const TOOL_HINTS: Record<ApiActionName, ToolHints> = {
   cluster_metrics: READ,
   list_strategies: { ...READ, openWorldHint: false },
   list_episodes: { ...READ, openWorldHint: false },
+  // Reads memory and the workloads the decisions were about; writes nothing.
+  trust_report: READ,
   approval_status: { ...READ, openWorldHint: false },
   // Deletes a running pod; a repeat deletes its replacement.
   restart_pod: ACT,

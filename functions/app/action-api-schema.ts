@@ -41,6 +41,7 @@ export const API_ACTIONS = [
   'start_remediation',
   'list_strategies',
   'list_episodes',
+  'trust_report',
   'clear_memory',
   'approval_status',
   'approve_action',
@@ -179,6 +180,21 @@ export function buildPayloadSchemas(policy: PolicyConfig = defaultPolicyConfig()
       })
       .strict()
       .describe('Episodes (one per trial), newest first, filtered.'),
+    trust_report: z
+      .object({
+        action: z.literal('trust_report'),
+        cluster_name: clusterName.optional(),
+        namespace: K8sNamespaceSchema.optional(),
+        since: z.iso.datetime().optional().describe('Only decisions at or after this time (ISO 8601).'),
+        window_seconds: z.number().int().min(60).max(7 * 86_400).optional().describe('How long after a decision operators’ changes are looked for. Default 1800.'),
+        min_n: z.number().int().min(1).max(10_000).optional().describe('Promotion threshold: decisions operators acted on. Default 10.'),
+        min_agreement_low: z.number().min(0).max(1).optional().describe('Promotion threshold: lower 95 % bound of the agreement rate. Default 0.8.'),
+        min_recovery_low: z.number().min(0).max(1).optional().describe('Promotion threshold: lower 95 % bound of the recovery rate when operators agreed. Default 0.7.'),
+      })
+      .strict()
+      .describe(
+        'The trust ladder: per signature × action × namespace, how often operators did what an observe/dry-run decision proposed, and whether the workload recovered (n, 95 % intervals); names the strategies that meet the promotion threshold. Proposes only.',
+      ),
     clear_memory: z
       .object({
         action: z.literal('clear_memory'),
@@ -238,6 +254,7 @@ export function buildPayloadSchema(policy?: PolicyConfig) {
     s.start_remediation,
     s.list_strategies,
     s.list_episodes,
+    s.trust_report,
     s.clear_memory,
     s.approval_status,
     s.approve_action,

@@ -75,6 +75,7 @@ const VALID: Record<ApiActionName, { payload: Record<string, unknown>; required:
   start_remediation: { payload: { action: 'start_remediation', cluster_name: 'prod', namespace: 'shop', target_name: 'web' }, required: ['cluster_name', 'namespace', 'target_name'] },
   list_strategies: { payload: { action: 'list_strategies', signature: 'ImagePullBackOff:tag-not-found' }, required: [] },
   list_episodes: { payload: { action: 'list_episodes', namespace: 'shop', outcome: 'resolved', limit: 10 }, required: [] },
+  trust_report: { payload: { action: 'trust_report', namespace: 'shop', window_seconds: 600, min_n: 5 }, required: [] },
   clear_memory: { payload: { action: 'clear_memory', scope: 'all', confirm: true }, required: ['scope', 'confirm'] },
   approval_status: { payload: { action: 'approval_status', digest: 'sha256:abababababababababababababababababababababababababababababababab' }, required: ['digest'] },
   approve_action: { payload: { action: 'approve_action', digest: 'sha256:abababababababababababababababababababababababababababababababab', approver: 'alice' }, required: ['digest', 'approver'] },

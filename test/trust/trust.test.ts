@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_HINTS } from '../../bin/mcp/tools';
+import { handleActionPayload } from '../../functions/app/action-api/router';
 import { buildTrustReport } from '../../functions/app/trust/trust-report';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { mutations } from '../harness/counting-cluster';
@@ -79,6 +81,11 @@ describe('trust report', () => {
     expect(rowB.verdict).toMatch(/n = 1 < 2/);
     // The report proposes; it names exactly the strategy that earned it.
     expect(report.qualifying).toEqual([expect.objectContaining({ namespace: a.namespace, action: 'rollback_deployment', strategyIds: rowA.strategyIds, proposal: expect.stringContaining('consider enforce') })]);
+
+    // The same report through the action API (and so the MCP tool, a read-only one), with the threshold in the payload.
+    const viaApi = await handleActionPayload(stack.deps, { action: 'trust_report', since: start.toISOString(), window_seconds: WINDOW, min_n: 2, min_agreement_low: 0.25, min_recovery_low: 0.25 });
+    expect(viaApi).toMatchObject({ ok: true, action: 'trust_report', result: { qualifying: report.qualifying, rows: report.rows } });
+    expect(TOOL_HINTS.trust_report).toMatchObject({ readOnlyHint: true, destructiveHint: false });
 
     // The default threshold (10 decisions) is not met by two: nothing is proposed.
     const strict = await buildTrustReport(stack.deps, { since: start, windowSeconds: WINDOW, threshold: { minN: 10, minAgreementLow: 0.8, minRecoveryLow: 0.7 } });

@@ -7,6 +7,8 @@ import { sanitise } from '../../domain/redact';
 import { podFailures, podRestarts } from '../../domain/verify';
 import type { AppDeps } from '../deps';
 import { scanForIncidents } from '../incident-executions';
+import { buildTrustReport, DEFAULT_TRUST_WINDOW_SECONDS } from '../trust/trust-report';
+import { DEFAULT_PROMOTION_THRESHOLD } from '../../domain/trust';
 import { configuredPolicy } from '../policy-source';
 import { ApiError, read, type Handlers, type Payload } from './outcome';
 
@@ -23,7 +25,7 @@ async function refuseReadOutOfScope(deps: AppDeps, namespace: string | undefined
   if (refusal) throw new PolicyViolation(refusal.message, refusal.rule);
 }
 
-export type QueryName = 'detect_failures' | 'analyze_pod' | 'pod_status' | 'recent_events' | 'cluster_metrics' | 'list_strategies' | 'list_episodes';
+export type QueryName = 'detect_failures' | 'analyze_pod' | 'pod_status' | 'recent_events' | 'cluster_metrics' | 'list_strategies' | 'list_episodes' | 'trust_report';
 
 export const QUERIES: Handlers<QueryName> = {
   detect_failures: async (deps, p) => {
@@ -59,6 +61,18 @@ export const QUERIES: Handlers<QueryName> = {
       limit: p.limit ?? 50,
     });
     return read({ memoryNamespace: deps.memory.namespace, episodes });
+  },
+  trust_report: async (deps, p) => {
+    await refuseReadOutOfScope(deps, p.namespace);
+    const d = DEFAULT_PROMOTION_THRESHOLD;
+    const report = await buildTrustReport(deps, {
+      ...(p.since ? { since: new Date(p.since) } : {}),
+      ...(p.cluster_name ? { cluster: p.cluster_name } : {}),
+      ...(p.namespace ? { namespace: p.namespace } : {}),
+      windowSeconds: p.window_seconds ?? DEFAULT_TRUST_WINDOW_SECONDS,
+      threshold: { minN: p.min_n ?? d.minN, minAgreementLow: p.min_agreement_low ?? d.minAgreementLow, minRecoveryLow: p.min_recovery_low ?? d.minRecoveryLow },
+    });
+    return read({ memoryNamespace: deps.memory.namespace, ...report });
   },
 };
 

@@ -27,6 +27,9 @@ export interface TrustOptions {
   namespace?: string;
 }
 
+/** Half an hour: long enough for an on-call engineer to act, short enough to tie the change to the decision. */
+export const DEFAULT_TRUST_WINDOW_SECONDS = 1800;
+
 const SHADOW_OUTCOMES = new Set(['dry-run', 'observed']);
 
 export async function buildTrustReport(deps: Pick<AppDeps, 'memory' | 'cluster' | 'clock' | 'policy'>, options: TrustOptions): Promise<TrustReport & { evaluations: ShadowEvaluation[] }> {
