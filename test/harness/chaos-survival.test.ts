@@ -41,7 +41,8 @@ describe('one transient Kubernetes failure', () => {
     proxies.push(proxy);
     const path = join(dir, `kubeconfig-${proxies.length}`);
     await writeFile(path, kubeconfig);
-    return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 500 }), proxy };
+    // 2 s: a hung request must time out, an answered one must not, even on a loaded machine.
+    return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 2_000 }), proxy };
   }
 
   it.each<{ fault: Fault }>([
@@ -110,5 +111,30 @@ describe('one transient Kubernetes failure', () => {
     const writes = appliedWrites(proxy.log);
     expect(writes.appliedTwice).toEqual([]);
     expect(writes.patchesByAction[context.actionId]?.count).toBe(1);
+  });
+
+  it('a lost answer to restart_pod\'s delete: the action is recorded as applied (Event, action record), and a retry deletes nothing', async () => {
+    const ns = freshNamespace('lostpod');
+    await createNamespace(env, ns);
+    await createDeployment(env, ns, 'web', { replicas: 1 });
+    let pod: string | undefined;
+    for (let i = 0; i < 50 && !pod; i++) {
+      pod = (await env.core.listNamespacedPod({ namespace: ns })).items[0]?.metadata?.name;
+      if (!pod) await new Promise((r) => setTimeout(r, 200));
+    }
+    // Occurrence 0 is the server-side dry run, 1 the delete.
+    const { cluster, proxy } = await clusterThrough((r) => (r.method === 'DELETE' && r.path.endsWith(`/pods/${pod}`) && r.occurrence === 1 ? 'timeout-after-apply' : undefined));
+    const locks = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('lostp') }).locks;
+    const deps: ExecuteDeps = { cluster, policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }), clock: systemClock, logger: silentLogger, locks };
+    const request = { action: 'restart_pod' as const, namespace: ns, pod: pod! };
+    const context = { actionId: 'exec-lost-pod#1', reason: 'chaos test' };
+    const first = await executeAction(deps, request, context);
+    expect(first).toMatchObject({ applied: true, noop: false, details: { eventRecorded: true } });
+    expect(proxy.log.some((r) => r.fault === 'timeout-after-apply')).toBe(true);
+    // The cooldown and hourly cap see it.
+    expect((await locks.actionsSince(`sim/${ns}/Deployment/web`, new Date(Date.now() - 60_000))).map((a) => a.actionId)).toEqual([context.actionId]);
+    const retried = await executeAction(deps, request, context);
+    expect(retried).toMatchObject({ applied: true, noop: true });
+    expect(appliedWrites(proxy.log).appliedTwice).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ActionResult, RestartPodSchema } from '../../domain/actions';
-import { KubeConflict, KubeNotFound, PolicyViolation } from '../../domain/errors';
+import { KubeConflict, KubeNotFound, KubeTimeout, KubeUnavailable, PolicyViolation } from '../../domain/errors';
 import { evaluatePolicy, workloadKey } from '../../domain/policy';
 import { bounded, deploymentBaseline, eventNameFor, markerFor, podBaseline, recordEvent, type ActionContext, type ExecuteDeps } from '../execute-action';
 import { approvalGate, podDeletionChangeSet } from '../approval-gate';
@@ -113,10 +113,16 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   try {
     await cluster.deletePod(request.namespace, request.pod, only);
   } catch (error) {
-    // 409 with a UID precondition: the pod of this name is already a new one, so the restart happened.
-    if (!(error instanceof KubeConflict)) throw error;
-    details.replacedBeforeDelete = true;
-    return { ...base, applied: true, dryRun: false, noop: true, preImage, message: `pod ${request.namespace}/${request.pod} was already replaced (new uid); nothing deleted`, details };
+    // An answer lost in transit (found by the chaos bench): whether the delete happened is read back, not guessed;
+    // if it did, it is recorded below like any applied restart (Event, action record), so a retry finds it.
+    if ((error instanceof KubeTimeout || error instanceof KubeUnavailable) && (await podWentAway(cluster, request, pod.metadata?.uid))) {
+      details.deleteAnswerLost = true;
+    } else {
+      // 409 with a UID precondition: the pod of this name is already a new one, so the restart happened.
+      if (!(error instanceof KubeConflict)) throw error;
+      details.replacedBeforeDelete = true;
+      return { ...base, applied: true, dryRun: false, noop: true, preImage, message: `pod ${request.namespace}/${request.pod} was already replaced (new uid); nothing deleted`, details };
+    }
   }
 
   // After the delete nothing may fail the action: it happened. Marker and event are best effort, logged.
@@ -134,4 +140,14 @@ export async function executeRestartPod(deps: ExecuteDeps, request: Request, con
   await locks.recordAction(key, context.actionId, now);
   logger.info('action applied', { action: 'restart_pod', target, actionId: context.actionId });
   return { ...base, applied: true, dryRun: false, noop: false, preImage, message: bounded(`${summary}; why: ${context.reason}`), details };
+}
+
+/** After a delete whose answer never came: the pod read was deleted (gone, replaced, or terminating); false when it is there untouched or cannot be read. */
+async function podWentAway(cluster: ExecuteDeps['cluster'], request: Request, uid: string | undefined): Promise<boolean> {
+  try {
+    const now = await cluster.getPod(request.namespace, request.pod);
+    return now.metadata?.uid !== uid || Boolean(now.metadata?.deletionTimestamp);
+  } catch (error) {
+    return error instanceof KubeNotFound;
+  }
 }
