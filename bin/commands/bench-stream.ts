@@ -51,7 +51,7 @@ export async function runStreamCommand(values: StreamFlags, argv: string[], say:
   // The bench's own DynamoDB Local, tables and namespaces: nothing here can reach a deployment's memory.
   const tables = { episodes: `bench-${runId}-episodes`, strategies: `bench-${runId}-strategies`, locks: `bench-${runId}-locks` };
   say(`stream bench: ${loaded.families.length} families from ${loaded.dir} (${loaded.families.map((f) => f.name).join(', ')})`);
-  say(`  ${streams} streams × ${length} incidents × arms memory-on, memory-off, reasoner-only, shuffled (oracle computed); ${workers || 'no'} worker processes; writing ${out}`);
+  say(`  ${streams} streams × ${length} incidents × arms memory-on, memory-off, reasoner-only (when selection has it), shuffled (oracle computed); ${workers || 'no'} worker processes; writing ${out}`);
   const dynamo = await startDynamoDbLocal();
   try {
     await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);

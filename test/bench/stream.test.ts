@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import type { Logger } from '../../functions/ports/logger';
 import type { IncidentRun } from '../harness/fault-driver';
-import { CATALOGUE_DIR } from '../sim/faults';
+import { CATALOGUE_DIR, FAMILIES_DIR } from '../sim/faults';
 import { episode, strategy } from '../memory/fixtures';
 import { useDynamoDbLocal } from '../support/dynamodb';
 import { runStreamBench, type StreamBenchReport } from './stream';
@@ -63,10 +63,11 @@ describe('stream bench (a tiny run)', () => {
     families = join(dir, 'families');
     await (await import('node:fs/promises')).mkdir(families);
     // Families written outside the repository by someone else (the bench must say who).
-    for (const name of ['crashloop-bad-config', 'no-fault']) {
-      await copyFile(join(CATALOGUE_DIR, `${name}.yaml`), join(families, `${name}.yaml`));
+    // A latent-cause family (its hidden cause must stay hidden) and a control.
+    for (const [from, name] of [[FAMILIES_DIR, 'crashloop-after-release'], [CATALOGUE_DIR, 'no-fault']] as const) {
+      await copyFile(join(from, `${name}.yaml`), join(families, `${name}.yaml`));
       const text = await readFile(join(families, `${name}.yaml`), 'utf8');
-      await writeFile(join(families, `${name}.yaml`), text.replace(/^authors: .*$/m, 'authors: [outside author]'));
+      await writeFile(join(families, `${name}.yaml`), text.replace(/^authors: .*$/m, 'authors: [outside author]').replace(/^family: .*$/m, ''));
     }
     // A deployment's memory in the same DynamoDB: the bench must neither read nor write it.
     const { createTables } = await import('../../functions/local/dynamodb-local');
@@ -120,7 +121,7 @@ describe('stream bench (a tiny run)', () => {
     }
     expect(json.comparisons.map((c) => `${c.a}/${c.b}`)).toContain('memory-on/memory-off');
     expect(json.comparisons.every((c) => ['diff', 'ciLow', 'ciHigh', 'pExact'].every((k) => k in c))).toBe(true);
-    expect(Object.keys(json.perFamily).sort()).toEqual(['crashloop-bad-config', 'no-fault']);
+    expect(Object.keys(json.perFamily).sort()).toEqual(['crashloop-after-release', 'no-fault']);
     // Arms are paired: every arm ran the same instances in the same order.
     const order = (arm: string) => result.records.filter((r) => r.arm === arm).map((r) => `${r.stream}:${r.index}:${r.family}:${r.instanceSeed}`).join(',');
     expect(new Set(arms.map(order)).size).toBe(1);
@@ -129,7 +130,8 @@ describe('stream bench (a tiny run)', () => {
 
   it('accepts families from outside the repository and says who wrote them', () => {
     expect(result.report.config.familiesDir).toBe(families);
-    expect(result.report.authors).toEqual({ 'outside author': ['crashloop-bad-config', 'no-fault'] });
+    expect(result.report.authors).toEqual({ 'outside author': ['crashloop-after-release', 'no-fault'] });
+    expect(result.report.families.find((f) => f.name === 'crashloop-after-release')).toMatchObject({ latentChoice: true, causes: ['env-regression', 'dependency-not-ready'] });
   });
 
   it("never reads or writes a deployment's memory: every request names the bench's tables and namespaces", async () => {
@@ -146,7 +148,7 @@ describe('stream bench (a tiny run)', () => {
   it('keeps ground truth from the system: no cause or root cause in any state output, log line or stored episode', () => {
     expect(seen.length).toBeGreaterThan(50);
     const truths = new Map(runs.map((r) => [r.groundTruth.cause, r.groundTruth.rootCause]));
-    expect(truths.size).toBe(2);
+    expect(truths.size).toBeGreaterThanOrEqual(2); // the control's and at least one of the family's causes
     const text = seen.join('\n').toLowerCase();
     for (const [cause, rootCause] of truths) {
       expect(text).not.toContain(rootCause.toLowerCase());
