@@ -153,6 +153,22 @@ export function rankLessons(query: LessonQuery, candidates: readonly LessonCandi
 }
 
 /**
+ * Lessons as the reasoner should weigh them when proposing: a failure lesson
+ * about a seeded or learned strategy (`notReasoner`) keeps its text and
+ * outcome but loses its action tag, because it is about that strategy (say, a
+ * ×1.5 HPA raise) and not about every use of the action (the reasoner's
+ * metric-sized raise). Failures of the reasoner's own strategies, and lessons
+ * without a strategy (written before lessons named one), are unchanged.
+ */
+export function lessonsForProposal(lessons: readonly Lesson[], notReasoner: ReadonlySet<string>): Lesson[] {
+  return lessons.map((l) => {
+    if (l.outcome !== 'failure' || l.strategyId === undefined || !notReasoner.has(l.strategyId) || l.action === undefined) return l;
+    const { action, ...rest } = l;
+    return { ...rest, text: l.text.startsWith(action) ? l.text : `${action}: ${l.text}`.slice(0, 500) };
+  });
+}
+
+/**
  * Lessons as a bounded plain-text list for a prompt: one line each, control
  * characters and newlines flattened (lesson text may quote cluster output),
  * at most `maxItems` lines and `maxChars` characters in all.

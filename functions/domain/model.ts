@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActionRequestSchema, ActionResultSchema, ACTION_NAMES } from './actions';
+import { ObservedContextSchema } from './features';
 import { IncidentSchema } from './incident';
 
 /** Token use of one reasoner call (0 for the deterministic reasoner). */
@@ -17,9 +18,19 @@ export const AnalysisSchema = z.object({
   hypotheses: z.array(z.string().max(500)).max(10).default([]),
   /** Possibly refined sub-reason (e.g. the logs show a missing env var). */
   subReason: z.string().max(100).optional(),
+  /** What Analyse observed beyond the detection snapshot (team label, rollout diff, run times); features come from it. */
+  context: ObservedContextSchema.optional(),
   usage: UsageSchema.prefault({}),
 });
 export type Analysis = z.infer<typeof AnalysisSchema>;
+
+/** Outcome counts as of `at` (they decay with age, see domain/selection-context). */
+export const EvidenceSchema = z.object({
+  s: z.number().nonnegative().finite(),
+  f: z.number().nonnegative().finite(),
+  at: z.iso.datetime(),
+});
+export type Evidence = z.infer<typeof EvidenceSchema>;
 
 export const StrategySourceSchema = z.enum(['seeded', 'learned', 'reasoner']);
 
@@ -42,6 +53,13 @@ export const StrategySchema = z.object({
   lastUsedAt: z.iso.datetime().optional(),
   source: StrategySourceSchema,
   retired: z.boolean().default(false),
+  /** Decayed signature-wide evidence (absent on records older than decay: successes/failures then). */
+  evidence: EvidenceSchema.optional(),
+  /** Decayed evidence per incident feature (`team=payments`), at most 64 (domain/selection-context). */
+  buckets: z
+    .record(z.string().min(1).max(200), EvidenceSchema)
+    .refine((b) => Object.keys(b).length <= 64, 'at most 64 feature buckets')
+    .optional(),
 });
 export type Strategy = z.infer<typeof StrategySchema>;
 
@@ -55,6 +73,9 @@ export const CandidateSchema = z.object({
   alpha: z.number(),
   beta: z.number(),
   sample: z.number().optional(),
+  /** Contextual posterior mean for this incident's features, and the buckets that moved it. */
+  mean: z.number().optional(),
+  context: z.array(z.string().max(300)).max(4).optional(),
   /** Why it was excluded, when it was (e.g. failed earlier in this incident). */
   excluded: z.string().optional(),
 });
@@ -67,6 +88,8 @@ export const LessonSchema = z.object({
   episodeId: z.string().max(200).optional(),
   outcome: z.enum(['success', 'failure']).optional(),
   action: z.enum(ACTION_NAMES).optional(),
+  /** The strategy the lesson is about: a failure excludes that strategy, not every use of its action. */
+  strategyId: z.string().max(128).optional(),
   score: z.number().optional(),
 });
 export type Lesson = z.infer<typeof LessonSchema>;
@@ -80,6 +103,10 @@ export const DecisionSchema = z.object({
   why: z.string().max(2000),
   candidates: z.array(CandidateSchema).max(50).default([]),
   lessonsUsed: z.array(LessonSchema).max(20).default([]),
+  /** The incident's features the decision was conditioned on (domain/features), `name=value`. */
+  features: z.array(z.string().max(200)).max(40).default([]),
+  /** Earlier trials' strategies whose changes were still in place (credit goes to the combination). */
+  inPlace: z.array(z.string().max(128)).max(10).default([]),
   /** Seed of the random draw, so a decision can be replayed. */
   seed: z.number().int().optional(),
   usage: UsageSchema.prefault({}),

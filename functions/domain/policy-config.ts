@@ -108,8 +108,22 @@ export const PolicyConfigSchema = z
     approvalTimeoutSeconds: z.number().int().min(60).max(7 * 86_400).default(3600),
     selection: z
       .object({
-        /** thompson (default) or the fixed split of the system this one replaces. */
-        method: z.enum(['thompson', 'epsilon-greedy']).default('thompson'),
+        /**
+         * contextual (default): Thompson sampling on outcome statistics conditioned on the incident's
+         * features (domain/selection-context); thompson: the same, per signature only (no features);
+         * epsilon-greedy: the fixed split of the system this one replaces; proposal-only: always the
+         * reasoner's proposal when it applies, else thompson (the bench's reasoner-only arm).
+         */
+        method: z.enum(['contextual', 'thompson', 'epsilon-greedy', 'proposal-only']).default('contextual'),
+        /** Evidence halves every this many days (so a shift in the cause mix can be re-learned). */
+        halfLifeDays: z.number().min(0.0001).max(3650).default(30),
+        /** Pseudo-observations shrinking a feature bucket towards the strategy's overall rate. */
+        shrinkage: z.number().min(0.1).max(100).default(2),
+        /**
+         * Escalate first when every fix left has a (contextual) success mean below this: memory says
+         * none of them works here. 0 turns it off. Fresh strategies sit at 0.5, so it takes evidence.
+         */
+        escalateBelow: z.number().min(0).max(0.5).default(0.15),
         /** Probability of picking a non-best candidate at random. */
         explorationFloor: z.number().min(0).max(1).default(0.05),
         /** For epsilon-greedy: probability of exploring (the old system used 0.2). */

@@ -1,6 +1,8 @@
 import type { Incident } from './incident';
+import { featuresFor } from './features';
 import type { Candidate, Lesson, Strategy } from './model';
 import type { PolicyConfig } from './policy-config';
+import { contextualPosterior, creditTarget, isCombination, sampleContextual, stillInPlace, type ContextualPosterior } from './selection-context';
 import { makeStrategy } from './strategy-template';
 
 /**
@@ -22,11 +24,17 @@ export function describeFor(description: string, incident: Incident): string {
 
 /**
  * Strategy selection (pure): which strategy the next trial uses. Thompson
- * sampling on Beta(successes+1, failures+1) balances using what worked with
- * trying what is not known yet; an exploration floor keeps a small chance for
- * the others; the fixed epsilon-greedy split of the system this one replaces
- * is available as configuration. A strategy already tried in this incident is
- * never chosen again. All randomness comes from the injected `random`.
+ * sampling on each candidate's posterior balances using what worked with
+ * trying what is not known yet; with `method: 'contextual'` (the default) the
+ * posterior is conditioned on the incident's features (see
+ * selection-context.ts for the model and why), with `thompson` it is the
+ * signature-wide Beta(s+1, f+1). An exploration floor keeps a small chance
+ * for the others; the fixed epsilon-greedy split of the system this one
+ * replaces, and `proposal-only` (the reasoner's proposal whenever it applies:
+ * the bench's reasoner-only arm) are configuration. The reasoner's proposal is
+ * one candidate among the others, with its own record: neither privileged nor
+ * handicapped. A strategy already tried in this incident is never chosen
+ * again. All randomness comes from the injected `random`.
  */
 
 export interface SelectionInput {
@@ -43,6 +51,12 @@ export interface SelectionInput {
   config: PolicyConfig['selection'];
   /** Uniform in [0, 1). */
   random: () => number;
+  /** The incident's features (domain/features); used by `method: 'contextual'`. */
+  features?: readonly string[];
+  /** Earlier trials whose changes are still in place: their combinations' records apply (see stillInPlace). */
+  inPlace?: readonly { strategyId: string; action: string }[];
+  /** Decay reference (the clock's now); default: the incident's detection time. */
+  now?: Date;
   /**
    * Optional applicability check (e.g. "the template can be instantiated for
    * this workload"): returns why a strategy does not apply, or undefined.
@@ -120,13 +134,12 @@ export function sampleBeta(alpha: number, beta: number, random: () => number): n
 
 const MAX_CANDIDATES = 50;
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const posteriorMean = (s: Strategy) => (s.successes + 1) / (s.successes + s.failures + 2);
 const stats = (s: Strategy) => `${s.successes}/${s.successes + s.failures}`;
 
 /** Stored first (statistics win over seeded copies of the same id), then seeded, then the proposal. */
 function merge(input: SelectionInput): Strategy[] {
   const byId = new Map<string, Strategy>();
-  for (const s of input.stored) if (!byId.has(s.id)) byId.set(s.id, s);
+  for (const s of input.stored) if (!byId.has(s.id) && !isCombination(s)) byId.set(s.id, s);
   for (const s of input.seeded) {
     const known = byId.get(s.id);
     if (!known) byId.set(s.id, s);
@@ -159,58 +172,114 @@ function escalation(input: SelectionInput, candidates: Candidate[]): Selection {
   };
 }
 
+/**
+ * The record a candidate is judged by in this incident: with earlier changes
+ * still in place, the combination's record when it has one (credit
+ * assignment, selection-context), else the strategy's own.
+ */
+function recordFor(s: Strategy, input: SelectionInput, storedById: Map<string, Strategy>): Strategy {
+  const inPlace = stillInPlace(s.action, input.inPlace ?? []);
+  if (inPlace.length === 0) return s;
+  const combo = storedById.get(creditTarget(s, inPlace).id);
+  return combo && combo.successes + combo.failures > 0 ? { ...s, successes: combo.successes, failures: combo.failures, evidence: combo.evidence, buckets: combo.buckets } : s;
+}
+
 export function selectStrategy(input: SelectionInput): Selection {
   const { config, random } = input;
   const tried = new Map(input.tried.map((t) => [t.strategyId, t.outcome]));
-  const all = merge(input);
+  const storedById = new Map(input.stored.map((s) => [s.id, s]));
+  const all = merge(input).map((s) => recordFor(s, input, storedById));
+  const contextual = config.method === 'contextual';
+  const options = { now: input.now ?? new Date(input.incident.detectedAt), halfLifeDays: config.halfLifeDays, shrinkage: config.shrinkage };
+  const posteriors = new Map<string, ContextualPosterior>();
   const candidates: Candidate[] = [];
   const eligible: Strategy[] = [];
   for (const s of all) {
-    const alpha = s.successes + 1;
-    const beta = s.failures + 1;
+    const post = contextualPosterior(s, contextual ? featuresFor(s.action, input.features ?? []) : [], options);
+    posteriors.set(s.id, post);
     let excluded: string | undefined;
     if (s.retired) excluded = 'retired';
     else if (tried.has(s.id)) excluded = `tried earlier in this incident (${tried.get(s.id)})`;
     else excluded = input.applicable?.(s);
-    candidates.push({ strategyId: s.id, action: s.action, source: s.source, successes: s.successes, failures: s.failures, alpha, beta, ...(excluded ? { excluded: excluded.slice(0, 300) } : {}) });
+    candidates.push({
+      strategyId: s.id,
+      action: s.action,
+      source: s.source,
+      successes: s.successes,
+      failures: s.failures,
+      alpha: round(post.alpha),
+      beta: round(post.beta),
+      mean: round(post.mean),
+      ...(post.drivers.length > 0 ? { context: post.drivers } : {}),
+      ...(excluded ? { excluded: excluded.slice(0, 300) } : {}),
+    });
     if (!excluded) eligible.push(s);
   }
+  const meanOf = (s: Strategy) => (posteriors.get(s.id) as ContextualPosterior).mean;
   const lessonsNote = input.lessons.length > 0 ? `; ${input.lessons.length} lesson${input.lessons.length === 1 ? '' : 's'} considered` : '';
   const excludedCount = candidates.length - eligible.length;
   const excludedNote = excludedCount > 0 ? `; ${excludedCount} excluded` : '';
+  const shown = contextual ? (input.features ?? []).filter((f) => !f.startsWith('wl.')) : [];
+  const contextNote = shown.length > 0 ? `; context ${shown.join(', ')}` : '';
+  const inPlaceNote = input.inPlace && input.inPlace.length > 0 ? `; ${input.inPlace.length} earlier change${input.inPlace.length === 1 ? '' : 's'} still in place (combination records)` : '';
+  const notes = `${excludedNote}${inPlaceNote}${lessonsNote}${contextNote}`;
   const capped = (list: Candidate[]) => list.slice(0, MAX_CANDIDATES);
+  const finish = (selection: Selection): Selection => ({ ...selection, why: selection.why.slice(0, 2000) });
 
   // Escalation is the fallback, not a rival: an SRE hands over only when no fix is left to try.
   const fallback = eligible.find((s) => s.action === 'escalate');
   const actionable = eligible.filter((s) => s.action !== 'escalate');
   if (actionable.length === 0) {
     if (fallback) {
-      return {
+      return finish({
         chosen: fallback,
         mode: 'escalate',
         candidates: capped(candidates),
-        why: `No fix from the catalogue is left for ${input.incident.signature}${excludedNote}, so escalating: ${describeFor(fallback.description, input.incident) || 'hand over to an operator'}${lessonsNote}.`.slice(0, 2000),
-      };
+        why: `No fix from the catalogue is left for ${input.incident.signature}${excludedNote}, so escalating: ${describeFor(fallback.description, input.incident) || 'hand over to an operator'}${lessonsNote}.`,
+      });
     }
     const result = escalation(input, capped(candidates));
     return { ...result, why: result.why.replace(/\.$/, `${lessonsNote}.`) };
   }
+  // Memory can say that nothing left works in this context: then handing over first saves wrong actions.
+  if (config.method !== 'proposal-only' && actionable.every((s) => meanOf(s) < config.escalateBelow)) {
+    const means = actionable.map((s) => `${s.action} ${round(meanOf(s))}`).slice(0, 4).join(', ');
+    const why = `Every fix left for ${input.incident.signature} has a success mean below ${config.escalateBelow} here (${means}), so escalating first${notes}.`;
+    if (fallback) return finish({ chosen: fallback, mode: 'escalate', candidates: capped(candidates), why });
+    return finish({ ...escalation(input, capped(candidates)), why });
+  }
   const fallbackNote = fallback ? '; escalation kept as the fallback' : '';
-  const describe = (s: Strategy) => `${s.action} (${s.source}, ${stats(s)} succeeded)`;
+  const describe = (s: Strategy) => {
+    const p = posteriors.get(s.id) as ContextualPosterior;
+    const drivers = contextual && p.drivers.length > 0 ? `; in this context ${round(p.mean)} from ${p.drivers.join(', ')}` : '';
+    return `${s.action} (${s.source}, ${stats(s)} succeeded${drivers})`;
+  };
 
   if (actionable.length === 1) {
     const only = actionable[0] as Strategy;
-    return {
+    return finish({
       chosen: only,
       mode: 'only-candidate',
       candidates: capped(candidates),
-      why: `Only ${describe(only)} is left for ${input.incident.signature}${excludedNote}${fallbackNote}${lessonsNote}.`,
-    };
+      why: `Only ${describe(only)} is left for ${input.incident.signature}${fallbackNote}${notes}.`,
+    });
+  }
+
+  if (config.method === 'proposal-only') {
+    const proposed = input.proposal ? actionable.find((s) => s.id === input.proposal?.strategy.id) : undefined;
+    if (proposed) {
+      return finish({
+        chosen: proposed,
+        mode: 'exploit',
+        candidates: capped(candidates),
+        why: `Proposal-only selection took the reasoner's proposal ${describe(proposed)}: ${input.proposal?.rationale ?? ''}${fallbackNote}${notes}.`,
+      });
+    }
   }
 
   // The best by posterior mean (ties: more evidence, then the earlier = preferred order).
   const bestByMean = actionable.reduce((best, s) => {
-    const d = posteriorMean(s) - posteriorMean(best);
+    const d = meanOf(s) - meanOf(best);
     if (d > 1e-12) return s;
     if (d < -1e-12) return best;
     return s.successes + s.failures > best.successes + best.failures ? s : best;
@@ -220,19 +289,22 @@ export function selectStrategy(input: SelectionInput): Selection {
     const explore = random() < config.epsilon;
     const others = actionable.filter((s) => s !== bestByMean);
     const chosen = explore ? (others[Math.floor(random() * others.length)] ?? bestByMean) : bestByMean;
-    return {
+    return finish({
       chosen,
       mode: explore ? 'explore' : 'exploit',
       candidates: capped(candidates),
       why: explore
-        ? `Epsilon-greedy explored ${describe(chosen)} (probability ${config.epsilon}) instead of the best mean ${round(posteriorMean(bestByMean))} of ${describe(bestByMean)}${excludedNote}${fallbackNote}${lessonsNote}.`
-        : `Epsilon-greedy exploited ${describe(chosen)}, best posterior mean ${round(posteriorMean(chosen))} among ${actionable.length}${excludedNote}${fallbackNote}${lessonsNote}.`,
-    };
+        ? `Epsilon-greedy explored ${describe(chosen)} (probability ${config.epsilon}) instead of the best mean ${round(meanOf(bestByMean))} of ${describe(bestByMean)}${fallbackNote}${notes}.`
+        : `Epsilon-greedy exploited ${describe(chosen)}, best posterior mean ${round(meanOf(chosen))} among ${actionable.length}${fallbackNote}${notes}.`,
+    });
   }
 
   // Thompson sampling: one posterior draw per actionable strategy, highest draw wins.
   const samples = new Map<Strategy, number>();
-  for (const s of actionable) samples.set(s, sampleBeta(s.successes + 1, s.failures + 1, random));
+  for (const s of actionable) {
+    const p = posteriors.get(s.id) as ContextualPosterior;
+    samples.set(s, sampleContextual(p, (a, b) => sampleBeta(a, b, random)));
+  }
   for (const c of candidates) {
     const s = actionable.find((e) => e.id === c.strategyId);
     if (s) c.sample = round(samples.get(s) as number);
@@ -242,21 +314,22 @@ export function selectStrategy(input: SelectionInput): Selection {
   if (floor) {
     const others = actionable.filter((s) => s !== bySample);
     const chosen = others[Math.floor(random() * others.length)] ?? bySample;
-    return {
+    return finish({
       chosen,
       mode: 'explore',
       candidates: capped(candidates),
-      why: `Exploration floor (${config.explorationFloor}) picked ${describe(chosen)} at random instead of the top Thompson draw ${round(samples.get(bySample) as number)} of ${describe(bySample)}${excludedNote}${fallbackNote}${lessonsNote}.`,
-    };
+      why: `Exploration floor (${config.explorationFloor}) picked ${describe(chosen)} at random instead of the top Thompson draw ${round(samples.get(bySample) as number)} of ${describe(bySample)}${fallbackNote}${notes}.`,
+    });
   }
   const runnerUp = actionable.filter((s) => s !== bySample).reduce((b, s) => ((samples.get(s) as number) > (samples.get(b) as number) ? s : b));
   // Exploiting means using what evidence favours; a pick among the untried is exploration.
   const hasEvidence = bySample.successes + bySample.failures > 0;
-  const mode: SelectionMode = hasEvidence && posteriorMean(bySample) >= posteriorMean(bestByMean) - 1e-12 ? 'exploit' : 'explore';
-  return {
+  const mode: SelectionMode = hasEvidence && meanOf(bySample) >= meanOf(bestByMean) - 1e-12 ? 'exploit' : 'explore';
+  const label = contextual ? 'Contextual Thompson sampling' : 'Thompson sampling';
+  return finish({
     chosen: bySample,
     mode,
     candidates: capped(candidates),
-    why: `Thompson sampling chose ${describe(bySample)} with draw ${round(samples.get(bySample) as number)} (posterior mean ${round(posteriorMean(bySample))}) over ${describe(runnerUp)} with ${round(samples.get(runnerUp) as number)}${mode === 'explore' ? ', exploring a less proven strategy' : ''}${excludedNote}${fallbackNote}${lessonsNote}.`,
-  };
+    why: `${label} chose ${describe(bySample)} with draw ${round(samples.get(bySample) as number)} (posterior mean ${round(meanOf(bySample))}) over ${describe(runnerUp)} with ${round(samples.get(runnerUp) as number)}${mode === 'explore' ? ', exploring a less proven strategy' : ''}${fallbackNote}${notes}.`,
+  });
 }

@@ -84,6 +84,8 @@ export function makeStrategy(input: {
 
 const DIRECTIVES = new Set([
   'requires',
+  // A combination record's earlier strategies (domain/selection-context): bookkeeping, not a parameter.
+  'after',
   'memory_limit_factor',
   'memory_request_factor',
   'cpu_limit_factor',

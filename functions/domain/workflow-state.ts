@@ -48,7 +48,15 @@ export const WorkflowStateSchema = z.object({
   reflections: z.array(ReflectionSchema).max(10).default([]),
   /** Strategies tried in this incident and how each went (never repeat a failure). */
   tried: z
-    .array(z.object({ strategyId: z.string(), action: z.string(), outcome: OutcomeSchema }))
+    .array(
+      z.object({
+        strategyId: z.string(),
+        action: z.string(),
+        outcome: OutcomeSchema,
+        /** Its change is still in place (applied, not undone, not a restart): later trials build on it. */
+        inPlace: z.boolean().optional(),
+      }),
+    )
     .max(10)
     .default([]),
   /** Routing decision of the last Reflect. */

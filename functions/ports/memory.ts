@@ -33,6 +33,10 @@ export interface StrategyStore {
   recordOutcome(input: {
     strategy: Strategy;
     success: boolean;
+    /** The incident's features (`name=value`): the outcome is also counted in each one's bucket. */
+    features?: string[];
+    /** Evidence half-life for the decay applied at this update (default 30 days). */
+    halfLifeDays?: number;
     timeToRecoverSeconds?: number;
     at: string;
     /** e.g. the episodeId; a retried call with the same id is not counted twice. */

@@ -1,90 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { runFault, type IncidentRun } from '../harness/fault-driver';
-import { FAULTS } from '../sim/faults';
+import { loadScenarios } from '../sim/faults';
 
 /**
- * Reflexion's claim on the simulator, on the fault where the seeded
- * candidates disagree (a crash loop from a bad new revision: rollback fixes
- * it, a rollout restart cannot): repeated over fresh instances (other
- * names, images, sizes), a fault is fixed with fewer wrong tries when memory
- * is on, and memory off cannot improve because it never sees a statistic or a
- * lesson. Seeds are fixed, so the run is deterministic.
+ * Reflexion's claim where it matters, through the whole local stack (the
+ * CDK-synthesized state machine, the real handlers, DynamoDB Local, the
+ * simulated cluster): one failure signature (OOMKilled:memory-limit right
+ * after a release) whose right remedy depends on a hidden cause, with a
+ * correlate an SRE would use — the team that owns the namespace.
+ * - team=ledger (oom-grown-load): the working set grew for every version;
+ *   raising the limit fixes it, a rollback does not.
+ * - team=media (oom-bad-release): the new image needs over twice the limit;
+ *   a rollback fixes it, one bounded raise does not.
+ * A signature-wide learner can only learn the majority remedy; contextual
+ * selection must learn both. Incidents alternate between the teams; seeds are
+ * fixed, so the run is deterministic. Memory off runs each incident in a
+ * fresh memory namespace.
  */
-const FAULT_NAMES = ['crashloop-bad-config'];
-const SEEDS = [101, 102, 103, 104, 105, 106, 107, 108];
+const DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+const ROUNDS = 6;
 
-describe('learning over repeated incidents', () => {
+describe('learning a remedy per context over repeated incidents', () => {
   let dynamo: DynamoDbLocal;
   const on: IncidentRun[] = [];
   const off: IncidentRun[] = [];
   const tables = { episodes: 'learn-episodes', strategies: 'learn-strategies', locks: 'learn-locks' };
+  const scenarios = Object.fromEntries(loadScenarios(DIR).map((s) => [s.name, s]));
+  const order = ['oom-grown-load', 'oom-bad-release'];
 
   beforeAll(async () => {
     dynamo = await startDynamoDbLocal();
-    for (const name of FAULT_NAMES) {
-      for (const [i, seed] of SEEDS.entries()) {
-        const common = { scenario: FAULTS[name]!, seed, dynamoEndpoint: dynamo.endpoint, tables };
-        off.push(await runFault({ ...common, memoryNamespace: `learn-off-${FAULT_NAMES.indexOf(name)}-${i}` }));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [k, name] of order.entries()) {
+        const common = { scenario: scenarios[name]!, seed: 200 + 100 * k + round, dynamoEndpoint: dynamo.endpoint, tables };
         on.push(await runFault({ ...common, memoryNamespace: 'learn-on' }));
+        off.push(await runFault({ ...common, memoryNamespace: `learn-off-${k}-${round}` }));
       }
     }
-  }, 600_000);
+  }, 1_200_000);
   afterAll(async () => {
     await dynamo?.stop();
+    // For a look at every decision: LEARNING_DUMP=/tmp/learning.json npx vitest run test/e2e/learning.test.ts
+    if (process.env.LEARNING_DUMP) writeFileSync(process.env.LEARNING_DUMP, JSON.stringify({ on, off }, null, 1));
   });
 
-  const firstTrials = (runs: IncidentRun[]) => runs.flatMap((r) => r.trialsDetail.filter((t) => t.trial === 1));
+  const of = (runs: IncidentRun[], name: string) => runs.filter((r) => r.fault === name);
+  const late = (runs: IncidentRun[]) => runs.slice(Math.floor(runs.length / 2));
+  const early = (runs: IncidentRun[]) => runs.slice(0, Math.floor(runs.length / 2));
   const pass1 = (runs: IncidentRun[]) => runs.filter((r) => r.firstTrialSuccess).length / runs.length;
-  const trials = (runs: IncidentRun[]) => runs.reduce((s, r) => s + r.trials, 0) / runs.length;
-  const half = (runs: IncidentRun[], which: 0 | 1) =>
-    FAULT_NAMES.flatMap((f) => {
-      const mine = runs.filter((r) => r.fault === f);
-      return which === 0 ? mine.slice(0, mine.length / 2) : mine.slice(mine.length / 2);
-    });
+  const firstAction = (r: IncidentRun) => r.trialsDetail[0]?.action;
 
-  it('every instance was detected and ended resolved, in both arms', () => {
-    // Why: a learning curve over incidents that were never detected or never fixed says nothing.
+  it('both contexts show the same signature, and every instance was detected and ended resolved', () => {
+    // Why: if the signatures differed, a per-signature learner would already separate them and the test would prove nothing.
+    expect(new Set(on.map((r) => r.signature))).toEqual(new Set(['OOMKilled:memory-limit']));
     expect(on.map((r) => [r.fault, r.detected, r.oracleFixed])).toEqual(off.map((r) => [r.fault, true, true]));
   });
 
-  it('memory off never sees a statistic or a lesson: it cannot learn', () => {
-    for (const t of firstTrials(off)) {
-      expect(t.lessonsUsed).toBe(0);
-      expect(t.candidates.every((c) => c.successes === 0 && c.failures === 0)).toBe(true);
+  it('memory on learns both remedies: late first trials use each context\'s own fix', () => {
+    const figures = Object.fromEntries(
+      order.map((name) => [
+        name,
+        {
+          onEarly: pass1(early(of(on, name))),
+          onLate: pass1(late(of(on, name))),
+          offLate: pass1(late(of(off, name))),
+          onFirstActions: of(on, name).map(firstAction),
+        },
+      ]),
+    );
+    console.log('context learning figures', JSON.stringify(figures));
+    expect(late(of(on, 'oom-grown-load')).map(firstAction)).toEqual(late(of(on, 'oom-grown-load')).map(() => 'patch_resources'));
+    expect(late(of(on, 'oom-bad-release')).map(firstAction)).toEqual(late(of(on, 'oom-bad-release')).map(() => 'rollback_deployment'));
+    expect(pass1(late(on))).toBe(1);
+    expect(pass1(late(on))).toBeGreaterThan(pass1(late(off)));
+  });
+
+  it('memory off never sees a statistic: it cannot learn', () => {
+    for (const r of off) for (const c of r.trialsDetail[0]?.candidates ?? []) expect(c.successes + c.failures).toBe(0);
+  });
+
+  it('each late decision says which context it learned from', () => {
+    // Why: an operator must be able to see why the same signature got a different remedy.
+    const whys = late(on).map((r) => [r.fault, r.trialsDetail[0]?.why ?? ''] as const);
+    for (const [fault, why] of whys) {
+      expect(why).toContain(fault === 'oom-grown-load' ? 'team=ledger' : 'team=media');
+      expect(why).toMatch(/in this context 0\.\d+ from [^)]*team=(ledger|media) \d+\/\d+/);
     }
-  });
-
-  it('memory on feeds earlier outcomes into later decisions', () => {
-    // After the first instance of each fault, the decision sees counted outcomes and lessons.
-    const later = FAULT_NAMES.flatMap((f) => on.filter((r) => r.fault === f).slice(1));
-    for (const r of later) {
-      const t = r.trialsDetail[0]!;
-      expect(t.lessonsUsed).toBeGreaterThan(0);
-      expect(t.candidates.some((c) => c.successes + c.failures > 0)).toBe(true);
-    }
-  });
-
-  it('with memory on, first-trial success rises and trials per incident fall', () => {
-    const figures = {
-      on: { early: pass1(half(on, 0)), late: pass1(half(on, 1)), earlyTrials: trials(half(on, 0)), lateTrials: trials(half(on, 1)) },
-      off: { early: pass1(half(off, 0)), late: pass1(half(off, 1)), earlyTrials: trials(half(off, 0)), lateTrials: trials(half(off, 1)) },
-    };
-    console.log('learning figures', JSON.stringify(figures));
-    expect(figures.on.late).toBeGreaterThan(figures.on.early);
-    expect(figures.on.lateTrials).toBeLessThan(figures.on.earlyTrials);
-    expect(figures.on.late).toBe(1);
-  });
-
-  it('the strategy that failed is the one memory stops choosing', () => {
-    // Why: "learning" must mean the failing arm loses probability, not luck.
-    // Memory off keeps drawing from equal priors, so its wrong-first-choice rate cannot trend.
-    const wrongFirst = (runs: IncidentRun[]) => runs.filter((r) => r.trialsDetail[0]?.outcome === 'failed').map((r) => r.trialsDetail[0]!.action);
-    const lastOn = on.at(-1)!.trialsDetail[0]!;
-    const failing = lastOn.candidates.filter((c) => c.failures > 0);
-    expect(failing.length).toBeGreaterThan(0);
-    expect(failing.every((c) => c.successes === 0)).toBe(true);
-    expect(new Set(wrongFirst(on))).toEqual(new Set(failing.map((c) => c.action)));
-    expect(wrongFirst(half(on, 1))).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { createDynamoClients } from '../../functions/adapters/dynamodb/client';
 import { memoryKeys } from '../../functions/adapters/dynamodb/keys';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { MemoryError, MemoryThrottled, ValidationError } from '../../functions/domain/errors';
+import { createInMemoryStrategyStore } from '../../functions/local/in-memory-strategy-store';
 import type { Memory } from '../../functions/ports/memory';
 import { useDynamoDbLocal } from '../support/dynamodb';
 import { episode, incident, strategy } from './fixtures';
@@ -119,6 +120,44 @@ describe('strategies', () => {
     expect(after).toMatchObject({ successes: 1, failures: 0, meanTimeToRecoverSeconds: 30 });
   });
 
+  it('keeps per-feature buckets and decayed evidence exact under 12 concurrent outcomes of one strategy', async () => {
+    // Why: buckets are recomputed from the item as read; a lost race must be re-read, never overwrite a count.
+    const m = memory();
+    const s = strategy({ id: 'ctx-conc' });
+    const at = '2026-11-23T10:00:00.000Z';
+    const outcomes = Array.from({ length: 12 }, (_, i) => ({
+      strategy: s,
+      success: i % 3 !== 0,
+      features: [i % 2 === 0 ? 'team=a' : 'team=b', 'change=config'],
+      at,
+      outcomeId: `ctx-${i}#1`,
+    }));
+    await Promise.all(outcomes.map((o) => m.strategies.recordOutcome(o)));
+    const [got] = await m.strategies.listForSignature(s.signature);
+    const count = (f: (o: (typeof outcomes)[number]) => boolean) => ({ s: outcomes.filter((o) => f(o) && o.success).length, f: outcomes.filter((o) => f(o) && !o.success).length, at });
+    expect(got?.evidence).toEqual(count(() => true));
+    expect(got?.buckets).toEqual({
+      'team=a': count((o) => o.features[0] === 'team=a'),
+      'team=b': count((o) => o.features[0] === 'team=b'),
+      'change=config': count(() => true),
+    });
+    expect([got?.successes, got?.failures]).toEqual([8, 4]);
+  });
+
+  it('reads a strategy stored before buckets existed and migrates it at its next outcome', async () => {
+    // Why: deployed memories hold items with raw counts only (no evidence, buckets or version).
+    const ns = db.namespace();
+    const m = memory(ns);
+    const s = strategy({ id: 'legacy' });
+    const key = memoryKeys(ns).strategy(s.signature, s.id);
+    await db.doc.send(new PutCommand({ TableName: db.tables.strategies, Item: { ...key, ...memoryKeys(ns).strategyIndex(s.signature, s.id), type: 'strategy', id: s.id, signature: s.signature, action: 'rollback_deployment', template: {}, source: 'seeded', successes: 3, failures: 1, retired: false, description: '', ttrSumSeconds: 0, ttrCount: 0, lastUsedAt: '2026-11-23T09:00:00.000Z' } }));
+    const [before] = await m.strategies.listForSignature(s.signature);
+    expect(before).toMatchObject({ successes: 3, failures: 1 });
+    expect(before?.evidence).toBeUndefined();
+    const after = await m.strategies.recordOutcome({ strategy: s, success: true, features: ['team=a'], halfLifeDays: 30, at: '2026-11-23T09:00:00.000Z', outcomeId: 'mig#1' });
+    expect(after).toMatchObject({ successes: 4, failures: 1, evidence: { s: 4, f: 1 }, buckets: { 'team=a': { s: 1, f: 0 } } });
+  });
+
   it('ensure creates once and never resets statistics', async () => {
     const m = memory();
     const s = strategy();
@@ -155,6 +194,33 @@ describe('strategies', () => {
     const error = await m.episodes.get(e.episodeId).catch((x: unknown) => x);
     expect(error).toBeInstanceOf(MemoryError);
     expect((error as Error).message).toMatch(new RegExp(`${String(key.pk)}.*executionId`));
+  });
+});
+
+describe('in-process strategy store', () => {
+  it('keeps exactly the statistics the DynamoDB store keeps for the same outcomes (retries included)', async () => {
+    // Why: a bench may run memory in process; its arm must learn exactly what a deployment would.
+    const dynamo = memory().strategies;
+    const local = createInMemoryStrategyStore();
+    const s = strategy({ id: 'twin' });
+    const outcomes = Array.from({ length: 9 }, (_, i) => ({
+      strategy: s,
+      success: i % 3 !== 1,
+      features: [`team=${i % 2 === 0 ? 'a' : 'b'}`, 'log=timeout'],
+      halfLifeDays: 0.5,
+      ...(i % 3 !== 1 ? { timeToRecoverSeconds: 20 + i } : {}),
+      at: `2026-11-23T1${Math.floor(i / 3)}:0${i % 3}:00.000Z`,
+      outcomeId: `twin-${i}#1`,
+    }));
+    for (const o of [...outcomes, outcomes[4]!]) {
+      await dynamo.recordOutcome(o);
+      await local.recordOutcome(o);
+    }
+    const [d] = await dynamo.listForSignature(s.signature);
+    const [l] = await local.listForSignature(s.signature);
+    expect(l).toEqual(d);
+    expect(l).toMatchObject({ successes: 6, failures: 3 });
+    await expect(local.recordOutcome({ ...outcomes[0]!, at: 'yesterday' })).rejects.toMatchObject({ name: 'ValidationError', field: 'at' });
   });
 });
 

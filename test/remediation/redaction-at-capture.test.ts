@@ -6,6 +6,7 @@ import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { analyseStep } from '../../functions/app/steps/analyse';
+import { KubeNotFound } from '../../functions/domain/errors';
 import type { KubeEvent, KubeObject, Pod } from '../../functions/domain/k8s';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
@@ -46,8 +47,11 @@ describe('detection captures redacted text', () => {
 
 describe('Analyse captures redacted logs', () => {
   it('the log tail in the workflow state carries no secret', async () => {
-    // A port fake: only readLog is reached for an incident that already has its other evidence.
-    const cluster = { clusterName: 'prod-eks', readLog: async () => `boot\n${LEAKY}\nexit 1` } as unknown as Cluster;
+    // A port fake: readLog, and the reads of Analyse's context (which find nothing here), are all it reaches.
+    const gone = async () => {
+      throw new KubeNotFound('not found');
+    };
+    const cluster = { clusterName: 'prod-eks', readLog: async () => `boot\n${LEAKY}\nexit 1`, getNamespace: gone, getDeployment: gone, getPod: gone } as unknown as Cluster;
     const memory = { episodes: { lessonsFor: async () => [] } } as unknown as Memory;
     const deps = buildLocalDeps({ clusters: { 'prod-eks': cluster }, memory, policy: PolicyConfigSchema.parse({}), clock: { now: () => new Date('2026-01-01T00:05:00Z') } });
     const inc = incident({ evidence: { containers: [{ pod: 'web-7d9f8b6c5-abcde', container: 'web', init: false, ready: false, restartCount: 3 }] } });

@@ -1,13 +1,22 @@
-/** Strategies in DynamoDB: outcome statistics updated atomically, each outcome counted once. */
+/**
+ * Strategies in DynamoDB: outcome statistics updated atomically, each outcome
+ * counted once. Raw counts (successes, failures, time to recover) are ADDed;
+ * the decayed evidence and the per-feature buckets (domain/selection-context)
+ * are recomputed from the item as read and written under a version condition,
+ * retried on a lost race. Items written before buckets existed read as
+ * evidence = their raw counts and gain buckets at their next outcome.
+ */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { MemoryError } from '../../domain/errors';
-import { StrategySchema, type Strategy } from '../../domain/model';
+import { MemoryError, MemoryThrottled } from '../../domain/errors';
+import { EvidenceSchema, StrategySchema, type Strategy } from '../../domain/model';
+import { StrategyOutcomeSchema, withOutcome } from '../../domain/selection-context';
 import { type Clock } from '../../ports/clock';
 import type { StrategyStore } from '../../ports/memory';
 import { KEY, STRATEGY_BY_NAMESPACE, type MemoryKeys } from './keys';
-import { Item, OUTCOME_MARKER_TTL_SECONDS, epochSeconds, input, stored, translate, attempt, transact, queryAll, deleteAll, keyOnly } from './store-support';
+import { Item, MAX_TRANSACTION_ATTEMPTS, OUTCOME_MARKER_TTL_SECONDS, cancellationCodes, epochSeconds, input, stored, translate, attempt, queryAll, deleteAll, keyOnly } from './store-support';
 
 const StrategyStatsSchema = z.object({
   ttrSumSeconds: z.number().nonnegative().default(0),
@@ -31,17 +40,23 @@ export function createStrategyStore(client: DynamoDBDocumentClient, table: strin
         ...(item.lastUsedAt !== undefined ? { lastUsedAt: item.lastUsedAt } : {}),
         source: item.source,
         retired: item.retired,
+        ...(item.evidence !== undefined ? { evidence: item.evidence } : {}),
+        ...(item.buckets !== undefined ? { buckets: item.buckets } : {}),
       },
       item,
       'strategy',
     );
   };
 
-  const read = async (strategy: Strategy): Promise<Strategy | undefined> => {
+  const readItem = async (strategy: Strategy): Promise<Item | undefined> => {
     const result = await attempt(`get strategy ${strategy.id}`, () =>
       client.send(new GetCommand({ TableName: table, Key: keys.strategy(strategy.signature, strategy.id), ConsistentRead: true })),
     );
-    return result.Item ? fromItem(result.Item) : undefined;
+    return result.Item;
+  };
+  const read = async (strategy: Strategy): Promise<Strategy | undefined> => {
+    const item = await readItem(strategy);
+    return item ? fromItem(item) : undefined;
   };
 
   const clearIndex = async (partition: string, what: string) => {
@@ -124,84 +139,99 @@ export function createStrategyStore(client: DynamoDBDocumentClient, table: strin
     },
 
     async recordOutcome(value) {
-      const o = input(
-        z
-          .object({
-            strategy: StrategySchema,
-            success: z.boolean(),
-            timeToRecoverSeconds: z.number().nonnegative().finite().max(31_536_000).optional(),
-            at: z.iso.datetime(),
-            outcomeId: z.string().min(1).max(400),
-          })
-          .strict(),
-        value,
-        'strategy outcome',
-      );
+      const o = input(StrategyOutcomeSchema, value, 'strategy outcome');
       const s = o.strategy;
       const countTime = o.success && o.timeToRecoverSeconds !== undefined;
       const what = `record outcome ${o.outcomeId} of strategy ${s.id}`;
-      // 'duplicate' is a retry of an outcome already counted: the current statistics are the answer either way.
-      await transact(
-        client,
-        [
-          {
-            Put: {
-              TableName: table,
-              Item: {
-                ...keys.outcomeMarker(s.id, o.outcomeId),
-                ...keys.outcomeMarkerIndex(s.id, o.outcomeId),
-                type: 'outcome',
-                strategyId: s.id,
-                outcomeId: o.outcomeId,
-                success: o.success,
-                at: o.at,
-                expiresAt: epochSeconds(clock.now().getTime()) + OUTCOME_MARKER_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': KEY.pk },
-            },
-          },
-          {
-            Update: {
-              TableName: table,
-              Key: keys.strategy(s.signature, s.id),
-              // Creates the strategy on first use (ensure semantics) and counts atomically.
-              UpdateExpression:
-                'SET #type = :type, #id = if_not_exists(#id, :id), signature = if_not_exists(signature, :signature), #action = if_not_exists(#action, :action), ' +
-                '#template = if_not_exists(#template, :template), description = if_not_exists(description, :description), #source = if_not_exists(#source, :source), ' +
-                'retired = if_not_exists(retired, :retired), #gpk = :gpk, #gsk = :gsk, lastUsedAt = :at ' +
-                'ADD successes :s, failures :f, ttrSumSeconds :t, ttrCount :c',
-              ExpressionAttributeNames: {
-                '#type': 'type',
-                '#id': 'id',
-                '#action': 'action',
-                '#template': 'template',
-                '#source': 'source',
-                '#gpk': STRATEGY_BY_NAMESPACE.pk,
-                '#gsk': STRATEGY_BY_NAMESPACE.sk,
-              },
-              ExpressionAttributeValues: {
-                ':type': 'strategy',
-                ':id': s.id,
-                ':signature': s.signature,
-                ':action': s.action,
-                ':template': s.template,
-                ':description': s.description,
-                ':source': s.source,
-                ':retired': s.retired,
-                ':gpk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.pk],
-                ':gsk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.sk],
-                ':at': o.at,
-                ':s': o.success ? 1 : 0,
-                ':f': o.success ? 0 : 1,
-                ':t': countTime ? (o.timeToRecoverSeconds ?? 0) : 0,
-                ':c': countTime ? 1 : 0,
-              },
-            },
-          },
-        ],
-        what,
-      );
+      for (let tries = 1; ; tries += 1) {
+        const item = await readItem(s);
+        const current = item ? fromItem(item) : { ...s, successes: 0, failures: 0, evidence: undefined, buckets: undefined };
+        const version = item ? stored(z.number().int().nonnegative().optional(), item.version, item, 'strategy version') : undefined;
+        const next = withOutcome(current, { success: o.success, at: o.at, features: o.features ?? [] }, o.halfLifeDays ?? 30);
+        try {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: table,
+                    Item: {
+                      ...keys.outcomeMarker(s.id, o.outcomeId),
+                      ...keys.outcomeMarkerIndex(s.id, o.outcomeId),
+                      type: 'outcome',
+                      strategyId: s.id,
+                      outcomeId: o.outcomeId,
+                      success: o.success,
+                      at: o.at,
+                      expiresAt: epochSeconds(clock.now().getTime()) + OUTCOME_MARKER_TTL_SECONDS,
+                    },
+                    ConditionExpression: 'attribute_not_exists(#pk)',
+                    ExpressionAttributeNames: { '#pk': KEY.pk },
+                  },
+                },
+                {
+                  Update: {
+                    TableName: table,
+                    Key: keys.strategy(s.signature, s.id),
+                    // Creates the strategy on first use (ensure semantics); raw counts are ADDed, the decayed
+                    // evidence and buckets replaced as computed from the version read above.
+                    UpdateExpression:
+                      'SET #type = :type, #id = if_not_exists(#id, :id), signature = if_not_exists(signature, :signature), #action = if_not_exists(#action, :action), ' +
+                      '#template = if_not_exists(#template, :template), description = if_not_exists(description, :description), #source = if_not_exists(#source, :source), ' +
+                      'retired = if_not_exists(retired, :retired), #gpk = :gpk, #gsk = :gsk, lastUsedAt = :at, evidence = :evidence, buckets = :buckets, #version = :next ' +
+                      'ADD successes :s, failures :f, ttrSumSeconds :t, ttrCount :c',
+                    ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
+                    ExpressionAttributeNames: {
+                      '#type': 'type',
+                      '#id': 'id',
+                      '#action': 'action',
+                      '#template': 'template',
+                      '#source': 'source',
+                      '#version': 'version',
+                      '#gpk': STRATEGY_BY_NAMESPACE.pk,
+                      '#gsk': STRATEGY_BY_NAMESPACE.sk,
+                    },
+                    ExpressionAttributeValues: {
+                      ':type': 'strategy',
+                      ':id': s.id,
+                      ':signature': s.signature,
+                      ':action': s.action,
+                      ':template': s.template,
+                      ':description': s.description,
+                      ':source': s.source,
+                      ':retired': s.retired,
+                      ':gpk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.pk],
+                      ':gsk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.sk],
+                      ':at': o.at,
+                      ':evidence': EvidenceSchema.parse(next.evidence),
+                      ':buckets': next.buckets,
+                      ':next': (version ?? 0) + 1,
+                      ...(version === undefined ? {} : { ':version': version }),
+                      ':s': o.success ? 1 : 0,
+                      ':f': o.success ? 0 : 1,
+                      ':t': countTime ? (o.timeToRecoverSeconds ?? 0) : 0,
+                      ':c': countTime ? 1 : 0,
+                    },
+                  },
+                },
+              ],
+            }),
+          );
+          break;
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          // A retry of an outcome already counted: the current statistics are the answer.
+          if (codes[0] === 'ConditionalCheckFailed') break;
+          // Another outcome of this strategy landed between the read and the write: read again.
+          const raced = codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
+          if (raced && tries < MAX_TRANSACTION_ATTEMPTS * 3) {
+            await sleep(Math.min(1000, 10 * 2 ** Math.min(tries, 6)) * (0.5 + Math.random()));
+            continue;
+          }
+          if (raced) throw new MemoryThrottled(`${what}: still conflicting after ${tries} attempts`, { cause: error });
+          throw translate(error, what);
+        }
+      }
       const current = await read(s);
       if (!current) throw new MemoryError(`${what}: strategy missing right after the update`);
       return current;

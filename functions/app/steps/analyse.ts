@@ -1,9 +1,11 @@
 import type { Incident } from '../../domain/incident';
 import { KubeError } from '../../domain/errors';
 import type { Cluster } from '../../ports/cluster';
+import { lastRuns, observeRollout, specDigests, teamOf, type ObservedContext } from '../../domain/features';
 import { incidentFeatures } from '../../domain/lessons';
 import { sanitise } from '../../domain/redact';
 import type { AppDeps } from '../deps';
+import { selectorOf } from '../execute-action';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
 const MAX_LOG_PODS = 2;
@@ -24,9 +26,55 @@ export async function analyseStep(deps: AppDeps, input: unknown): Promise<unknow
     features: incidentFeatures(incident),
     limit: 5,
   });
-  const analysis = await deps.reasoner.analyse({ incident, lessons });
+  const reasoned = await deps.reasoner.analyse({ incident, lessons });
+  const analysis = { ...reasoned, context: await observe(deps, cluster, incident) };
   deps.logger.info('analysed', { signature: incident.signature, hypotheses: analysis.hypotheses.length, lessons: lessons.length });
   return checkState({ ...state, incident, analysis, lessons, usage: addUsage(state.usage, analysis.usage) }, 'Analyse');
+}
+
+const MAX_RUN_PODS = 4;
+
+/**
+ * What the detection snapshot lacks and selection conditions on
+ * (domain/features): the namespace's team label, what the current revision
+ * changed against the previous one, the workload's spec digests, and how long
+ * the failing containers ran before they last ended. Bounded (a few reads,
+ * categorical results, no free text). A read that is refused or finds nothing
+ * leaves its part out: features then say `unknown`/`none`.
+ */
+async function observe(deps: AppDeps, cluster: Cluster, incident: Incident): Promise<ObservedContext> {
+  const context: ObservedContext = { lastRunSeconds: [] };
+  const tolerate = async (what: string, read: () => Promise<void>) => {
+    try {
+      await read();
+    } catch (error) {
+      if (!(error instanceof KubeError)) throw error;
+      deps.logger.debug('context not observed', { what, error: error.name });
+    }
+  };
+  await tolerate('namespace', async () => {
+    const team = teamOf(await cluster.getNamespace(incident.namespace));
+    if (team) context.team = team;
+  });
+  if (incident.target.kind === 'Deployment') {
+    await tolerate('rollout', async () => {
+      const deployment = await cluster.getDeployment(incident.namespace, incident.target.name);
+      context.spec = specDigests(deployment);
+      const selector = selectorOf(deployment);
+      // Without a selector its ReplicaSets cannot be told from others: no rollout facts rather than a guess.
+      if (!selector) return;
+      const rollout = observeRollout(deployment, await cluster.listReplicaSets(incident.namespace, selector));
+      if (rollout) context.rollout = rollout;
+    });
+  }
+  const failing = incident.evidence.containers.filter((c) => !c.init && c.ready !== true).map((c) => c.container);
+  for (const pod of incident.pods.slice(0, MAX_RUN_PODS)) {
+    await tolerate('pod', async () => {
+      context.lastRunSeconds.push(...lastRuns([await cluster.getPod(incident.namespace, pod)], failing));
+    });
+  }
+  context.lastRunSeconds = context.lastRunSeconds.slice(0, 8);
+  return context;
 }
 
 async function withLogs(deps: AppDeps, cluster: Cluster, incident: Incident): Promise<Incident> {

@@ -1,5 +1,7 @@
 import type { ActionRequest, ActionResult } from '../../domain/actions';
 import type { Episode, Outcome, Reflection } from '../../domain/model';
+import { featuresFor } from '../../domain/features';
+import { creditTarget } from '../../domain/selection-context';
 import type { WorkflowState } from '../../domain/workflow-state';
 import { undoAction } from '../undo';
 import type { AppDeps } from '../deps';
@@ -46,7 +48,7 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     namespace: state.incident.namespace,
     reason: state.error ? `${state.error.Error}: ${state.error.Cause ?? ''}`.slice(0, 2000) : 'no decision was made',
   };
-  const reflection: Reflection = await deps.reasoner.reflect({
+  const reflected: Reflection = await deps.reasoner.reflect({
     incident: state.incident,
     trial: state.trial,
     action,
@@ -56,6 +58,11 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     outcome,
     ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
   });
+  // Lessons name the strategy they are about, so a failure rules out that strategy, not its whole action.
+  const strategyId = state.decision?.strategyId;
+  const reflection: Reflection = strategyId
+    ? { ...reflected, lessons: reflected.lessons.map((l) => (l.strategyId || l.action !== action.action ? l : { ...l, strategyId })) }
+    : reflected;
 
   const episode: Episode = {
     episodeId,
@@ -79,10 +86,13 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
   const written = await putEpisode(deps, episode);
 
   // Only real trials teach the bandit: a refusal, a dry run or an error says nothing about the strategy.
-  const strategy = state.decision?.strategy;
-  if (strategy && state.decision?.action.action !== 'escalate' && (outcome === 'resolved' || outcome === 'failed')) {
+  // With earlier trials' changes still in place the outcome is the combination's (domain/selection-context).
+  const decision = state.decision;
+  if (decision?.strategy && decision.action.action !== 'escalate' && (outcome === 'resolved' || outcome === 'failed')) {
     await deps.memory.strategies.recordOutcome({
-      strategy,
+      strategy: creditTarget(decision.strategy, decision.inPlace),
+      features: featuresFor(decision.strategy.action, decision.features),
+      halfLifeDays: deps.policy.selection.halfLifeDays,
       success: outcome === 'resolved',
       ...(timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds } : {}),
       at: now.toISOString(),
@@ -92,7 +102,7 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
 
   const next = undoFailed ? 'escalate' : route(state, outcome);
   const tried = state.decision
-    ? [...state.tried, { strategyId: state.decision.strategyId, action: state.decision.action.action, outcome }].slice(-10)
+    ? [...state.tried, { strategyId: state.decision.strategyId, action: state.decision.action.action, outcome, inPlace: leftInPlace(state, undo) }].slice(-10)
     : state.tried;
   deps.logger.info('reflected', { outcome, next, trial: state.trial, episodeWritten: written });
 
@@ -110,6 +120,15 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     },
     'Reflect',
   );
+}
+
+/** Actions whose change stays after they ran (a restart leaves nothing behind; an escalation does nothing). */
+const LASTING = new Set(['rollback_deployment', 'scale_deployment', 'patch_resources', 'patch_image', 'patch_probe', 'patch_hpa']);
+
+/** Whether this trial's change is still in place for the next trial: applied for real, lasting, not undone. */
+function leftInPlace(state: WorkflowState, undo: ActionResult | undefined): boolean {
+  const r = state.remediation;
+  return Boolean(r?.applied && !r.dryRun && !r.noop && LASTING.has(r.action) && !undo?.applied);
 }
 
 /** What this trial's outcome was, from the structured facts alone. */

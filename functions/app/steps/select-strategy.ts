@@ -1,6 +1,9 @@
 import type { ActionRequest } from '../../domain/actions';
 import { KubeNotFound, ValidationError } from '../../domain/errors';
+import { contextFeatures } from '../../domain/features';
 import type { Incident } from '../../domain/incident';
+import { lessonsForProposal } from '../../domain/lessons';
+import { stillInPlace } from '../../domain/selection-context';
 import type { Deployment, HorizontalPodAutoscaler } from '../../domain/k8s';
 import type { Lesson, Reflection, Strategy } from '../../domain/model';
 import { seededStrategies } from '../../domain/seeded-strategies';
@@ -28,12 +31,17 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   const seeded = seededStrategies(incident.signature, incident.kind);
 
   const analysis = state.analysis ?? { summary: 'no analysis', hypotheses: [], usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' } };
+  const features = contextFeatures(incident, analysis.context);
+  // Earlier trials' changes still in place: this trial's outcome is credited to the combination.
+  const inPlace = state.tried.filter((t) => t.inPlace === true).map(({ strategyId, action }) => ({ strategyId, action }));
+  // A failed seeded or learned strategy (say ×1.5 on an HPA) rules out that strategy, not the reasoner's own use of its action.
+  const notReasoner = new Set([...stored.filter((s) => s.source !== 'reasoner'), ...seeded].map((s) => s.id));
   const proposal = await deps.reasoner.propose({
     incident,
     analysis,
-    lessons,
+    lessons: lessonsForProposal(lessons, notReasoner),
     candidates: [...stored, ...seeded],
-    previousReflections: state.reflections,
+    previousReflections: state.reflections.map((r) => ({ ...r, lessons: lessonsForProposal(r.lessons, notReasoner) })),
   });
   const proposed = proposal ? strategyFromProposal(incident, proposal.action, proposal.rationale, context.container) : undefined;
   // The reasoner's arm executes with this incident's proposal; without one it cannot run.
@@ -60,6 +68,9 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     lessons,
     config: deps.policy.selection,
     random: mulberry32(seed),
+    features,
+    inPlace,
+    now: deps.clock.now(),
     // A strategy whose template cannot be filled for this workload (e.g. no earlier revision) is no candidate.
     applicable: (strategy) => {
       try {
@@ -96,6 +107,8 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
         why,
         candidates: choice.candidates,
         lessonsUsed: lessons,
+        features,
+        inPlace: stillInPlace(action.action, inPlace),
         seed,
         usage: proposal?.usage ?? { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' },
       },
