@@ -87,7 +87,11 @@ export class ReflexionFunction<R extends FunctionRole> extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
+        // The AWS SDK is bundled, not taken from the runtime: esbuild defers the
+        // init of what a role loads lazily (functions/runtime/lazy.ts) only for
+        // bundled code, since an external import is hoisted and loaded at init.
+        // Measured: module init 197-208 ms CPU bundled vs 373-460 ms external.
+        externalModules: [],
         // Some bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
         forceDockerBundling: false,

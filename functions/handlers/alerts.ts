@@ -1,8 +1,7 @@
 import { functionUrlStep } from '../app/alerts/function-url';
 import { buildAlertIngest } from '../runtime/alert-deps';
 import { lambdaHandler } from '../runtime/lambda';
-import { createPowertools, traceClient } from '../runtime/powertools';
+import { functionPowertools, traceClient } from '../runtime/powertools';
 
 /** Lambda Function URL: one route per source (`/alerts/<system>`) and an auto-detecting `/alerts`. */
-const powertools = createPowertools();
-export const handler = lambdaHandler('alerts', functionUrlStep(() => buildAlertIngest(process.env, traceClient(powertools.tracer))), powertools);
+export const handler = lambdaHandler('alerts', functionUrlStep(() => buildAlertIngest(process.env, traceClient(functionPowertools().tracer))), functionPowertools());

@@ -1,28 +1,22 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AppDeps } from '../app/deps';
 import { ValidationError } from '../domain/errors';
 import { EnvSchemas, type FunctionRole } from '../config/env';
 import { createDynamoMemory } from '../adapters/dynamodb/memory';
 import { createDynamoClients } from '../adapters/dynamodb/client';
-import { BedrockReasoner } from '../adapters/bedrock/bedrock-reasoner';
 import { DeterministicReasoner, reasonerLimits } from '../domain/deterministic-reasoner';
-import { createEksClusterFactory } from '../adapters/eks/cluster-factory';
-import { EventBridgePublisher } from '../adapters/aws/event-bridge';
-import { StepFunctionsTaskTokens, StepFunctionsWorkflow } from '../adapters/aws/step-functions';
 import { systemClock } from '../ports/clock';
 import { createPowertools, loggerPort, traceClient, type Powertools } from './powertools';
 import { describeZodIssue as describeIssue } from '../domain/zod-issue';
 import { lazyProvider, parameterPolicySource } from '../adapters/aws/policy-parameter';
+import { lazyReasoner, onFirstUse } from './lazy';
 
 /**
  * Composition root for Lambda: validates the role's environment and builds
  * the AWS adapters once per cold start, every SDK client traced through the
  * function's Tracer and every log line through its Logger. Nothing else
- * reads process.env.
+ * reads process.env. Only DynamoDB is loaded at cold start: the Kubernetes
+ * client, Bedrock, Step Functions and EventBridge load on first use
+ * (runtime/lazy.ts), so a role that never calls them never pays for them.
  */
 export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powertools: Pick<Powertools, 'logger' | 'tracer'> = createPowertools(env)): AppDeps {
   const parsed = EnvSchemas[role].safeParse(env);
@@ -49,7 +43,6 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
   if (!region) throw new ValidationError(`${role}: AWS_REGION is not set`, 'AWS_REGION');
   const logger = loggerPort(powertools.logger);
   const traced = traceClient(powertools.tracer);
-  const credentials = defaultProvider();
 
   const { doc: documentClient } = createDynamoClients({ region, wrap: traced });
   const memory = createDynamoMemory({
@@ -65,18 +58,37 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
   });
 
   const deterministic = new DeterministicReasoner(reasonerLimits(e.POLICY));
+  const modelId = e.BEDROCK_MODEL_ID;
   const reasoner =
-    e.BEDROCK_MODEL_ID && e.BEDROCK_MODEL_ID.length > 0
-      ? // The adapter retries with back-off itself; SDK retries on top would multiply the calls.
-        new BedrockReasoner({ client: traced(new BedrockRuntimeClient({ region, maxAttempts: 1 })), modelId: e.BEDROCK_MODEL_ID, fallback: deterministic, logger })
+    modelId && modelId.length > 0
+      ? lazyReasoner(`bedrock:${modelId}`, async () => {
+          const [{ BedrockReasoner }, { BedrockRuntimeClient }] = await Promise.all([import('../adapters/bedrock/bedrock-reasoner'), import('@aws-sdk/client-bedrock-runtime')]);
+          // The adapter retries with back-off itself; SDK retries on top would multiply the calls.
+          return new BedrockReasoner({ client: traced(new BedrockRuntimeClient({ region, maxAttempts: 1 })), modelId, fallback: deterministic, logger });
+        })
       : deterministic;
 
-  let sfnClient: SFNClient | undefined;
-  const sfn = () => (sfnClient ??= traced(new SFNClient({ region })));
-  const clusterFactory = createEksClusterFactory({ eks: traced(new EKSClient({ region })), region, credentials, clock: systemClock });
-  const events = e.EVENT_BUS_NAME
-    ? new EventBridgePublisher(traced(new EventBridgeClient({ region })), e.EVENT_BUS_NAME)
-    : { publish: async () => undefined };
+  const stepFunctions = onFirstUse(async () => {
+    const [adapters, { SFNClient }] = await Promise.all([import('../adapters/aws/step-functions'), import('@aws-sdk/client-sfn')]);
+    return { adapters, client: traced(new SFNClient({ region })) };
+  });
+  const clusterFactory = onFirstUse(async () => {
+    const [{ createEksClusterFactory }, { EKSClient }, { defaultProvider }] = await Promise.all([
+      import('../adapters/eks/cluster-factory'),
+      import('@aws-sdk/client-eks'),
+      import('@aws-sdk/credential-provider-node'),
+    ]);
+    return createEksClusterFactory({ eks: traced(new EKSClient({ region })), region, credentials: defaultProvider(), clock: systemClock });
+  });
+  const busName = e.EVENT_BUS_NAME;
+  const publisher = busName
+    ? onFirstUse(async () => {
+        const [{ EventBridgePublisher }, { EventBridgeClient }] = await Promise.all([import('../adapters/aws/event-bridge'), import('@aws-sdk/client-eventbridge')]);
+        return new EventBridgePublisher(traced(new EventBridgeClient({ region })), busName);
+      })
+    : undefined;
+  const events: AppDeps['events'] = { publish: async (type, detail) => (publisher ? (await publisher()).publish(type, detail) : undefined) };
+  const stateMachineArn = e.STATE_MACHINE_ARN;
 
   const policyParameter = e.POLICY_PARAMETER;
   const currentPolicy = policyParameter
@@ -95,16 +107,38 @@ export function buildAwsDeps(role: FunctionRole, env: NodeJS.ProcessEnv, powerto
   return {
     ...(currentPolicy ? { currentPolicy } : {}),
     clusterNames: e.CLUSTER_NAMES,
-    cluster: (name) => clusterFactory(name),
+    cluster: async (name) => (await clusterFactory())(name),
     memory,
     reasoner,
     clock: systemClock,
     policy: e.POLICY,
     logger,
     events,
-    ...(e.STATE_MACHINE_ARN ? { workflow: new StepFunctionsWorkflow(sfn(), e.STATE_MACHINE_ARN) } : {}),
+    ...(stateMachineArn
+      ? {
+          workflow: {
+            start: async (name, input) => {
+              const { adapters, client } = await stepFunctions();
+              return new adapters.StepFunctionsWorkflow(client, stateMachineArn).start(name, input);
+            },
+          },
+        }
+      : {}),
     // Only the action API answers task tokens (approve_action / deny_action); its role alone may.
-    ...(role === 'actions' ? { taskTokens: new StepFunctionsTaskTokens(sfn()) } : {}),
+    ...(role === 'actions'
+      ? {
+          taskTokens: {
+            succeed: async (...args) => {
+              const { adapters, client } = await stepFunctions();
+              return new adapters.StepFunctionsTaskTokens(client).succeed(...args);
+            },
+            fail: async (...args) => {
+              const { adapters, client } = await stepFunctions();
+              return new adapters.StepFunctionsTaskTokens(client).fail(...args);
+            },
+          },
+        }
+      : {}),
     random: Math.random,
   };
 }

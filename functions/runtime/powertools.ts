@@ -25,6 +25,12 @@ export function createPowertools(env: NodeJS.ProcessEnv = process.env): Powertoo
   };
 }
 
+let processPowertools: Powertools | undefined;
+/** This process's Powertools (one function per process in Lambda), for a handler whose step builds SDK clients of its own to trace. */
+export function functionPowertools(): Powertools {
+  return (processPowertools ??= createPowertools());
+}
+
 /** Wraps an AWS SDK v3 client so each call is an X-Ray subsegment of the invocation (Powertools Tracer). */
 export type TraceClient = <C extends Parameters<Tracer['captureAWSv3Client']>[0]>(client: C) => C;
 export const traceClient =

@@ -8,9 +8,8 @@ const run = promisify(execFile);
 
 /**
  * Bundles a Lambda entry the way lib/reflexion-function.ts does (esbuild,
- * ESM, minified, @aws-sdk/* external, the createRequire banner) into
- * `.out/built-handlers/`, where Node finds the repository's node_modules for
- * the external SDK, as the Lambda runtime provides it. The target is this
+ * ESM, minified, the AWS SDK bundled, the createRequire banner) into
+ * `.out/built-handlers/`. The target is this
  * Node (the tests run on Node 20; Lambda runs node24).
  */
 export async function buildHandler(role: string): Promise<string> {
@@ -27,7 +26,7 @@ export async function buildHandler(role: string): Promise<string> {
     target: `node${process.versions.node.split('.')[0]}`,
     mainFields: ['module', 'main'],
     outfile,
-    external: ['@aws-sdk/*'],
+    external: [],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'silent',
   });
