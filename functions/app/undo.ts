@@ -6,18 +6,19 @@ import {
   ActionNotApplicable,
   containerIndex,
   deploymentPreImage,
-  FIELD_MANAGER,
   jsonEqual,
   PreImageSchema,
   setContainerField,
   type Plan,
   type PreImage,
 } from './actions/common';
-import { hpaWorkload } from './actions/controller';
 import { hpaPreImage } from './actions/patch-hpa';
 import { PROBE_FIELD } from './actions/patch-probe';
 import { templateForDeployment } from './actions/rollback-deployment';
-import { deploymentWrite, refuseNamespaceEarly, writeObject, type ActionContext, type ExecuteDeps } from './execute-action';
+import type { ActionContext, ExecuteDeps } from './actions/context';
+import { deploymentExecutor } from './actions/deployment-executor';
+import { hpaExecutor } from './actions/hpa-executor';
+import { refuseNamespaceEarly, runExecutor } from './actions/pipeline';
 
 /**
  * Restores the recorded pre-image of an applied action, through the same
@@ -56,29 +57,19 @@ export async function undoAction(deps: ExecuteDeps, result: ActionResult, contex
   if (original.action !== 'escalate') refuseNamespaceEarly(deps, original.namespace);
 
   if (original.action === 'patch_hpa') {
-    return writeObject<HorizontalPodAutoscaler>(deps, {
-      request: original,
-      context,
-      undo: true,
-      target: { kind: 'HorizontalPodAutoscaler', namespace: original.namespace, name: original.hpa },
-      read: () => deps.cluster.getHpa(original.namespace, original.hpa),
-      facts: async (hpa) => (await hpaWorkload(deps.cluster, hpa)).facts,
-      plan: async (hpa) => restoreHpa(hpa, pre.data),
-      write: (ops, dryRun) => deps.cluster.patchHpa(original.namespace, original.hpa, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
-      baseline: async () => ({ kind: 'HorizontalPodAutoscaler', restarts: {}, failures: [], capturedAt: now.toISOString() }),
-    });
+    return runExecutor(deps, hpaExecutor(deps, original, context, (hpa) => restoreHpa(hpa, pre.data), { undo: true }));
   }
   if (!('deployment' in original)) throw new ValidationError(`result.action: ${original.action} cannot be undone`, 'result.action');
   let replicaSets: ReplicaSet[] | undefined;
-  const spec = deploymentWrite(deps, original, context, (d) => restoreDeployment(d, original, pre.data, replicaSets ?? []), { undo: true });
-  const read = spec.read;
-  return writeObject(deps, {
-    ...spec,
+  const executor = deploymentExecutor(deps, original, context, (d) => restoreDeployment(d, original, pre.data, replicaSets ?? []), { undo: true });
+  const read = executor.read;
+  return runExecutor(deps, {
+    ...executor,
     read: async () => {
-      const d = await read();
+      const answer = await read();
       // Only a rollback whose pre-image lost its template (compact marker) needs the ReplicaSets to find it.
       if (original.action === 'rollback_deployment' && !pre.data.template) replicaSets = await deps.cluster.listReplicaSets(original.namespace);
-      return d;
+      return answer;
     },
   });
 }

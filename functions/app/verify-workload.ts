@@ -17,7 +17,7 @@ import {
 import { controllerOf } from '../domain/workload';
 import type { Clock } from '../ports/clock';
 import type { Cluster } from '../ports/cluster';
-import { deploymentPods } from './execute-action';
+import { deploymentPods } from './actions/deployment-executor';
 
 export interface VerifyDeps {
   cluster: Cluster;

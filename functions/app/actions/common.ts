@@ -195,5 +195,7 @@ export interface Plan {
   preImage: PreImage;
   /** What the change does, for the event, the annotation trail and the result. */
   summary: string;
+  /** When `done`: the result's message, if not the generic "already in the desired state". */
+  doneMessage?: string;
   details?: Record<string, unknown>;
 }
