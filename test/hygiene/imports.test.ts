@@ -19,12 +19,7 @@ const CYCLE_KINDS: readonly EdgeKind[] = ['value', 'type'];
  * Cycles that are being removed by another change; each names its issue and
  * owner. Delete the entry when the cycle is gone (the test fails on a stale one).
  */
-const KNOWN_CYCLES: readonly { files: readonly string[]; why: string }[] = [
-  {
-    files: ['functions/app/actions/restart-pod.ts', 'functions/app/execute-action.ts'],
-    why: '#11 item 5: one write pipeline with an executor per action (helper safety-controllers)',
-  },
-];
+const KNOWN_CYCLES: readonly { files: readonly string[]; why: string }[] = [];
 
 const sameCycle = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().every((f, i) => f === [...b].sort()[i]);
 

@@ -1,15 +1,9 @@
-import {
-  ApiException,
-  HttpMethod,
-  KubeConfig,
-  PatchStrategy,
-  ServerConfiguration,
-  createConfiguration,
-  type HttpLibrary,
-} from '@kubernetes/client-node';
+// size: the Cluster port's one adapter class — each read and write is a short
+// method over the shared transport (kube-transport.ts) and input checks
+// (kube-input.ts); splitting the class further would scatter one port.
+import { HttpMethod, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { FIELD_MANAGER } from '../../config/names';
-import { KubeError, KubeForbidden, KubeNotFound, KubeThrottled, KubeTimeout, KubeUnavailable, ValidationError } from '../../domain/errors';
+import { KubeError, KubeForbidden, KubeNotFound, ValidationError } from '../../domain/errors';
 import type {
   ClusterSnapshot,
   Deployment,
@@ -25,7 +19,19 @@ import type {
 import type { K8sgptResult } from '../../domain/k8sgpt';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Cluster, ControllerKind, PatchType, WriteOptions } from '../../ports/cluster';
-import { toKubeError } from './errors';
+import {
+  KindSchema,
+  LogOptionsSchema,
+  NameSchema,
+  NamespaceSchema,
+  PATCH_CONTENT_TYPES,
+  PatchOptionsSchema,
+  SelectorSchema,
+  check,
+  checkPatch,
+  writeQuery,
+} from './kube-input';
+import { CONTROLLERS, KubeTransport, RESOURCES, hpaResource, objectPath, type RequestOptions, type Resource } from './kube-transport';
 
 export interface KubeClusterOptions {
   clusterName: string;
@@ -52,75 +58,6 @@ const MAX_PAGES = 10_000;
  * simultaneous requests that API priority and fairness would throttle.
  */
 const NAMESPACE_CONCURRENCY = 4;
-/**
- * Attempts of one request that failed transiently, as client-go retries: a
- * read (idempotent) on 429, 5xx and connection failures, a timed-out read
- * once more; a write only on 429 (refused unread; anything else may have been
- * applied, and the executor's idempotency decides). Found by the chaos bench:
- * one failed list among a snapshot's dozen lost the whole detection pass.
- */
-const MAX_ATTEMPTS = 3;
-const MAX_TIMEOUT_ATTEMPTS = 2;
-/** Longest Retry-After honoured between attempts. */
-const MAX_RETRY_AFTER_MS = 2_000;
-
-const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
-  strategic: PatchStrategy.StrategicMergePatch,
-  merge: PatchStrategy.MergePatch,
-  json: PatchStrategy.JsonPatch,
-};
-
-// Validated before any request so a bad argument never reaches the server as a
-// different path or selector than the caller meant.
-const NameSchema = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase DNS name');
-const NamespaceSchema = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label');
-const SelectorSchema = z.string().max(1024).regex(/^[^\n\r]*$/, 'must be one line');
-const KindSchema = z.string().regex(/^[A-Z][A-Za-z0-9]{0,62}$/, 'must be a Kubernetes kind such as Pod');
-const PatchOptionsSchema = z.object({
-  dryRun: z.boolean().optional(),
-  fieldManager: z.string().min(1).max(128).regex(/^[\x20-\x7e]+$/).optional(),
-});
-const LogOptionsSchema = z.object({
-  previous: z.boolean().optional(),
-  tailLines: z.number().int().min(1).max(10_000).optional(),
-  limitBytes: z.number().int().min(1).max(1024 * 1024).optional(),
-});
-
-function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const path = issue && issue.path.length > 0 ? `${field}.${issue.path.join('.')}` : field;
-    throw new ValidationError(`${path}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(value)?.slice(0, 80)})`, path);
-  }
-  return result.data;
-}
-
-function checkPatch(patch: unknown, type: PatchType): void {
-  if (!Object.hasOwn(PATCH_CONTENT_TYPES, type)) {
-    throw new ValidationError(`type: unknown patch type '${String(type)}' (strategic, merge or json)`, 'type');
-  }
-  if (type === 'json') {
-    if (!Array.isArray(patch) || patch.length === 0) {
-      throw new ValidationError('patch: a JSON patch must be a non-empty array of operations', 'patch');
-    }
-    patch.forEach((op, i) => {
-      if (typeof op !== 'object' || op === null || typeof (op as { op?: unknown }).op !== 'string' || typeof (op as { path?: unknown }).path !== 'string') {
-        throw new ValidationError(`patch[${i}]: each JSON patch operation needs string 'op' and 'path'`, `patch.${i}`);
-      }
-    });
-  } else if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw new ValidationError(`patch: a ${type === 'merge' ? 'JSON merge' : 'strategic merge'} patch must be a JSON object`, 'patch');
-  }
-}
 
 /** Timestamp an event sorts by: the newest observation it records. */
 function eventTime(event: KubeEvent): string {
@@ -144,8 +81,7 @@ export class KubeCluster implements Cluster {
   private readonly pageSize: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
-  private readonly server: ServerConfiguration<Record<string, string>>;
-  private readonly http: HttpLibrary;
+  private readonly transport: KubeTransport;
   private hpaVersion?: Promise<HpaVersion>;
 
   constructor(options: KubeClusterOptions) {
@@ -154,10 +90,7 @@ export class KubeCluster implements Cluster {
     this.timeoutMs = check(z.number().int().min(1).max(600_000), options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, 'requestTimeoutMs');
     this.clock = options.clock ?? systemClock;
     this.kubeConfig = options.kubeConfig;
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new ValidationError('kubeConfig: the current context names no cluster', 'kubeConfig');
-    this.server = new ServerConfiguration(cluster.server.replace(/\/+$/, ''), {});
-    this.http = createConfiguration({ baseServer: this.server }).httpApi;
+    this.transport = new KubeTransport(this.kubeConfig, this.timeoutMs);
   }
 
   /**
@@ -448,12 +381,6 @@ export class KubeCluster implements Cluster {
     check(NameSchema, name, 'name');
   }
 
-  /** Secrets that must never appear in an error message. */
-  private secrets(): string[] {
-    const token = this.kubeConfig.getCurrentUser()?.token;
-    return token ? [token] : [];
-  }
-
   /**
    * Every list, paginated: follows `continue` tokens to the end. An expired
    * token (410 Gone: the server compacted the snapshot the list was reading)
@@ -541,113 +468,10 @@ export class KubeCluster implements Cluster {
     return this.hpaVersion;
   }
 
-  /**
-   * One API request through client-node's transport, with the KubeConfig's
-   * authentication (token, client certificate, exec plugin, EKS IAM token)
-   * and TLS settings (CA, server name). Answers are the server's JSON as it
-   * sent it: no model classes in between, so nothing is dropped or reformatted.
-   */
-  private async request<T>(what: string, method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.requestOnce<T>(what, method, path, options);
-      } catch (error) {
-        const wait = retryDelayMs(error, method, attempt);
-        if (wait === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
+  /** One API request (see KubeTransport.request). */
+  private request<T>(what: string, method: HttpMethod, path: string, options?: RequestOptions): Promise<T> {
+    return this.transport.request<T>(what, method, path, options);
   }
-
-  private async requestOnce<T>(what: string, method: HttpMethod, path: string, options: RequestOptions): Promise<T> {
-    try {
-      const context = this.server.makeRequestContext(path, method);
-      context.setHeaderParam('Accept', options.answer === 'text' ? '*/*' : 'application/json');
-      for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) context.setQueryParam(key, value);
-      if (options.body !== undefined) {
-        context.setHeaderParam('Content-Type', options.contentType ?? 'application/json');
-        context.setBody(JSON.stringify(options.body));
-      }
-      await this.kubeConfig.applySecurityAuthentication(context);
-      context.setSignal(AbortSignal.timeout(this.timeoutMs));
-      const response = await this.http.send(context).toPromise();
-      const text = await response.body.text();
-      if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-        throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP request', text, response.headers);
-      }
-      if (options.answer === 'text') return text as T;
-      try {
-        return (text.length === 0 ? {} : JSON.parse(text)) as T;
-      } catch (error) {
-        throw new KubeError(`${what}: the server answered ${response.httpStatusCode} with a body that is not JSON`, response.httpStatusCode, { cause: error });
-      }
-    } catch (error) {
-      throw toKubeError(error, what, this.secrets());
-    }
-  }
-}
-
-interface RequestOptions {
-  query?: Record<string, string | undefined>;
-  body?: unknown;
-  contentType?: string;
-  answer?: 'json' | 'text';
-}
-
-/** Milliseconds to wait before attempt `attempt + 1`, or undefined: do not retry (see MAX_ATTEMPTS). */
-function retryDelayMs(error: unknown, method: HttpMethod, attempt: number): number | undefined {
-  const read = method === HttpMethod.GET;
-  const retry =
-    error instanceof KubeThrottled ? attempt < MAX_ATTEMPTS
-    : !read ? false
-    : error instanceof KubeTimeout ? attempt < MAX_TIMEOUT_ATTEMPTS
-    : error instanceof KubeUnavailable && attempt < MAX_ATTEMPTS;
-  if (!retry) return undefined;
-  const headers = ((error as { cause?: { headers?: Record<string, string> } }).cause?.headers ?? {}) as Record<string, string>;
-  const after = Number(headers['retry-after']);
-  if (Number.isFinite(after) && after >= 0) return Math.min(after * 1000, MAX_RETRY_AFTER_MS);
-  return 100 * 2 ** (attempt - 1) * (0.5 + Math.random());
-}
-
-interface Resource {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
-
-const RESOURCES = {
-  namespaces: { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
-  nodes: { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
-  pods: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
-  events: { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true },
-  deployments: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
-  replicaSets: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true },
-  statefulSets: { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
-  daemonSets: { apiVersion: 'apps/v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true },
-  jobs: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true },
-  cronJobs: { apiVersion: 'batch/v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
-  k8sgptResults: { apiVersion: 'core.k8sgpt.ai/v1alpha1', kind: 'Result', plural: 'results', namespaced: true },
-} as const satisfies Record<string, Resource>;
-
-const CONTROLLERS: Readonly<Record<ControllerKind, Resource>> = {
-  Deployment: RESOURCES.deployments,
-  ReplicaSet: RESOURCES.replicaSets,
-  StatefulSet: RESOURCES.statefulSets,
-  DaemonSet: RESOURCES.daemonSets,
-  Job: RESOURCES.jobs,
-  CronJob: RESOURCES.cronJobs,
-};
-
-function hpaResource(version: 'v2' | 'v2beta2'): Resource {
-  return { apiVersion: `autoscaling/${version}`, kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true };
-}
-
-/** `/api/v1/namespaces/ns/pods/name`; names are validated before they get here. */
-function objectPath(resource: Resource, namespace?: string, name?: string): string {
-  const root = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
-  const ns = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${root}${ns}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
 /** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in input order. */
@@ -664,6 +488,3 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-function writeQuery(o: { dryRun?: boolean; fieldManager?: string }): Record<string, string | undefined> {
-  return { dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager ?? FIELD_MANAGER };
-}
