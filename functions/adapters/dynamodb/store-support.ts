@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { describeZodIssue } from '../../domain/zod-issue';
 import { MemoryError, MemoryThrottled, ReflexionError, ValidationError } from '../../domain/errors';
 import { KEY } from './keys';
 
@@ -38,20 +39,13 @@ export const THROTTLING = new Set([
 
 export const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
-export function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  return `${field}: ${issue?.message ?? 'invalid'}`;
-}
-export function fieldOf(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
-}
-
 /** Validates what a caller hands to memory; bad input is refused before anything is written. */
 export function input<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`${what}: ${describe(parsed.error)}`, fieldOf(parsed.error));
+  if (!parsed.success) {
+    const { field, message } = describeZodIssue(parsed.error);
+    throw new ValidationError(`${what}: ${message}`, field);
+  }
   return parsed.data;
 }
 
@@ -59,7 +53,7 @@ export function input<T extends z.ZodType>(schema: T, value: unknown, what: stri
 export function stored<T extends z.ZodType>(schema: T, value: unknown, item: Item, what: string): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new MemoryError(`stored ${what} ${keyText(item)} is invalid: ${describe(parsed.error)}`);
+    throw new MemoryError(`stored ${what} ${keyText(item)} is invalid: ${describeZodIssue(parsed.error).message}`);
   }
   return parsed.data;
 }
