@@ -109,3 +109,14 @@ export function quantityToNumber(q: Quantity | string): number {
   const x = asQuantity(q);
   return Number(x.num) / Number(x.den);
 }
+
+/**
+ * Kubernetes quantity → number (cores for cpu, bytes for memory); undefined
+ * when it is not a quantity. Parsing is parseExactQuantity's above (exponents, n/u
+ * suffixes, `.5` included); this only adapts untrusted values and numbers.
+ */
+export function quantityAsNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || !isQuantity(value.trim())) return undefined;
+  return quantityToNumber(value.trim());
+}

@@ -1,5 +1,4 @@
 import type { Container, ContainerStatus, KubeEvent, Pod } from '../k8s';
-import { isQuantity, quantityToNumber } from '../quantity';
 
 /** Parses an RFC 3339 time; undefined when missing or not a time. */
 export function timeOf(value: string | null | undefined): number | undefined {
@@ -89,16 +88,7 @@ export function lastStatusTime(pod: Pod): number | undefined {
   return latest;
 }
 
-/**
- * Kubernetes quantity → number (cores for cpu, bytes for memory); undefined
- * when it is not a quantity. Parsing is domain/quantity's (exponents, n/u
- * suffixes, `.5` included); this only adapts untrusted values and numbers.
- */
-export function quantityAsNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string' || !isQuantity(value.trim())) return undefined;
-  return quantityToNumber(value.trim());
-}
+export { quantityAsNumber } from '../quantity';
 
 /** Short description of a container for messages: `container api` / `init container migrate`. */
 export function containerLabel(ref: StatusRef): string {

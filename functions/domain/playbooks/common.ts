@@ -1,5 +1,5 @@
 import type { Incident, RolloutRevision } from '../incident';
-import { isQuantity, quantityToNumber } from '../quantity';
+import { quantityAsNumber } from '../quantity';
 import { sanitise } from '../redact';
 import type { Proposal, RolloutFacts } from './types';
 
@@ -58,7 +58,7 @@ export function failingContainer(incident: Incident, pred: (c: EvidenceContainer
 
 /** Bytes of a Kubernetes memory quantity (domain/quantity parses it), or undefined when it is not one. */
 export function memoryBytes(quantity: string | undefined): number | undefined {
-  return quantity !== undefined && isQuantity(quantity.trim()) ? quantityToNumber(quantity.trim()) : undefined;
+  return quantityAsNumber(quantity);
 }
 
 /** Bytes as whole Mi, rounded down so a value computed up to a ceiling never exceeds it (e.g. a decimal 8G). */
