@@ -52,9 +52,10 @@ export interface LockStore {
   /** Releases if held by owner; never throws when not held. */
   release(key: string, owner: string): Promise<void>;
   /** Records one action on a workload (for cooldown and hourly cap). Idempotent per actionId. */
-  recordAction(workloadKey: string, actionId: string, at: Date): Promise<void>;
+  /** `requestedBy`: who asked for the action (the action API's caller), kept with the record. */
+  recordAction(workloadKey: string, actionId: string, at: Date, requestedBy?: string): Promise<void>;
   /** Actions on the workload at or after `since`, newest first. */
-  actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string }[]>;
+  actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string; requestedBy?: string }[]>;
 }
 
 /**

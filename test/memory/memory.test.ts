@@ -286,12 +286,13 @@ describe('locks and action counts', () => {
     const wk = 'prod-eks/shop/Deployment/web';
     await locks.recordAction(wk, 'act-1', at(0));
     await locks.recordAction(wk, 'act-2', at(600));
-    await locks.recordAction(wk, 'act-3', at(1200));
+    // Who asked is kept with the record (#10 item 11).
+    await locks.recordAction(wk, 'act-3', at(1200), 'agent:triage');
     // A retry of act-2 with the retry's own clock reading must not add a fourth action.
     await locks.recordAction(wk, 'act-2', at(700));
     await locks.recordAction('prod-eks/shop/Deployment/other', 'act-9', at(1300));
     expect(await locks.actionsSince(wk, at(600))).toEqual([
-      { actionId: 'act-3', at: at(1200).toISOString() },
+      { actionId: 'act-3', at: at(1200).toISOString(), requestedBy: 'agent:triage' },
       { actionId: 'act-2', at: at(600).toISOString() },
     ]);
     expect(await locks.actionsSince(wk, at(0))).toHaveLength(3);

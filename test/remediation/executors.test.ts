@@ -313,13 +313,15 @@ describe.each(TARGETS)('executors on $name', ({ start }) => {
       };
       const request: ActionRequest = { action: 'scale_deployment', namespace: ns, deployment: 'web', replicas: 3 };
       const actionId = `rec-${ns}#1`;
-      await expect(executeAction(flaky, request, { actionId, reason: 'x' })).rejects.toThrow(/DynamoDB unavailable/);
+      await expect(executeAction(flaky, request, { actionId, reason: 'x', requestedBy: 'agent:pager' })).rejects.toThrow(/DynamoDB unavailable/);
       // Act: the retried step finds its marker.
-      const retried = await executeAction(flaky, request, { actionId, reason: 'retry' });
+      const retried = await executeAction(flaky, request, { actionId, reason: 'retry', requestedBy: 'agent:pager' });
       // Assert
       expect(retried).toMatchObject({ noop: true });
       const recorded = await locks.actionsSince(`${e.cluster.clusterName}/${ns}/Deployment/web`, new Date(0));
       expect(recorded.map((r) => r.actionId)).toContain(actionId);
+      // The action record names who asked, like the Event and the annotation (#10 item 11).
+      expect(recorded.find((r) => r.actionId === actionId)?.requestedBy).toBe('agent:pager');
     });
 
     it('observe mode writes nothing at all, not even a dry run', async () => {

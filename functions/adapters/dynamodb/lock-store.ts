@@ -12,7 +12,7 @@ const LockInputSchema = z.object({
   ttlSeconds: z.number().int().min(1).max(7 * 86_400),
   now: z.date().refine((d) => Number.isFinite(d.getTime()), 'must be a valid date'),
 });
-const ActionItemSchema = z.object({ actionId: z.string(), at: z.iso.datetime() });
+const ActionItemSchema = z.object({ actionId: z.string(), at: z.iso.datetime(), requestedBy: z.string().optional() });
 
 export function createLockStore(client: DynamoDBDocumentClient, table: string, keys: MemoryKeys): LockStore {
   return {
@@ -65,10 +65,15 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
       }
     },
 
-    async recordAction(workloadKey, actionId, at) {
+    async recordAction(workloadKey, actionId, at, requestedBy) {
       const a = input(
-        z.object({ workloadKey: z.string().min(1).max(1000), actionId: z.string().min(1).max(400), at: LockInputSchema.shape.now }),
-        { workloadKey, actionId, at },
+        z.object({
+          workloadKey: z.string().min(1).max(1000),
+          actionId: z.string().min(1).max(400),
+          at: LockInputSchema.shape.now,
+          requestedBy: z.string().min(1).max(256).optional(),
+        }),
+        { workloadKey, actionId, at, requestedBy },
         'action record',
       );
       const iso = a.at.toISOString();
@@ -87,7 +92,14 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
           {
             Put: {
               TableName: table,
-              Item: { ...keys.action(a.workloadKey, iso, a.actionId), type: 'action', actionId: a.actionId, at: iso, expiresAt },
+              Item: {
+                ...keys.action(a.workloadKey, iso, a.actionId),
+                type: 'action',
+                actionId: a.actionId,
+                at: iso,
+                ...(a.requestedBy ? { requestedBy: a.requestedBy } : {}),
+                expiresAt,
+              },
             },
           },
         ],
@@ -114,8 +126,8 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
         'list actions',
       );
       return items.map((item) => {
-        const parsed = stored(ActionItemSchema, { actionId: item.actionId, at: item.at }, item, 'action');
-        return { actionId: parsed.actionId, at: parsed.at };
+        const parsed = stored(ActionItemSchema, { actionId: item.actionId, at: item.at, requestedBy: item.requestedBy }, item, 'action');
+        return { actionId: parsed.actionId, at: parsed.at, ...(parsed.requestedBy ? { requestedBy: parsed.requestedBy } : {}) };
       });
     },
   };

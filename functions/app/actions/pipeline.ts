@@ -66,7 +66,7 @@ export async function runExecutor<T extends KubeObject>(deps: ExecuteDeps, ex: E
     if (previous?.actionId === context.actionId) {
       // Recorded again (idempotent per actionId): the first attempt may have written the object and then died
       // before recording, and the cooldown and hourly cap must still see the action.
-      await locks.recordAction(key, context.actionId, now);
+      await locks.recordAction(key, context.actionId, now, context.requestedBy);
       return {
         ...base,
         applied: true,
@@ -156,7 +156,7 @@ export async function runExecutor<T extends KubeObject>(deps: ExecuteDeps, ex: E
     if (ex.afterWrite) Object.assign(details, await ex.afterWrite(object, marker));
     details.attempts = attempt;
     details.eventRecorded = await recordEvent(deps, ex.eventObject(object), context, plan.summary);
-    await locks.recordAction(key, context.actionId, now);
+    await locks.recordAction(key, context.actionId, now, context.requestedBy);
     logger.info('action applied', { action: reportAs, target, actionId: context.actionId });
     return { ...base, applied: true, dryRun: false, noop: false, preImage: plan.preImage, message: bounded(`${plan.summary}; why: ${context.reason}`), details };
   }
