@@ -45,6 +45,15 @@ describe('one transient Kubernetes failure', () => {
     return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 2_000 }), proxy };
   }
 
+  /** Resolves once the upstream has answered the request the proxy withheld the answer of (it was applied). */
+  async function answeredUpstream(proxy: ChaosProxy, fault: 'timeout-after-apply'): Promise<void> {
+    for (let i = 0; i < 150; i++) {
+      if (proxy.log.some((r) => r.fault === fault && r.upstreamStatus !== undefined)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the upstream never answered the ${fault} request`);
+  }
+
   it.each<{ fault: Fault }>([
     // Why each: the server refused (429) or failed (500) the create; the answer never came (timeout) ...
     { fault: '429' },
@@ -106,6 +115,9 @@ describe('one transient Kubernetes failure', () => {
     const request = { ...action, namespace: ns, deployment: 'web' };
     const context = { actionId: `exec-lost-${action.action}#1`, reason: 'chaos test' };
     await expect(executeAction(deps, request, context)).rejects.toThrow(/timed out/);
+    // The case is "the write reached the server, then its answer was lost": on a loaded machine the server can
+    // still be applying it when the client gives up, so the retry waits for the proxy to see the server's answer.
+    await answeredUpstream(proxy, 'timeout-after-apply');
     const retried = await executeAction(deps, request, context);
     expect(retried).toMatchObject({ applied: true, noop: true });
     const writes = appliedWrites(proxy.log);
