@@ -38,13 +38,7 @@ export async function runStreamCommand(values: StreamFlags, argv: string[], say:
   const seed = integer('--seed', values.seed, 0, 2 ** 31 - 1);
   const workers = integer('--workers', values.workers ?? String(Math.min(2, cpus().length)), 0, 16);
   const shiftAt = values.shiftAt === undefined ? undefined : integer('--shift-at', values.shiftAt, 1, length);
-  const [{ loadStreamFamilies }, { ScenarioInputError }] = await Promise.all([import('../../test/bench/stream-families'), import('../../test/sim/scenario/cli')]);
-  let loaded: ReturnType<typeof loadStreamFamilies>;
-  try {
-    loaded = loadStreamFamilies(values.families ? resolve(values.families) : undefined);
-  } catch (e) {
-    throw new UsageError(e instanceof ScenarioInputError ? e.message : `--families: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const loaded = await loadFamiliesOption(values.families);
   const { runStreamBench } = await import('../../test/bench/stream');
   const out = resolve(values.out ?? join('.out', 'bench-stream'));
   const runId = Date.now().toString(36).slice(-7);
@@ -81,5 +75,15 @@ export async function runStreamCommand(values: StreamFlags, argv: string[], say:
     return falseActions === 0 && on !== undefined ? EXIT.ok : EXIT.failed;
   } finally {
     await dynamo.stop();
+  }
+}
+
+/** The families of `--families DIR` (default: the repository's), a bad folder or file refused as a usage error naming it. */
+export async function loadFamiliesOption(dir: string | undefined): Promise<ReturnType<typeof import('../../test/bench/stream-families').loadStreamFamilies>> {
+  const [{ loadStreamFamilies }, { ScenarioInputError }] = await Promise.all([import('../../test/bench/stream-families'), import('../../test/sim/scenario/cli')]);
+  try {
+    return loadStreamFamilies(dir ? resolve(dir) : undefined);
+  } catch (e) {
+    throw new UsageError(e instanceof ScenarioInputError ? e.message : `--families: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -8,6 +8,7 @@ import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { outputWidth, wrap } from '../story';
+import { loadFamiliesOption } from './bench-stream';
 
 /** Used when the repository has no scenarios/families (or --family names none): a one-cause fault of the catalogue. */
 const FALLBACK = 'crashloop-bad-config';
@@ -50,13 +51,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
   const length = integer('--length', values.length, 2, 200);
   const seed = integer('--seed', values.seed, 0, 2 ** 31 - 1);
   const workers = integer('--workers', values.workers, 0, 4);
-  const [{ loadStreamFamilies }, { ScenarioInputError }] = await Promise.all([import('../../test/bench/stream-families'), import('../../test/sim/scenario/cli')]);
-  let loaded: ReturnType<typeof loadStreamFamilies>;
-  try {
-    loaded = loadStreamFamilies(values.families ? resolve(values.families) : undefined);
-  } catch (e) {
-    throw new UsageError(e instanceof ScenarioInputError ? e.message : `--families: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const loaded = await loadFamiliesOption(values.families);
   const family = pickFamily(loaded.families, values.family);
   const { runStreamBench } = await import('../../test/bench/stream');
   const out = resolve(values.out);
