@@ -48,7 +48,7 @@ export interface ChaosProxyOptions {
   /** How long a timed-out request hangs before the proxy drops it (default 60 s; clients give up sooner). */
   hangMs?: number;
   /** Tests: chooses the fault of each request instead of the seeded draw (targeted faults). */
-  pick?: (request: { method: string; path: string; occurrence: number }) => FaultKind | 'timeout-after-apply' | undefined;
+  pick?: (request: { method: string; path: string; occurrence: number; dryRun: boolean }) => FaultKind | 'timeout-after-apply' | undefined;
 }
 
 export interface ProxyRecord {
@@ -178,7 +178,7 @@ export async function startChaosProxy(options: ChaosProxyOptions): Promise<Chaos
       const key = `${method} ${path}`;
       const occurrence = occurrences.get(key) ?? 0;
       occurrences.set(key, occurrence + 1);
-      const fault = watch ? undefined : options.pick ? options.pick({ method, path, occurrence }) : faultFor({ seed: options.seed, share, kinds }, method, path, occurrence);
+      const fault = watch ? undefined : options.pick ? options.pick({ method, path, occurrence, dryRun: record.dryRun }) : faultFor({ seed: options.seed, share, kinds }, method, path, occurrence);
       if (fault) {
         record.fault = fault;
         counts[fault] += 1;

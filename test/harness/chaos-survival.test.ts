@@ -36,13 +36,23 @@ describe('one transient Kubernetes failure', () => {
   });
 
   /** The system's adapter through a proxy that faults exactly the requests `pick` names. */
-  async function clusterThrough(pick: (r: { method: string; path: string; occurrence: number }) => Fault | undefined): Promise<{ cluster: KubeCluster; proxy: ChaosProxy }> {
+  async function clusterThrough(pick: (r: { method: string; path: string; occurrence: number; dryRun: boolean }) => Fault | undefined): Promise<{ cluster: KubeCluster; proxy: ChaosProxy }> {
     const { proxy, kubeconfig } = await chaosProxyForKubeconfig(env.kubeconfigPath, { share: 1, seed: 0, pick, hangMs: 12_000 });
     proxies.push(proxy);
     const path = join(dir, `kubeconfig-${proxies.length}`);
     await writeFile(path, kubeconfig);
     // 5 s: a hung request must time out, an answered one must not, even on a loaded CI machine (2 s was not enough there).
     return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 5_000 }), proxy };
+  }
+
+  /** Withholds the answer to the first request to `path` with `method` that is not a dry run. */
+  function firstWrite(method: string, path: string): (r: { method: string; path: string; dryRun: boolean }) => Fault | undefined {
+    let seen = false;
+    return (r) => {
+      if (seen || r.method !== method || r.path !== path || r.dryRun) return undefined;
+      seen = true;
+      return 'timeout-after-apply';
+    };
   }
 
   /** The upstream's status for the request whose answer the proxy withheld, once it has answered. */
@@ -104,8 +114,9 @@ describe('one transient Kubernetes failure', () => {
     await createNamespace(env, ns);
     await createDeployment(env, ns, 'web', { replicas: 2 });
     const target = `/apis/apps/v1/namespaces/${ns}/deployments/web`;
-    // Occurrence 0 is the server-side dry run, 1 the write.
-    const { cluster, proxy } = await clusterThrough((r) => (r.method === 'PATCH' && r.path === target && r.occurrence === 1 ? 'timeout-after-apply' : undefined));
+    // The first real write, whatever dry runs came before it: on a loaded machine a dry run can meet a 409
+    // (the controller moved the object) and be repeated, so counting occurrences would fault a dry run.
+    const { cluster, proxy } = await clusterThrough(firstWrite('PATCH', target));
     const deps: ExecuteDeps = {
       cluster,
       policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
@@ -138,8 +149,7 @@ describe('one transient Kubernetes failure', () => {
       pod = (await env.core.listNamespacedPod({ namespace: ns })).items[0]?.metadata?.name;
       if (!pod) await new Promise((r) => setTimeout(r, 200));
     }
-    // Occurrence 0 is the server-side dry run, 1 the delete.
-    const { cluster, proxy } = await clusterThrough((r) => (r.method === 'DELETE' && r.path.endsWith(`/pods/${pod}`) && r.occurrence === 1 ? 'timeout-after-apply' : undefined));
+    const { cluster, proxy } = await clusterThrough(firstWrite('DELETE', `/api/v1/namespaces/${ns}/pods/${pod}`));
     const locks = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('lostp') }).locks;
     const deps: ExecuteDeps = { cluster, policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }), clock: systemClock, logger: silentLogger, locks };
     const request = { action: 'restart_pod' as const, namespace: ns, pod: pod! };
