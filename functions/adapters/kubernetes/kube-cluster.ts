@@ -1,22 +1,7 @@
-// size: the Cluster port's one adapter class — each read and write is a short
-// method over the shared transport (kube-transport.ts) and input checks
-// (kube-input.ts); splitting the class further would scatter one port.
 import { HttpMethod, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { KubeError, KubeForbidden, KubeNotFound, ValidationError } from '../../domain/errors';
-import type {
-  ClusterSnapshot,
-  Deployment,
-  HorizontalPodAutoscaler,
-  KubeEvent,
-  KubeObject,
-  Namespace,
-  Node,
-  Pod,
-  ReplicaSet,
-  StatefulSet,
-} from '../../domain/k8s';
-import type { K8sgptResult } from '../../domain/k8sgpt';
+import { KubeNotFound, ValidationError } from '../../domain/errors';
+import type { ClusterSnapshot, Deployment, HorizontalPodAutoscaler, KubeEvent, KubeObject, Namespace, Pod, ReplicaSet } from '../../domain/k8s';
 import { systemClock, type Clock } from '../../ports/clock';
 import type { Cluster, ControllerKind, PatchType, WriteOptions } from '../../ports/cluster';
 import {
@@ -31,6 +16,7 @@ import {
   checkPatch,
   writeQuery,
 } from './kube-input';
+import { listAll, takeSnapshot, type HpaVersion, type ListSelectors } from './kube-snapshot';
 import { CONTROLLERS, KubeTransport, RESOURCES, hpaResource, objectPath, type RequestOptions, type Resource } from './kube-transport';
 
 export interface KubeClusterOptions {
@@ -44,29 +30,13 @@ export interface KubeClusterOptions {
   clock?: Clock;
 }
 
-type HpaVersion = 'v2' | 'v2beta2' | 'none';
-
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_TAIL_LINES = 100;
 const DEFAULT_LIMIT_BYTES = 8 * 1024;
-/** A server handing back continue tokens forever must not keep a scan alive forever. */
-const MAX_PAGES = 10_000;
-/**
- * Namespaces listed at once per kind in a scoped snapshot (seven kinds run
- * side by side): many opted-in namespaces must not become hundreds of
- * simultaneous requests that API priority and fairness would throttle.
- */
-const NAMESPACE_CONCURRENCY = 4;
-
 /** Timestamp an event sorts by: the newest observation it records. */
 function eventTime(event: KubeEvent): string {
   return event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp ?? '';
-}
-
-interface ListPage {
-  items?: unknown;
-  metadata?: { continue?: string };
 }
 
 /**
@@ -124,44 +94,8 @@ export class KubeCluster implements Cluster {
 
   async snapshot(options: { namespaces?: string[] } = {}): Promise<ClusterSnapshot> {
     const scoped = options.namespaces?.map((ns, i) => check(NamespaceSchema, ns, `namespaces.${i}`));
-    const takenAt = this.clock.now().toISOString();
-    const each = async <T>(resource: Resource): Promise<T[]> =>
-      scoped
-        ? (await mapLimit(scoped, NAMESPACE_CONCURRENCY, (ns) => this.list<T>(resource, ns))).flat()
-        : this.list<T>(resource, undefined);
-    const hpas = async (): Promise<HorizontalPodAutoscaler[]> => {
-      const version = await this.detectHpaVersion();
-      return version === 'none' ? [] : each<HorizontalPodAutoscaler>(hpaResource(version));
-    };
-    const [namespaces, nodes, pods, deployments, replicaSets, statefulSets, hpaList, events] = await Promise.all([
-      scoped ? this.readNamespaces(scoped) : this.list<Namespace>(RESOURCES.namespaces, undefined),
-      this.listNodes(),
-      each<Pod>(RESOURCES.pods),
-      each<Deployment>(RESOURCES.deployments),
-      each<ReplicaSet>(RESOURCES.replicaSets),
-      each<StatefulSet>(RESOURCES.statefulSets),
-      hpas(),
-      each<KubeEvent>(RESOURCES.events),
-    ]);
-    // K8sGPT's Results are evidence when its CRD exists; a cluster without it (404) or a role that may not read it (403) has none.
-    // They live in the operator's namespace and name their object in spec.name, so they are listed cluster-wide.
-    const k8sgptResults = await this.list<K8sgptResult>(RESOURCES.k8sgptResults, undefined).catch((error: unknown) => {
-      if (error instanceof KubeNotFound || error instanceof KubeForbidden) return undefined;
-      throw error;
-    });
-    return {
-      cluster: this.clusterName,
-      takenAt,
-      namespaces,
-      nodes,
-      pods,
-      deployments,
-      replicaSets,
-      statefulSets,
-      hpas: hpaList,
-      events,
-      ...(k8sgptResults && k8sgptResults.length > 0 ? { k8sgptResults } : {}),
-    };
+    const source = { transport: this.transport, pageSize: this.pageSize, clusterName: this.clusterName, hpaVersion: () => this.detectHpaVersion() };
+    return takeSnapshot(source, this.clock.now().toISOString(), scoped);
   }
 
   async getNamespace(name: string): Promise<Namespace> {
@@ -381,69 +315,9 @@ export class KubeCluster implements Cluster {
     check(NameSchema, name, 'name');
   }
 
-  /**
-   * Every list, paginated: follows `continue` tokens to the end. An expired
-   * token (410 Gone: the server compacted the snapshot the list was reading)
-   * restarts the list once from the beginning, as kubectl does. Items get
-   * their kind and apiVersion back (list items omit them), as kubectl prints.
-   */
-  private async list<T>(resource: Resource, namespace: string | undefined, selectors: { labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
-    const what = `list ${resource.plural}${namespace ? ` in ${namespace}` : ''}`;
-    const path = objectPath(resource, namespace);
-    for (let attempt = 0; ; attempt += 1) {
-      const items: T[] = [];
-      let cont: string | undefined;
-      try {
-        for (let n = 0; ; n += 1) {
-          if (n >= MAX_PAGES) throw new KubeError(`${what}: more than ${MAX_PAGES} pages; the server keeps answering with a continue token`);
-          const page = await this.request<ListPage>(what, HttpMethod.GET, path, {
-            query: { ...selectors, limit: String(this.pageSize), continue: cont },
-          });
-          if (!Array.isArray(page.items)) throw new KubeError(`${what}: the answer has no items array`);
-          for (const item of page.items) {
-            if (item !== null && typeof item === 'object') {
-              items.push({ apiVersion: resource.apiVersion, kind: resource.kind, ...(item as object) } as T);
-            }
-          }
-          const next = page.metadata?.continue;
-          if (!next) return items;
-          if (next === cont) throw new KubeError(`${what}: the server repeated the same continue token`);
-          cont = next;
-        }
-      } catch (error) {
-        if (attempt === 0 && cont !== undefined && error instanceof KubeError && error.status === 410) continue;
-        throw error;
-      }
-    }
-  }
-
-  /**
-   * Nodes are supporting evidence (node fit for Pending pods). The view
-   * permissions a detector is given may not cover this cluster-scoped kind;
-   * then the snapshot has no nodes rather than no snapshot at all.
-   */
-  private async listNodes(): Promise<Node[]> {
-    try {
-      return await this.list<Node>(RESOURCES.nodes, undefined);
-    } catch (error) {
-      if (error instanceof KubeForbidden) return [];
-      throw error;
-    }
-  }
-
-  private async readNamespaces(names: string[]): Promise<Namespace[]> {
-    const found = await Promise.all(
-      names.map(async (name) => {
-        try {
-          return await this.getNamespace(name);
-        } catch (error) {
-          // An absent namespace contributes nothing to the snapshot.
-          if (error instanceof KubeNotFound) return undefined;
-          throw error;
-        }
-      }),
-    );
-    return found.filter((ns): ns is Namespace => ns !== undefined);
+  /** Every list, paginated (kube-snapshot.ts). */
+  private list<T>(resource: Resource, namespace: string | undefined, selectors: ListSelectors = {}): Promise<T[]> {
+    return listAll<T>(this.transport, this.pageSize, resource, namespace, selectors);
   }
 
   /**
@@ -473,18 +347,3 @@ export class KubeCluster implements Cluster {
     return this.transport.request<T>(what, method, path, options);
   }
 }
-
-/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-

@@ -4,7 +4,7 @@ import { ALWAYS_PROTECTED_NAMESPACES } from '../../domain/policy-config';
 
 /**
  * The Kubernetes RBAC this system needs, and nothing more: exactly the API
- * calls KubeCluster makes (kube-cluster.ts), split into what the readers
+ * calls KubeCluster makes (kube-cluster.ts, kube-snapshot.ts), split into what the readers
  * (detect, analyse, select-strategy, verify) and the writers (remediate,
  * reflect's undo, the action API) do. The EKS access entries of the stack map
  * each function's role to these groups (`kubernetesGroups`); `eks-reflexion
