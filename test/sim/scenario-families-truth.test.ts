@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../functions/domain/k8s';
 import { CATALOGUE_DIR, FAMILIES_DIR, loadFamilies, type ScenarioInstance } from './faults';
 import { startSimulatedCluster, type SimulatedCluster } from './index';
-import type { KubeClientLike } from './kube-client';
+import { readableText } from './readable-text';
 import { evalExpression } from './scenario/expr';
 import { scenarioSet } from './scenario/cli';
 import { drawParameters } from './scenario/params';
@@ -25,33 +24,6 @@ import { ScenarioFileSchema, type ScenarioFile } from './scenario/schema';
  */
 
 const families = loadFamilies();
-
-/** Every collection the system's reader can list, and every pod's logs. */
-const COLLECTIONS = [
-  '/api/v1/namespaces',
-  '/api/v1/nodes',
-  '/api/v1/pods',
-  '/api/v1/configmaps',
-  '/api/v1/secrets',
-  '/api/v1/services',
-  '/api/v1/events',
-  '/apis/apps/v1/deployments',
-  '/apis/apps/v1/replicasets',
-  '/apis/apps/v1/statefulsets',
-  '/apis/autoscaling/v2/horizontalpodautoscalers',
-];
-
-async function everythingReadable(k: KubeClientLike): Promise<string> {
-  const parts: string[] = [];
-  for (const path of COLLECTIONS) parts.push(JSON.stringify(await k.list(path)));
-  for (const p of await k.list<Pod>('/api/v1/pods')) {
-    for (const previous of [false, true]) {
-      const log = await k.get<string>(`/api/v1/namespaces/${p.metadata!.namespace}/pods/${p.metadata!.name}/log`, previous ? { previous: true } : undefined).catch(() => '');
-      parts.push(String(log));
-    }
-  }
-  return parts.join('\n');
-}
 
 describe('the families’ causes follow their priors', () => {
   const SEEDS = 1500;
@@ -133,7 +105,7 @@ describe('ground truth never reaches the system under test (every family, many s
   });
 
   it('no cause name, root cause or ground-truth field name in anything the cluster serves', async () => {
-    const dump = await everythingReadable(sim.client);
+    const dump = await readableText(sim.client);
     expect(instances.length).toBeGreaterThanOrEqual(families.length * 4);
     expect(dump.length).toBeGreaterThan(100_000);
     const secrets = new Set(['groundTruth', 'rootCause', 'acceptableRemedies', 'maskingRemedies']);
