@@ -11,13 +11,13 @@ export function armRows(arms: Partial<Record<Arm, ArmMetrics>>): string[] {
   return (Object.entries(arms) as [Arm, ArmMetrics][]).map(([arm, m]) => {
     const rc = m.reconvergence;
     const reconv = rc ? `${pct(rc.before.rate)} → ${pct(rc.after.rate)}; ${rc.incidentsToReturn === null ? 'not back within the stream' : `back after ${rc.incidentsToReturn}`}` : '—';
-    return `| ${arm} | ${cell(m.lateFirstTrialSuccess)} | ${cell(m.firstTrialSuccess)} | ${cell(m.successWithinMaxTrials)} | ${m.regret.wrongFirstActions} | ${m.regret.extraMinutes.toFixed(1)} | ${m.regret.unrecovered} | ${m.falseActions} | ${m.escalations.correct} / ${m.escalations.unnecessary} | ${reconv} |`;
+    return `| ${arm} | ${cell(m.lateFirstTrialSuccess)} | ${cell(m.firstTrialSuccess)} | ${cell(m.successWithinMaxTrials)} | ${m.regret.wrongFirstActions} | ${m.regret.extraMinutes.toFixed(1)} | ${m.regret.unrecovered} | ${m.falseActions} | ${m.escalations.correct} / ${m.escalations.unnecessary} | ${m.recurrences} | ${reconv} | ${m.errors} |`;
   });
 }
 
 export const ARM_HEADER = [
-  '| arm | late first-trial success (n) | first-trial success | success ≤ max trials | wrong first actions | extra minutes | unrecovered | false actions | escalations right / needless | after the shift (late level → first window; incidents to return) |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| arm | late first-trial success (n) | first-trial success | success ≤ max trials | wrong first actions | extra minutes | unrecovered | false actions | escalations right / needless | resolved, then recurred | after the shift (late level → first window; incidents to return) | errors (not run) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 export function comparisonRows(scope: string, comparisons: readonly Comparison[]): string[] {
@@ -61,6 +61,9 @@ export function streamMarkdown(r: StreamBenchReport): string {
     ...comparisonRows(`remedy fixed (${r.groups.fixed.families.length})`, r.groups.fixed.comparisons),
     ...Object.entries(r.perFamily).flatMap(([name, f]) => comparisonRows(name, f.comparisons.filter((c) => c.metric === 'lateFirstTrialSuccess'))),
     '',
+    ...(r.errors.count > 0
+      ? ['## Incidents that could not be run', '', `${r.errors.count} (recorded as \`error\` for that arm, out of every share and pair; the run went on):`, '', ...r.errors.incidents.map((e) => `- stream ${e.stream} position ${e.index} (${e.family}, ${e.arm}): ${e.error.split('\n')[0]}`), '']
+      : []),
     '## Arms per family',
     '',
     ...Object.entries(r.perFamily).flatMap(([name, f]) => [`### ${name}${f.latentChoice ? '' : ' (remedy does not depend on the cause)'}`, '', ...ARM_HEADER, ...armRows(f.arms), '']),

@@ -131,3 +131,24 @@ describe('compare and summarise', () => {
     expect(s.perFamily['g']?.comparisons.find((c) => c.b === 'memory-off' && c.metric === 'lateFirstTrialSuccess')?.n).toBe(2);
   });
 });
+
+describe('incidents that could not be run', () => {
+  it('are counted per arm and kept out of every share, pair and oracle record', () => {
+    // Stream 0 position 1 crashed in memory-on (a harness failure, session 4's 409): memory-off's success there must not be
+    // paired with a failure memory-on never had, and the oracle arm must not count an incident nobody measured.
+    const records = [
+      rec('memory-on', 0, 1, false, { error: 'KubeApiError: 409 already exists', detected: false, success: false, outcome: 'error' }),
+      rec('memory-off', 0, 1, true),
+      rec('memory-on', 0, 2, true),
+      rec('memory-off', 0, 2, false),
+    ];
+    const on = armMetrics(records.filter((r) => r.arm === 'memory-on'), 4, 4, new Set());
+    expect(on).toMatchObject({ incidents: 1, errors: 1 });
+    expect(on.firstTrialSuccess).toMatchObject({ n: 1, successes: 1 });
+    const c = compare(records, 'memory-on', 'memory-off', 'successWithinMaxTrials', 4);
+    expect(c.n).toBe(1);
+    const s = summarise(records, [{ name: 'f', authors: [], causes: ['x'], latentChoice: true }], 4, 4, { resamples: 100 });
+    expect(s.arms['oracle']?.incidents).toBe(2);
+    expect(s.arms['memory-on']?.errors).toBe(1);
+  });
+});

@@ -48,6 +48,10 @@ export interface StreamIncident extends PlannedIncident {
   wallMs: number;
   transitions: number;
   decisions: TrialSummary[];
+  /** The system marked its resolved episode recurred (the same fingerprint detected again within the recurrence window). */
+  recurred?: boolean;
+  /** The incident could not be run (harness or simulator failure): kept, counted, and out of every share and pair. */
+  error?: string;
 }
 
 /** The record of one run incident (the harness's IncidentRun, cut to what the bench keeps). */
@@ -80,6 +84,32 @@ export function incidentRecord(plan: PlannedIncident, arm: RunArm, run: Incident
   };
 }
 
+/** An incident that could not be run: its error, nothing measured (out of every share and pair, counted apart). */
+export function errorRecord(plan: PlannedIncident, arm: RunArm, error: unknown, wallMs: number): StreamIncident {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    ...plan,
+    arm,
+    truth: { cause: 'unknown', rootCause: '', fixable: false, acceptableRemedies: [], maskingRemedies: [] },
+    control: false,
+    detected: false,
+    outcome: 'error',
+    trials: 0,
+    firstTrialSuccess: false,
+    success: false,
+    escalated: false,
+    writes: 0,
+    falseActions: 0,
+    extraSeconds: 0,
+    wallMs,
+    transitions: 0,
+    decisions: [],
+    error: message.slice(0, 2000),
+  };
+}
+
+const measured = (r: StreamIncident) => r.error === undefined;
+
 /** The oracle arm: knows the cause, takes an acceptable remedy first (or escalates, or leaves a control alone). */
 export function oracleRecord(from: StreamIncident): StreamIncident {
   const first = from.control ? undefined : from.truth.acceptableRemedies[0];
@@ -103,6 +133,8 @@ export function oracleRecord(from: StreamIncident): StreamIncident {
 
 export interface ArmMetrics {
   incidents: number;
+  /** Incidents that could not be run (errorRecord): not in `incidents` nor in any share. */
+  errors: number;
   controls: number;
   /** Non-control incidents in the last half of each stream, first trial judged by the oracle. */
   lateFirstTrialSuccess: Share;
@@ -118,6 +150,8 @@ export interface ArmMetrics {
   };
   falseActions: number;
   escalations: { total: number; correct: number; unnecessary: number };
+  /** Incidents the system marked recurred: its resolved episode's fingerprint was detected again within the recurrence window. */
+  recurrences: number;
   /** After the shift of the cause mix (families with a shift only). */
   reconvergence?: Reconvergence;
   curves: {
@@ -144,7 +178,8 @@ export interface Reconvergence {
 
 const RETURN_TOLERANCE = 0.05;
 
-export function armMetrics(records: readonly StreamIncident[], length: number, shiftAt: number, shiftedFamilies: ReadonlySet<string>): ArmMetrics {
+export function armMetrics(all: readonly StreamIncident[], length: number, shiftAt: number, shiftedFamilies: ReadonlySet<string>): ArmMetrics {
+  const records = all.filter(measured);
   const real = records.filter((r) => !r.control);
   const late = real.filter((r) => r.index >= lateStart(length));
   const streams = [...new Set(records.map((r) => r.stream))];
@@ -167,6 +202,7 @@ export function armMetrics(records: readonly StreamIncident[], length: number, s
   const escalated = real.filter((r) => r.escalated);
   return {
     incidents: records.length,
+    errors: all.length - records.length,
     controls: records.length - real.length,
     lateFirstTrialSuccess: share(late.map((r) => r.firstTrialSuccess)),
     firstTrialSuccess: share(real.map((r) => r.firstTrialSuccess)),
@@ -178,6 +214,7 @@ export function armMetrics(records: readonly StreamIncident[], length: number, s
     },
     falseActions: records.reduce((s, r) => s + r.falseActions, 0),
     escalations: { total: escalated.length, correct: escalated.filter((r) => !r.truth.fixable).length, unnecessary: escalated.filter((r) => r.truth.fixable).length },
+    recurrences: records.filter((r) => r.recurred === true).length,
     ...(shiftedFamilies.size > 0 && shiftAt < length ? { reconvergence: reconvergence(real.filter((r) => shiftedFamilies.has(r.family)), length, shiftAt) } : {}),
     curves,
     wallMsPerIncident: records.length ? records.reduce((s, r) => s + r.wallMs, 0) / records.length : 0,
@@ -214,10 +251,10 @@ export interface Comparison extends PairedComparison {
 /** Pairs arm a's and arm b's records by (stream, position), per stream, for one metric. */
 export function compare(records: readonly StreamIncident[], a: Arm, b: Arm, metric: Comparison['metric'], length: number, options: { resamples?: number; seed?: number } = {}): Comparison {
   const key = (r: StreamIncident) => `${r.stream}:${r.index}`;
-  const of = new Map(records.filter((r) => r.arm === b).map((r) => [key(r), r]));
+  const of = new Map(records.filter((r) => r.arm === b && measured(r)).map((r) => [key(r), r]));
   const streams = new Map<number, Pair[]>();
   for (const r of records) {
-    if (r.arm !== a || r.control) continue;
+    if (r.arm !== a || r.control || !measured(r)) continue;
     const other = of.get(key(r));
     if (!other) continue; // not run yet (a partial report) or never
     if (metric === 'lateFirstTrialSuccess' && r.index < lateStart(length)) continue;
@@ -260,7 +297,7 @@ export interface StreamSummary {
 /** Everything bench.json says about outcomes, from the records so far (oracle records added here). */
 export function summarise(runRecords: readonly StreamIncident[], families: readonly FamilyInfo[], length: number, shiftAt: number, options: { resamples?: number; seed?: number } = {}): StreamSummary {
   const oracle = new Map<string, StreamIncident>();
-  for (const r of runRecords) if (!oracle.has(`${r.stream}:${r.index}`)) oracle.set(`${r.stream}:${r.index}`, oracleRecord(r));
+  for (const r of runRecords) if (measured(r) && !oracle.has(`${r.stream}:${r.index}`)) oracle.set(`${r.stream}:${r.index}`, oracleRecord(r));
   const records = [...runRecords, ...oracle.values()];
   const shifted = new Set(families.filter((f) => f.shift).map((f) => f.name));
   const block = (subset: readonly StreamIncident[]) => {

@@ -5,7 +5,7 @@ import type { Logger } from '../../functions/ports/logger';
 import { runFault, type IncidentRun } from '../harness/fault-driver';
 import type { FaultScenario } from '../sim/faults';
 import { hashSeed } from './stats';
-import { incidentRecord, type RunArm, type StreamIncident } from './stream-metrics';
+import { errorRecord, incidentRecord, type RunArm, type StreamIncident } from './stream-metrics';
 import type { PlannedIncident } from './stream-plan';
 import { newShufflePool, shuffledOutcomes } from './stream-shuffle';
 
@@ -56,24 +56,32 @@ export function namespaceFor(prefix: string, arm: RunArm, stream: number, index:
 export async function runUnit(unit: StreamUnit, ctx: UnitContext, onRecord: (record: StreamIncident) => void | Promise<void>): Promise<void> {
   const pool = unit.arm === 'shuffled' ? newShufflePool(mulberry32(hashSeed(ctx.seed, 'shuffle', unit.stream))) : undefined;
   for (const incident of unit.incidents) {
-    const scenario = ctx.scenarios[incident.family];
-    if (!scenario) throw new Error(`stream ${unit.stream} position ${incident.index}: no family '${incident.family}'`);
-    const shift = scenario.shift;
     const started = performance.now();
-    const run = await runFault({
-      scenario,
-      seed: incident.instanceSeed,
-      decisionSeed: incident.decisionSeed,
-      memoryNamespace: namespaceFor(ctx.namespacePrefix, unit.arm, unit.stream, incident.index),
-      dynamoEndpoint: ctx.dynamoEndpoint,
-      tables: ctx.tables,
-      ...(incident.shifted && shift ? { causeWeights: shift.causeWeights } : {}),
-      ...(unit.arm === 'reasoner-only' ? { policy: REASONER_ONLY_POLICY } : {}),
-      ...(pool ? { wrapMemory: (m) => shuffledOutcomes(m, pool) } : {}),
-      ...(ctx.logger ? { logger: ctx.logger } : {}),
-      ...(ctx.onVisit ? { onVisit: ctx.onVisit } : {}),
-    });
-    ctx.onRun?.(run, incident, unit.arm);
-    await onRecord(incidentRecord(incident, unit.arm, run, performance.now() - started));
+    let record: StreamIncident;
+    try {
+      const scenario = ctx.scenarios[incident.family];
+      if (!scenario) throw new Error(`stream ${unit.stream} position ${incident.index}: no family '${incident.family}'`);
+      const shift = scenario.shift;
+      const run = await runFault({
+        scenario,
+        seed: incident.instanceSeed,
+        decisionSeed: incident.decisionSeed,
+        memoryNamespace: namespaceFor(ctx.namespacePrefix, unit.arm, unit.stream, incident.index),
+        dynamoEndpoint: ctx.dynamoEndpoint,
+        tables: ctx.tables,
+        ...(incident.shifted && shift ? { causeWeights: shift.causeWeights } : {}),
+        ...(unit.arm === 'reasoner-only' ? { policy: REASONER_ONLY_POLICY } : {}),
+        ...(pool ? { wrapMemory: (m) => shuffledOutcomes(m, pool) } : {}),
+        ...(ctx.logger ? { logger: ctx.logger } : {}),
+        ...(ctx.onVisit ? { onVisit: ctx.onVisit } : {}),
+      });
+      ctx.onRun?.(run, incident, unit.arm);
+      record = incidentRecord(incident, unit.arm, run, performance.now() - started);
+    } catch (error) {
+      // One incident that cannot be run (a harness or simulator failure) is recorded as an error of this arm
+      // and the stream goes on: it never takes the incidents measured before or after it down with it.
+      record = errorRecord(incident, unit.arm, error, performance.now() - started);
+    }
+    await onRecord(record);
   }
 }

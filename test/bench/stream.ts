@@ -61,6 +61,8 @@ export interface StreamBenchReport extends StreamSummary {
   families: FamilyInfo[];
   /** Who wrote which family. */
   authors: Record<string, string[]>;
+  /** Incidents that could not be run (each recorded as an `error` of its arm; the run went on). The first 50 listed. */
+  errors: { count: number; incidents: { stream: number; index: number; family: string; arm: string; error: string }[] };
   throughput: { incidentsRun: number; incidentsPlanned: number; wallSeconds: number; incidentsPerSecond: number; meanIncidentWallMs: number };
 }
 
@@ -109,6 +111,13 @@ export async function runStreamBench(options: StreamBenchOptions): Promise<{ rep
       skippedArms,
       families: loaded.families,
       authors: familiesByAuthor(loaded.families),
+      errors: {
+        count: records.filter((r) => r.error !== undefined).length,
+        incidents: records
+          .filter((r) => r.error !== undefined)
+          .slice(0, 50)
+          .map((r) => ({ stream: r.stream, index: r.index, family: r.family, arm: r.arm, error: r.error! })),
+      },
       throughput: {
         incidentsRun: run,
         incidentsPlanned: units.length * options.length,

@@ -41,7 +41,7 @@ function report(rs: StreamIncident[]): StreamBenchReport {
     kind: 'stream-bench', command: 'test', startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:01:00Z', wallSeconds: 60, complete: true,
     machine: { node: 'v20', cpus: 2, platform: 'linux/x64' },
     config: { familiesDir: '/x', streams: 2, length: LENGTH, seed: 1, shiftAt: 4, lateFrom: 3, arms: ['memory-on', 'memory-off'], workers: 0, resamples: 100, memoryNamespaces: 'sb-*', tables: { episodes: 'e', strategies: 's', locks: 'l' } },
-    skippedArms: [], families, authors: { someone: ['crashloop'] },
+    skippedArms: [], families, authors: { someone: ['crashloop'] }, errors: { count: 0, incidents: [] },
     throughput: { incidentsRun: rs.length, incidentsPlanned: rs.length, wallSeconds: 60, incidentsPerSecond: 0.4, meanIncidentWallMs: 5 },
     ...summarise(rs, families, LENGTH, 4, { resamples: 100 }),
   };

@@ -106,6 +106,7 @@ function instantiate(file: ScenarioFile, seed: number, options: InstantiateOptio
   });
   workloads.statefulSets.forEach((d, i) => num(d.replicas, `workloads.statefulSets[${i}].replicas`));
   workloads.hpas.forEach((h, i) => (['minReplicas', 'maxReplicas', 'cpuUtilization'] as const).forEach((f) => num(h[f], `workloads.hpas[${i}].${f}`)));
+  checkUniqueNames(file.name, seed, workloads);
   const ctx: StepContext = { scope, images, corruptPods };
   const healthy = () => expandDeep(oracleSpec.healthy.map(({ where, ...rest }) => rest), scope) as Omit<HealthCheck, 'where'>[];
   const checks = () => healthy().map((c, i) => ({ ...c, where: oracleSpec.healthy[i]!.where }));
@@ -134,6 +135,36 @@ function instantiate(file: ScenarioFile, seed: number, options: InstantiateOptio
       problems: (before, after) => collateralProblems(before, after, oracleSpec.collateral),
     },
   };
+}
+
+export class ScenarioNameCollision extends Error {
+  override readonly name = 'ScenarioNameCollision' as const;
+}
+
+/**
+ * Two objects of one instance under the same kind, namespace and name would
+ * make its setup fail half-way with a 409 (a drawn parameter can land on the
+ * drawn app name: hpa-at-max once picked the downstream "inventory" for the
+ * app "inventory"). Refused when the instance is drawn, before anything is
+ * written, naming the seed and the object.
+ */
+function checkUniqueNames(scenario: string, seed: number, w: Workloads): void {
+  const seen = new Set<string>();
+  const objects: [string, { namespace: string; name: string }[]][] = [
+    ['ConfigMap', w.configMaps],
+    ['Secret', w.secrets],
+    ['Service', w.services],
+    // A Deployment and a StatefulSet may share a name in Kubernetes, but not the pods' app label the kit gives both.
+    ['workload', [...w.deployments, ...w.statefulSets]],
+    ['HorizontalPodAutoscaler', w.hpas],
+  ];
+  for (const [kind, list] of objects) {
+    for (const o of list) {
+      const key = `${kind} ${o.namespace}/${o.name}`;
+      if (seen.has(key)) throw new ScenarioNameCollision(`${scenario} seed ${seed}: two ${kind === 'workload' ? 'workloads' : `${kind}s`} named ${o.namespace}/${o.name} (drawn parameters collide; setup would fail with 409 already exists)`);
+      seen.add(key);
+    }
+  }
 }
 
 function num(v: unknown, what: string): number {
