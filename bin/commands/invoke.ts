@@ -1,50 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { checkPayloadOffline, handleActionPayload } from '../../functions/app/action-api/router';
-import { MemoryError } from '../../functions/domain/errors';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
-import type { ApprovalStore } from '../../functions/ports/approvals';
-import type { EpisodeStore, LockStore, Memory, StrategyStore } from '../../functions/ports/memory';
 import { defineCommand } from '../framework/command';
 import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
-import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
 import { policyFromFlags } from '../framework/policy-option';
-import { DEFAULT_DATA_DIR, memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
-
-/** Cooldowns and caps within this one process: honest about knowing nothing of other runs. */
-export class InProcessLockStore implements LockStore {
-  private readonly locks = new Map<string, { owner: string; expires: number }>();
-  private readonly actions = new Map<string, { actionId: string; at: string }[]>();
-  async acquire(key: string, owner: string, ttlSeconds: number, now: Date): Promise<boolean> {
-    const held = this.locks.get(key);
-    if (held && held.owner !== owner && held.expires > now.getTime()) return false;
-    this.locks.set(key, { owner, expires: now.getTime() + ttlSeconds * 1000 });
-    return true;
-  }
-  async release(key: string, owner: string): Promise<void> {
-    if (this.locks.get(key)?.owner === owner) this.locks.delete(key);
-  }
-  async recordAction(workloadKey: string, actionId: string, at: Date): Promise<void> {
-    const list = this.actions.get(workloadKey) ?? [];
-    if (!list.some((a) => a.actionId === actionId)) list.push({ actionId, at: at.toISOString() });
-    this.actions.set(workloadKey, list);
-  }
-  async actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string }[]> {
-    return (this.actions.get(workloadKey) ?? []).filter((a) => Date.parse(a.at) >= since.getTime()).reverse();
-  }
-}
-
-export function memoryWithoutStore(): Memory {
-  const refuse = (): never => {
-    throw new MemoryError('memory is not configured: run invoke with --data-dir DIR (the one run uses) or --dynamodb-endpoint URL for memory actions');
-  };
-  const episodes: EpisodeStore = { put: refuse, get: refuse, list: refuse, lessonsFor: refuse, clear: refuse };
-  const strategies: StrategyStore = { listForSignature: refuse, listAll: refuse, ensure: refuse, recordOutcome: refuse, clear: refuse };
-  const approvals: ApprovalStore = { request: refuse, get: refuse, decide: refuse };
-  return { namespace: 'none', episodes, strategies, locks: new InProcessLockStore(), idempotency: inProcessIdempotency(), approvals };
-}
+import { DEFAULT_DATA_DIR, memoryNamespaceOf, memoryOptions, MemoryUnavailable, openMemory, tablesOf, type MemoryFlags, type OpenedMemory } from '../framework/memory-source';
 
 async function readPayload(path: string): Promise<unknown> {
   let text: string;
@@ -106,7 +69,7 @@ directory).`,
     }
     const { cluster, clusterName } = await openCluster(opts, io.env);
 
-    let source: Awaited<ReturnType<typeof openMemory>>;
+    let source: OpenedMemory;
     try {
       // Never in-process only: cooldowns and caps must see the invocations before this one (separate processes).
       source = await openMemory(opts, { dataDir: DEFAULT_DATA_DIR });
@@ -117,14 +80,13 @@ directory).`,
       return EXIT.unreachable;
     }
     try {
-      const memory: Memory = source?.memory ?? memoryWithoutStore();
-      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory, policy: policy, clock: systemClock });
+      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory: source.memory, policy, clock: systemClock });
       const answer = await handleActionPayload(deps, payload);
       io.stdout(`${JSON.stringify(answer, null, 2)}\n`);
       if (answer.ok) return EXIT.ok;
       return answer.error.code === 'UNAVAILABLE' ? EXIT.unreachable : EXIT.failed;
     } finally {
-      await source?.close();
+      await source.close();
     }
   },
 });

@@ -8,9 +8,8 @@ import { UsageError } from '../framework/errors';
 import { EXIT } from '../framework/exit-codes';
 import { kubeconfigOptions, openCluster } from '../framework/kubeconfig';
 import { policyFromFlags } from '../framework/policy-option';
-import { memoryNamespaceOf, memoryOptions, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
+import { DEFAULT_DATA_DIR, memoryNamespaceOf, memoryOptions, openMemory, tablesOf, type MemoryFlags } from '../framework/memory-source';
 import { serveMcp, type ActionBackend } from '../mcp/server';
-import { memoryWithoutStore } from './invoke';
 
 interface Options extends MemoryFlags {
   kubeconfig?: string;
@@ -32,8 +31,12 @@ carry requested_by (approvals: approver), by default the MCP client's
 declared name as mcp:<name>.
 Backend: --function-name NAME [--region R] calls the deployed actions
 function (AWS credentials from the environment); otherwise --kubeconfig etc.
-run the actions in this process exactly like 'invoke' (memory: --data-dir or
---dynamodb-endpoint). Standard output carries the protocol only.`,
+run the actions in this process exactly like 'invoke', with the same memory:
+DynamoDB Local on --data-dir DIR (default ${DEFAULT_DATA_DIR}, the one 'run'
+and 'invoke' use, so cooldowns, hourly caps and action records hold across
+sessions), owned by this session while it lasts; or --dynamodb-endpoint URL
+(the one to give while another process owns the data directory). Standard
+output carries the protocol only.`,
   configure: (cmd) =>
     memoryOptions(
       kubeconfigOptions(cmd)
@@ -42,6 +45,7 @@ run the actions in this process exactly like 'invoke' (memory: --data-dir or
         .option('--mode <mode>', 'local only: observe | dry-run | enforce (default: dry-run)')
         .option('--policy <file>', 'local only: PolicyConfig JSON')
         .option('--no-approvals', 'do not offer approve_action / deny_action (agents may then only look at approval requests)'),
+      { dataDir: DEFAULT_DATA_DIR },
     ),
   async run({ opts, io }) {
     const policy = await policyFromFlags(opts);
@@ -57,13 +61,14 @@ run the actions in this process exactly like 'invoke' (memory: --data-dir or
     tablesOf(opts.tablePrefix);
     memoryNamespaceOf(opts.memoryNamespace);
     const { cluster, clusterName } = await openCluster(opts, io.env);
-    const source = await openMemory(opts);
+    // Never in-process only: a later session or an 'invoke' must see this session's cooldowns and caps.
+    const source = await openMemory(opts, { dataDir: DEFAULT_DATA_DIR });
     try {
-      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory: source?.memory ?? memoryWithoutStore(), policy, clock: systemClock });
+      const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory: source.memory, policy, clock: systemClock });
       await serveMcp({ backend: (payload) => handleActionPayload(deps, payload), policy, approvals, version: '0.1.0' });
       return EXIT.ok;
     } finally {
-      await source?.close();
+      await source.close();
     }
   },
 });

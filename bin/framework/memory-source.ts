@@ -48,10 +48,14 @@ const CONNECTION = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|soc
  * there is no default data dir. An endpoint that does not answer is a
  * MemoryUnavailable naming it.
  */
-export async function openMemory(
-  flags: MemoryFlags,
-  defaults: { dataDir?: string } = {},
-): Promise<{ memory: Memory; where: string; close(): Promise<void> } | undefined> {
+export interface OpenedMemory {
+  memory: Memory;
+  where: string;
+  close(): Promise<void>;
+}
+export async function openMemory(flags: MemoryFlags, defaults: { dataDir: string }): Promise<OpenedMemory>;
+export async function openMemory(flags: MemoryFlags, defaults?: { dataDir?: string }): Promise<OpenedMemory | undefined>;
+export async function openMemory(flags: MemoryFlags, defaults: { dataDir?: string } = {}): Promise<OpenedMemory | undefined> {
   if (flags.dataDir !== undefined && flags.dynamodbEndpoint !== undefined) throw new UsageError('give --data-dir or --dynamodb-endpoint, not both');
   const tables = tablesOf(flags.tablePrefix);
   const namespace = memoryNamespaceOf(flags.memoryNamespace);

@@ -33,6 +33,8 @@ describe('eks-reflexion mcp (stdio)', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [join(process.cwd(), 'bin/eks-reflexion.mjs'), 'mcp', '--kubeconfig', kubeconfig, '--cluster-name', 'sim', '--mode', 'enforce'],
+      // In dir: the default data dir (.eks-reflexion/dynamodb) is the test's own.
+      cwd: dir,
       stderr: 'pipe',
     });
     client = new Client({ name: 'sre-agent', version: '1.0.0' });

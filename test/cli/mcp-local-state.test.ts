@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
+import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+
+/**
+ * `eks-reflexion mcp` keeps its locks, cooldowns and action records where
+ * `invoke` and `run` keep theirs (DynamoDB Local in .eks-reflexion/dynamodb
+ * of the working directory) when no memory flag is given. Before, an MCP
+ * session without --data-dir kept them in its process: a second session, or
+ * an `invoke` after it, started with an empty history and wrote again inside
+ * the cooldown.
+ */
+const run = promisify(execFile);
+const CLI = resolve(__dirname, '../../bin/eks-reflexion.mjs');
+let sim: SimulatedCluster;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulatedCluster({ seed: 5 });
+  dir = await mkdtemp(join(tmpdir(), 'mcp-state-'));
+  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
+  sim.registry.add(webImage('registry.sim.local/shop/web:1.0.0'));
+  await ensureNamespace(sim.client, 'shop');
+  for (const name of ['web-a', 'web-b']) {
+    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: 2, container: webContainer(name, 'registry.sim.local/shop/web:1.0.0') }));
+  }
+  await sim.advance(20, 1);
+}, 120_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const scalePayload = (deployment: string, replicas: number) => ({ cluster_name: 'sim', namespace: 'shop', deployment, replicas, requested_by: 'test' });
+
+/** One MCP session (its own process, as a client spawns it) that calls scale_deployment once and ends. */
+async function scaleOverMcp(deployment: string, replicas: number): Promise<unknown> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'mcp', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--mode', 'enforce'],
+    // In dir: the default data dir (.eks-reflexion/dynamodb) is the test's own.
+    cwd: dir,
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'state-test', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    return (await client.callTool({ name: 'scale_deployment', arguments: scalePayload(deployment, replicas) })).structuredContent;
+  } finally {
+    await client.close();
+  }
+}
+
+async function scaleOverInvoke(deployment: string, replicas: number): Promise<unknown> {
+  const file = join(dir, `payload-${deployment}-${replicas}.json`);
+  await writeFile(file, JSON.stringify({ action: 'scale_deployment', ...scalePayload(deployment, replicas) }));
+  const out = await run(process.execPath, [CLI, 'invoke', file, '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--mode', 'enforce'], { cwd: dir }).catch(
+    (e: { stdout: string }) => e,
+  );
+  return JSON.parse(out.stdout) as unknown;
+}
+
+describe('eks-reflexion mcp without memory flags shares cooldowns with later processes', () => {
+  // Why each row: two MCP sessions one after the other (an agent restarted by its client), and an
+  // MCP session followed by an operator's `invoke` — both must see the first write's cooldown.
+  it.each([
+    ['web-a', 'a second MCP session', scaleOverMcp],
+    ['web-b', 'an invoke', scaleOverInvoke],
+  ] as const)('%s: an MCP session scales 2→3; %s then refuses 3→4 by cooldown', async (deployment, _second, second) => {
+    expect(await scaleOverMcp(deployment, 3)).toMatchObject({ ok: true, result: { applied: true } });
+    expect(await second(deployment, 4)).toMatchObject({ ok: false, error: { code: 'POLICY_VIOLATION', message: expect.stringMatching(/^cooldown: /) } });
+    const d = await sim.client.get<{ spec: { replicas: number } }>(`/apis/apps/v1/namespaces/shop/deployments/${deployment}`);
+    expect(d.spec.replicas).toBe(3);
+  }, 180_000);
+});
