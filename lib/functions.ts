@@ -135,7 +135,15 @@ export class EntryFunctions extends Construct {
     // Scanning a large cluster takes longer and more memory than one step.
     this.detect = new ReflexionFunction(this, 'Detect', {
       role: 'detect',
-      environment: { ...common, LOCKS_TABLE: tableEnv.LOCKS_TABLE, STATE_MACHINE_ARN: stateMachine.stateMachineArn, EVENT_BUS_NAME: eventBus.eventBusName },
+      // Episodes and strategies: a failure seen again soon after a resolved trial counts as that trial's failure (app/recurrence).
+      environment: {
+        ...common,
+        LOCKS_TABLE: tableEnv.LOCKS_TABLE,
+        EPISODES_TABLE: tableEnv.EPISODES_TABLE,
+        STRATEGIES_TABLE: tableEnv.STRATEGIES_TABLE,
+        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        EVENT_BUS_NAME: eventBus.eventBusName,
+      },
       memorySize: 1024,
       timeout: Duration.seconds(300),
       ...retention,
@@ -151,6 +159,9 @@ export class EntryFunctions extends Construct {
     grantInvokeModel(settings.bedrockModelId, [this.actions]);
     readsPolicyParameter(props.policyParameter, [this.actions]);
     stateMachine.grantStartExecution(this.detect.executionRole);
+    // Recurrence: finds the resolved episode of the fingerprint, marks it, revises its strategy's statistics.
+    memory.grant(this.detect.executionRole, 'episodes', 'read-write');
+    memory.grant(this.detect.executionRole, 'strategies', 'read-write');
     stateMachine.grantStartExecution(this.actions.executionRole);
     // approve_action / deny_action resume an execution waiting on its task token; nothing else may.
     this.actions.executionRole.addToPrincipalPolicy(

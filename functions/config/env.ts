@@ -54,6 +54,9 @@ export const EnvSchemas = {
   detect: z.object({
     ...common,
     LOCKS_TABLE: tables.LOCKS_TABLE,
+    /** Recurrence (app/recurrence): resolved episodes of a fingerprint seen again, and their strategies' statistics. */
+    EPISODES_TABLE: tables.EPISODES_TABLE,
+    STRATEGIES_TABLE: tables.STRATEGIES_TABLE,
     STATE_MACHINE_ARN: z.string().min(1),
     EVENT_BUS_NAME: z.string().min(1),
   }),

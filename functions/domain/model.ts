@@ -164,5 +164,7 @@ export const EpisodeSchema = z.object({
   error: z.object({ name: z.string(), message: z.string().max(2000) }).optional(),
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),
+  /** A resolved episode whose failure (same fingerprint) was detected again within the recurrence window: when. */
+  recurredAt: z.iso.datetime().optional(),
 });
 export type Episode = z.infer<typeof EpisodeSchema>;

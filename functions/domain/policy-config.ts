@@ -117,6 +117,12 @@ export const PolicyConfigSchema = z
         method: z.enum(['contextual', 'thompson', 'epsilon-greedy', 'proposal-only']).default('contextual'),
         /** Evidence halves every this many days (so a shift in the cause mix can be re-learned). */
         halfLifeDays: z.number().min(0.0001).max(3650).default(30),
+        /**
+         * Recurrence counts as failure: the same failure on the same workload (fingerprint) detected again
+         * within this many minutes of a resolved trial turns that trial's success into a failure of its
+         * strategy in its context (app/recurrence). 0 turns it off.
+         */
+        recurrenceWindowMinutes: z.number().min(0).max(1440).default(30),
         /** Pseudo-observations shrinking a feature bucket towards the strategy's overall rate. */
         shrinkage: z.number().min(0.1).max(100).default(2),
         /**

@@ -89,17 +89,56 @@ export function withOutcome(
   halfLifeDays: number,
   maxBuckets = MAX_BUCKETS,
 ): { evidence: Evidence; buckets: Record<string, Evidence> } {
-  const now = new Date(outcome.at);
-  const add = (e: Evidence | undefined): Evidence => {
-    const d = decayed(e, now, halfLifeDays);
-    return { s: d.s + (outcome.success ? 1 : 0), f: d.f + (outcome.success ? 0 : 1), at: outcome.at };
-  };
+  return withChange(strategy, outcome.at, outcome.features, halfLifeDays, maxBuckets, (d) => ({ s: d.s + (outcome.success ? 1 : 0), f: d.f + (outcome.success ? 0 : 1) }));
+}
+
+/** One revision: a success counted at `countedAt` turned out to be a failure (the fault recurred), learned at `at`. */
+export const StrategyRevisionSchema = z
+  .object({
+    strategy: StrategySchema,
+    features: z.array(z.string().min(1).max(200)).max(40).optional(),
+    halfLifeDays: z.number().min(0.0001).max(3650).optional(),
+    countedAt: z.iso.datetime(),
+    at: z.iso.datetime(),
+    /** The outcomeId the success was counted under (the episodeId); a retried revision is not counted twice. */
+    outcomeId: z.string().min(1).max(400),
+  })
+  .strict();
+
+/**
+ * Recurrence counts as failure: the statistics after a success counted at
+ * `countedAt` is taken back and counted as a failure at `at`, overall and in
+ * every bucket it was counted in. The success taken back is what is left of
+ * it after decay (0.5^(age / half-life)), never more than the evidence holds.
+ */
+export function withRevision(
+  strategy: Pick<Strategy, 'evidence' | 'buckets' | 'successes' | 'failures' | 'lastUsedAt'>,
+  revision: { countedAt: string; at: string; features: readonly string[] },
+  halfLifeDays: number,
+  maxBuckets = MAX_BUCKETS,
+): { evidence: Evidence; buckets: Record<string, Evidence> } {
+  const age = Math.max(0, Date.parse(revision.at) - Date.parse(revision.countedAt)) / DAY_MS;
+  const left = halfLifeDays > 0 ? Math.pow(0.5, age / halfLifeDays) : 1;
+  return withChange(strategy, revision.at, revision.features, halfLifeDays, maxBuckets, (d) => ({ s: Math.max(0, d.s - left), f: d.f + 1 }));
+}
+
+/** Overall and each named bucket decayed to `at` and changed by `change`; buckets trimmed to `maxBuckets`. */
+function withChange(
+  strategy: Pick<Strategy, 'evidence' | 'buckets' | 'successes' | 'failures' | 'lastUsedAt'>,
+  at: string,
+  features: readonly string[],
+  halfLifeDays: number,
+  maxBuckets: number,
+  change: (d: { s: number; f: number }) => { s: number; f: number },
+): { evidence: Evidence; buckets: Record<string, Evidence> } {
+  const now = new Date(at);
+  const add = (e: Evidence | undefined): Evidence => ({ ...change(decayed(e, now, halfLifeDays)), at });
   const evidence = add(overall(strategy as Strategy));
   const buckets: Record<string, Evidence> = { ...(strategy.buckets ?? {}) };
-  for (const key of new Set(outcome.features)) buckets[key] = add(buckets[key]);
+  for (const key of new Set(features)) buckets[key] = add(buckets[key]);
   const keys = Object.keys(buckets);
   if (keys.length > maxBuckets) {
-    const touched = new Set(outcome.features);
+    const touched = new Set(features);
     const weight = (k: string) => {
       const d = decayed(buckets[k], now, halfLifeDays);
       return d.s + d.f;

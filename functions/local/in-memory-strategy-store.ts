@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
 import { StrategySchema, type Strategy } from '../domain/model';
-import { StrategyOutcomeSchema, withOutcome } from '../domain/selection-context';
+import { StrategyOutcomeSchema, StrategyRevisionSchema, withOutcome, withRevision } from '../domain/selection-context';
 import { describeZodIssue } from '../domain/zod-issue';
 import type { StrategyStore } from '../ports/memory';
 
@@ -57,6 +57,18 @@ export function createInMemoryStrategyStore(): StrategyStore {
           ttrSum: current.ttrSum + (timed ? (o.timeToRecoverSeconds ?? 0) : 0),
           ttrCount: current.ttrCount + (timed ? 1 : 0),
         });
+      }
+      return out(strategies.get(k) as Strategy & { ttrSum: number; ttrCount: number });
+    },
+    async reviseOutcome(value) {
+      const r = parse(StrategyRevisionSchema, value, 'strategy revision');
+      const k = key(r.strategy);
+      const marker = `${r.strategy.id}\u0000${r.outcomeId}#recurred`;
+      const current = strategies.get(k) ?? { ...r.strategy, successes: 0, failures: 0, evidence: undefined, buckets: undefined, ttrSum: 0, ttrCount: 0 };
+      if (!counted.has(marker)) {
+        counted.add(marker);
+        const next = withRevision(current, { countedAt: r.countedAt, at: r.at, features: r.features ?? [] }, r.halfLifeDays ?? 30);
+        strategies.set(k, { ...current, ...next, successes: Math.max(0, current.successes - 1), failures: current.failures + 1, lastUsedAt: r.at });
       }
       return out(strategies.get(k) as Strategy & { ttrSum: number; ttrCount: number });
     },

@@ -13,6 +13,10 @@ export interface EpisodeStore {
   list(filter?: EpisodeFilter): Promise<Episode[]>;
   /** Lessons from past episodes, best first: same signature, then similar ones. */
   lessonsFor(query: { signature: string; kind: string; features?: string[]; limit?: number }): Promise<Lesson[]>;
+  /** Resolved episodes of this fingerprint that ended at or after `since` and are not marked recurred yet, newest first. */
+  resolvedSince(query: { fingerprint: string; since: string }): Promise<Episode[]>;
+  /** Marks a resolved episode recurred at `at` (its failure was detected again); false when already marked or absent. */
+  markRecurred(episodeId: string, at: string): Promise<boolean>;
   clear(): Promise<number>;
 }
 
@@ -40,6 +44,18 @@ export interface StrategyStore {
     timeToRecoverSeconds?: number;
     at: string;
     /** e.g. the episodeId; a retried call with the same id is not counted twice. */
+    outcomeId: string;
+  }): Promise<Strategy>;
+  /**
+   * Recurrence counts as failure: takes back the success counted at `countedAt` under `outcomeId` and
+   * counts a failure at `at`, in the same buckets; idempotent per `outcomeId`.
+   */
+  reviseOutcome(input: {
+    strategy: Strategy;
+    features?: string[];
+    halfLifeDays?: number;
+    countedAt: string;
+    at: string;
     outcomeId: string;
   }): Promise<Strategy>;
   clear(): Promise<number>;

@@ -11,12 +11,12 @@ export function armRows(arms: Partial<Record<Arm, ArmMetrics>>): string[] {
   return (Object.entries(arms) as [Arm, ArmMetrics][]).map(([arm, m]) => {
     const rc = m.reconvergence;
     const reconv = rc ? `${pct(rc.before.rate)} → ${pct(rc.after.rate)}; ${rc.incidentsToReturn === null ? 'not back within the stream' : `back after ${rc.incidentsToReturn}`}` : '—';
-    return `| ${arm} | ${cell(m.lateFirstTrialSuccess)} | ${cell(m.firstTrialSuccess)} | ${cell(m.successWithinMaxTrials)} | ${m.regret.wrongFirstActions} | ${m.regret.extraMinutes.toFixed(1)} | ${m.regret.unrecovered} | ${m.falseActions} | ${m.escalations.correct} / ${m.escalations.unnecessary} | ${m.recurrences} | ${reconv} | ${m.errors} |`;
+    return `| ${arm} | ${cell(m.lateFirstTrialSuccess)} | ${cell(m.firstTrialSuccess)} | ${cell(m.successWithinMaxTrials)} | ${m.regret.wrongFirstActions} | ${m.regret.extraMinutes.toFixed(1)} | ${m.regret.unrecovered} | ${m.falseActions} | ${m.escalations.correct} / ${m.escalations.unnecessary} | ${arm === 'memory-on' || arm === 'shuffled' ? m.recurrences : '—'} | ${reconv} | ${m.errors} |`;
   });
 }
 
 export const ARM_HEADER = [
-  '| arm | late first-trial success (n) | first-trial success | success ≤ max trials | wrong first actions | extra minutes | unrecovered | false actions | escalations right / needless | resolved, then recurred | after the shift (late level → first window; incidents to return) | errors (not run) |',
+  '| arm | late first-trial success (n) | first-trial success | success ≤ max trials | wrong first actions | extra minutes | unrecovered | false actions | escalations right / needless | resolved, then recurred (watched in the learning arms) | after the shift (late level → first window; incidents to return) | errors (not run) |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 

@@ -20,7 +20,7 @@ function run(over: Partial<IncidentRun> & { trialsDetail: IncidentRun['trialsDet
     fault: 'f', seed: 1, memoryNamespace: 'x', groundTruth: FIXABLE, expectedFixable: true, detected: true, trials: over.trialsDetail.length,
     firstTrialSuccess: false, resolved: true, oracleFixed: true, oracle: { healthyOverWindow: true, windowSeconds: 60, collateral: [], masked: [], success: true },
     disagreement: false, workflowWallMs: 1, transitions: 1, lambdaInvocations: 1, writes: 1, falseActions: 0, regression: false, dynamoRequests: 1,
-    inputTokens: 0, outputTokens: 0, costUsd: 0, executions: [], ...over,
+    inputTokens: 0, outputTokens: 0, costUsd: 0, executions: [], recurred: false, ...over,
   };
 }
 const trial = (n: number, action: string, outcome: 'resolved' | 'failed' | 'escalated', durationSeconds: number) => ({

@@ -73,6 +73,7 @@ export function incidentRecord(plan: PlannedIncident, arm: RunArm, run: Incident
     firstTrialSuccess: control ? run.writes === 0 : success && run.detected && run.trials <= 1,
     success,
     escalated: run.outcome === 'escalated',
+    ...(run.recurred ? { recurred: true } : {}),
     writes: run.writes,
     falseActions: run.falseActions,
     // The oracle's own time is the successful trial; anything before it (or everything, unrecovered) is extra.

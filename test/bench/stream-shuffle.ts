@@ -5,7 +5,8 @@ import type { Memory } from '../../functions/ports/memory';
  * The shuffled-outcome control: memory-on whose memory is fed outcomes
  * permuted within the arm. Every outcome the system records is replaced by
  * one drawn uniformly from the outcomes this stream has produced so far (the
- * current one included): the volume of memory and the success rate stay,
+ * current one included; a recurrence turns one success of the pool into a
+ * failure, told to no strategy): the volume of memory and the success rate stay,
  * the link between strategy, context and outcome goes. Lessons stored with
  * an episode are swapped the same way (they carry outcomes too). What the
  * system sees within one incident (its own trials) is untouched; the
@@ -41,10 +42,21 @@ export function shuffledOutcomes(memory: Memory, pool: ShufflePool): Memory {
   const { strategies, episodes } = memory;
   return {
     ...memory,
-    strategies: override(strategies, 'recordOutcome', async (input) => {
-      pool.outcomes.push(input.success);
-      return strategies.recordOutcome({ ...input, success: draw(pool.outcomes, pool.random) });
-    }),
+    strategies: override(
+      override(strategies, 'recordOutcome', async (input) => {
+        pool.outcomes.push(input.success);
+        return strategies.recordOutcome({ ...input, success: draw(pool.outcomes, pool.random) });
+      }),
+      'reviseOutcome',
+      async (input) => {
+        // A recurrence turns one true success into a failure: so does the pool (the rate later draws follow),
+        // but the strategy and context it happened to are not told (that link is what the control breaks).
+        const i = pool.outcomes.indexOf(true);
+        if (i >= 0) pool.outcomes[i] = false;
+        const [current] = (await strategies.listForSignature(input.strategy.signature)).filter((s) => s.id === input.strategy.id);
+        return current ?? input.strategy;
+      },
+    ),
     episodes: override(episodes, 'put', async (episode) => {
       // The reflection's lessons are what later incidents retrieve: permute them, keep the episode's true outcome.
       if (!episode.reflection) return episodes.put(episode);

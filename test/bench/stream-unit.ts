@@ -42,6 +42,9 @@ export function reasonerOnlyAvailable(): boolean {
   return PolicyConfigSchema.safeParse({ mode: 'enforce', ...REASONER_ONLY_POLICY }).success;
 }
 
+/** Arms whose memory carries over from incident to incident (one namespace per stream). */
+const LEARNS = new Set<RunArm>(['memory-on', 'shuffled']);
+
 const ARM_CODE: Record<RunArm, string> = { 'memory-on': 'on', 'memory-off': 'off', 'reasoner-only': 'ro', shuffled: 'sh' };
 
 /**
@@ -49,8 +52,7 @@ const ARM_CODE: Record<RunArm, string> = { 'memory-on': 'on', 'memory-off': 'off
  * memory-off and reasoner-only get a fresh one per incident (nothing to remember).
  */
 export function namespaceFor(prefix: string, arm: RunArm, stream: number, index: number): string {
-  const persistent = arm === 'memory-on' || arm === 'shuffled';
-  return persistent ? `${prefix}-s${stream}-${ARM_CODE[arm]}` : `${prefix}-s${stream}-i${index}-${ARM_CODE[arm]}`;
+  return LEARNS.has(arm) ? `${prefix}-s${stream}-${ARM_CODE[arm]}` : `${prefix}-s${stream}-i${index}-${ARM_CODE[arm]}`;
 }
 
 export async function runUnit(unit: StreamUnit, ctx: UnitContext, onRecord: (record: StreamIncident) => void | Promise<void>): Promise<void> {
@@ -74,6 +76,9 @@ export async function runUnit(unit: StreamUnit, ctx: UnitContext, onRecord: (rec
         ...(pool ? { wrapMemory: (m) => shuffledOutcomes(m, pool) } : {}),
         ...(ctx.logger ? { logger: ctx.logger } : {}),
         ...(ctx.onVisit ? { onVisit: ctx.onVisit } : {}),
+        // The learning arms only: memory-on learns from a recurrence, shuffled gets it permuted. memory-off and
+        // reasoner-only start every incident with an empty memory, so watching would cost time and change nothing.
+        watchForRecurrence: LEARNS.has(unit.arm),
       });
       ctx.onRun?.(run, incident, unit.arm);
       record = incidentRecord(incident, unit.arm, run, performance.now() - started);

@@ -54,6 +54,10 @@ export interface IncidentRun {
   oracle: OracleVerdict;
   /** The oracle and the system's own verification disagree (resolved ≠ oracle success, for a fixable fault). */
   disagreement: boolean;
+  /** The system's detector saw this resolved incident's failure again within the recurrence window (watchForRecurrence). */
+  recurred: boolean;
+  /** Cluster seconds from the resolved trial's end to the detection that found it again. */
+  recurredAfterSeconds?: number;
   timeToRecoverSeconds?: number;
   workflowWallMs: number;
   transitions: number;
@@ -95,6 +99,13 @@ export interface RunFaultOptions extends Pick<LocalStackOptions, 'policy' | 'dyn
   memoryNamespace: string;
   onVisit?: (visit: StateVisit) => void;
   onPhase?: (phase: string) => void;
+  /**
+   * After a resolved incident and the oracle, keep the workload running on the virtual clock until the
+   * policy's recurrence window (selection.recurrenceWindowMinutes) since the trial's end has passed, with a
+   * detection pass every minute as in production: a fault the remedy only masked can come back, and the
+   * system's own detector then counts it (app/recurrence). Executions those passes start are not run.
+   */
+  watchForRecurrence?: boolean;
   /** Called after the oracle, before the stack stops: evidence gathered from the cluster and the tables (the chaos bench). */
   inspect?: (stack: LocalStack, results: ExecutionResult[]) => Promise<void>;
 }
@@ -167,10 +178,26 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
     await options.inspect?.(stack, results);
 
     const finals = results.map((r) => r.output as WorkflowState | undefined);
-    const episodes = await stack.memory.episodes.list({});
-    const mine = episodes
-      .filter((e) => results.some((r) => r.name === e.executionId))
-      .sort((a, b) => a.trial - b.trial);
+    const ownEpisodes = async () =>
+      (await stack.memory.episodes.list({})).filter((e) => results.some((r) => r.name === e.executionId)).sort((a, b) => a.trial - b.trial);
+    let mine = await ownEpisodes();
+    let recurredAfterSeconds: number | undefined;
+    const resolvedTrial = mine.find((e) => e.outcome === 'resolved');
+    const windowMinutes = stack.policy.selection.recurrenceWindowMinutes;
+    if (options.watchForRecurrence && resolvedTrial && windowMinutes > 0) {
+      // The app model goes on as physics: a leak keeps leaking under a raised limit, a retry storm keeps retrying.
+      options.onPhase?.('watch for recurrence');
+      const endedAt = Date.parse(resolvedTrial.endedAt);
+      while (stack.sim.clock.now().getTime() < endedAt + windowMinutes * 60_000) {
+        await stack.sim.advance(DETECT_INTERVAL_SECONDS, 5);
+        const [summary] = await stack.detect();
+        if (summary?.recurred.includes(resolvedTrial.episodeId)) {
+          recurredAfterSeconds = (stack.sim.clock.now().getTime() - endedAt) / 1000;
+          break;
+        }
+      }
+      mine = await ownEpisodes();
+    }
     const trialsDetail: TrialRecord[] = mine.map((e) => ({
       trial: e.trial,
       action: e.decision?.action.action ?? 'none',
@@ -218,6 +245,8 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       oracleFixed: oracleSuccess,
       oracle,
       disagreement: truth.fixable && detectedAfter !== undefined && resolved !== oracleSuccess,
+      recurred: recurredAfterSeconds !== undefined,
+      ...(recurredAfterSeconds !== undefined ? { recurredAfterSeconds } : {}),
       ...(resolved && mine.at(-1)?.timeToRecoverSeconds !== undefined ? { timeToRecoverSeconds: mine.at(-1)!.timeToRecoverSeconds! } : {}),
       workflowWallMs: results.reduce((s, r) => s + r.wallMs, 0),
       transitions: results.reduce((s, r) => s + r.transitions, 0),

@@ -147,7 +147,8 @@ describe('least privilege', () => {
 
   // What each role may do, by action; a new grant must be added here on purpose.
   const expected: Record<FunctionRole, { dynamodbTables: string[]; extra: string[] }> = {
-    detect: { dynamodbTables: [], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
+    // Episodes and Strategies: recurrence (a failure back soon after a resolved trial revises that trial's strategy).
+    detect: { dynamodbTables: ['Episodes', 'Strategies'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
     lock: { dynamodbTables: ['Locks'], extra: ['ssm:GetParameter'] },
     // RequestApproval: the pending approval beside the locks, ApprovalRequested on the bus; no cluster access.
     approval: { dynamodbTables: ['Locks'], extra: ['events:PutEvents'] },

@@ -1,6 +1,6 @@
 /** Episodes in DynamoDB: written exactly once, listed by namespace and kind, lessons retrieved by similarity. */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import { incidentFeatures, rankLessons, type LessonCandidate } from '../../domain/lessons';
@@ -50,6 +50,8 @@ export function createEpisodeStore(client: DynamoDBDocumentClient, table: string
         k8sNamespace: episode.incident.namespace,
         outcome: episode.outcome,
         endedAt: episode.endedAt,
+        // What a recurrence looks episodes up by (resolvedSince); episodes written before it have none.
+        fingerprint: episode.incident.fingerprint,
         // The whole episode as JSON: cluster-derived values (pre-images, annotations)
         // may hold map keys DynamoDB attribute names cannot; zod re-validates it on read.
         body,
@@ -176,6 +178,51 @@ export function createEpisodeStore(client: DynamoDBDocumentClient, table: string
         for (const lesson of lessons) candidates.push({ lesson, signature, kind, features, at });
       }
       return rankLessons({ signature: q.signature, kind: q.kind, features: q.features ?? [], now: clock.now(), limit: q.limit ?? 5 }, candidates);
+    },
+
+    async resolvedSince(query) {
+      const q = input(z.object({ fingerprint: z.string().min(1).max(200), since: z.iso.datetime() }).strict(), query, 'recurrence query');
+      // Newest first from the namespace's episodes ordered by end time, only as far back as `since`.
+      const items = await queryAll(
+        client,
+        {
+          TableName: table,
+          IndexName: EPISODE_BY_NAMESPACE.index,
+          KeyConditionExpression: '#npk = :npk AND #nsk >= :since',
+          FilterExpression: 'fingerprint = :fp AND outcome = :resolved AND attribute_not_exists(recurredAt)',
+          ExpressionAttributeNames: { '#npk': EPISODE_BY_NAMESPACE.pk, '#nsk': EPISODE_BY_NAMESPACE.sk },
+          ExpressionAttributeValues: { ':npk': keys.allEpisodes, ':since': q.since, ':fp': q.fingerprint, ':resolved': 'resolved' },
+          ScanIndexForward: false,
+        },
+        'resolved episodes since',
+        { maxItems: 20 },
+      );
+      return items.map(fromItem);
+    },
+
+    async markRecurred(episodeId, at) {
+      const id = input(z.string().min(1).max(400), episodeId, 'episodeId');
+      const when = input(z.iso.datetime(), at, 'recurredAt');
+      const result = await attempt(`get episode ${id}`, () => client.send(new GetCommand({ TableName: table, Key: keys.episode(id), ConsistentRead: true })));
+      if (!result.Item) return false;
+      const episode = fromItem(result.Item);
+      if (episode.recurredAt !== undefined || episode.outcome !== 'resolved') return false;
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys.episode(id),
+            UpdateExpression: 'SET recurredAt = :at, body = :body',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(recurredAt) AND body = :before',
+            ExpressionAttributeNames: { '#pk': KEY.pk },
+            ExpressionAttributeValues: { ':at': when, ':body': JSON.stringify({ ...episode, recurredAt: when }), ':before': result.Item.body },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw translate(error, `mark episode ${id} recurred`);
+      }
     },
 
     async clear() {

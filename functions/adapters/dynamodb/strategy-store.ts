@@ -4,15 +4,17 @@
  * the decayed evidence and the per-feature buckets (domain/selection-context)
  * are recomputed from the item as read and written under a version condition,
  * retried on a lost race. Items written before buckets existed read as
- * evidence = their raw counts and gain buckets at their next outcome.
+ * evidence = their raw counts and gain buckets at their next outcome. A
+ * revision (the fault recurred after a success) goes through the same
+ * once-only versioned update under a marker of its own.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { MemoryError, MemoryThrottled } from '../../domain/errors';
-import { EvidenceSchema, StrategySchema, type Strategy } from '../../domain/model';
-import { StrategyOutcomeSchema, withOutcome } from '../../domain/selection-context';
+import { EvidenceSchema, StrategySchema, type Evidence, type Strategy } from '../../domain/model';
+import { StrategyOutcomeSchema, StrategyRevisionSchema, withOutcome, withRevision } from '../../domain/selection-context';
 import { type Clock } from '../../ports/clock';
 import type { StrategyStore } from '../../ports/memory';
 import { KEY, STRATEGY_BY_NAMESPACE, type MemoryKeys } from './keys';
@@ -73,6 +75,115 @@ export function createStrategyStore(client: DynamoDBDocumentClient, table: strin
       what,
     );
     return deleteAll(client, table, items.map(keyOnly), what);
+  };
+
+  /**
+   * Counts one change of a strategy's statistics exactly once (per outcomeId): an outcome marker is put and
+   * the strategy updated in one transaction. Raw counts are ADDed; the decayed evidence and buckets are
+   * computed from the item as read and written under its version, read again when another change won.
+   */
+  const countOnce = async (c: {
+    strategy: Strategy;
+    outcomeId: string;
+    marker: Record<string, unknown>;
+    what: string;
+    at: string;
+    next: (current: Strategy) => { evidence: Evidence; buckets: Record<string, Evidence> };
+    add: (current: Strategy) => { s: number; f: number; t: number; c: number };
+  }): Promise<Strategy> => {
+    const s = c.strategy;
+    for (let tries = 1; ; tries += 1) {
+      const item = await readItem(s);
+      const current = item ? fromItem(item) : { ...s, successes: 0, failures: 0, evidence: undefined, buckets: undefined };
+      const version = item ? stored(z.number().int().nonnegative().optional(), item.version, item, 'strategy version') : undefined;
+      const next = c.next(current);
+      const add = c.add(current);
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: table,
+                  Item: {
+                    ...keys.outcomeMarker(s.id, c.outcomeId),
+                    ...keys.outcomeMarkerIndex(s.id, c.outcomeId),
+                    type: 'outcome',
+                    strategyId: s.id,
+                    outcomeId: c.outcomeId,
+                    ...c.marker,
+                    expiresAt: epochSeconds(clock.now().getTime()) + OUTCOME_MARKER_TTL_SECONDS,
+                  },
+                  ConditionExpression: 'attribute_not_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': KEY.pk },
+                },
+              },
+              {
+                Update: {
+                  TableName: table,
+                  Key: keys.strategy(s.signature, s.id),
+                  // Creates the strategy on first use (ensure semantics); raw counts are ADDed, the decayed
+                  // evidence and buckets replaced as computed from the version read above.
+                  UpdateExpression:
+                    'SET #type = :type, #id = if_not_exists(#id, :id), signature = if_not_exists(signature, :signature), #action = if_not_exists(#action, :action), ' +
+                    '#template = if_not_exists(#template, :template), description = if_not_exists(description, :description), #source = if_not_exists(#source, :source), ' +
+                    'retired = if_not_exists(retired, :retired), #gpk = :gpk, #gsk = :gsk, lastUsedAt = :at, evidence = :evidence, buckets = :buckets, #version = :next ' +
+                    'ADD successes :s, failures :f, ttrSumSeconds :t, ttrCount :c',
+                  ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
+                  ExpressionAttributeNames: {
+                    '#type': 'type',
+                    '#id': 'id',
+                    '#action': 'action',
+                    '#template': 'template',
+                    '#source': 'source',
+                    '#version': 'version',
+                    '#gpk': STRATEGY_BY_NAMESPACE.pk,
+                    '#gsk': STRATEGY_BY_NAMESPACE.sk,
+                  },
+                  ExpressionAttributeValues: {
+                    ':type': 'strategy',
+                    ':id': s.id,
+                    ':signature': s.signature,
+                    ':action': s.action,
+                    ':template': s.template,
+                    ':description': s.description,
+                    ':source': s.source,
+                    ':retired': s.retired,
+                    ':gpk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.pk],
+                    ':gsk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.sk],
+                    ':at': c.at,
+                    ':evidence': EvidenceSchema.parse(next.evidence),
+                    ':buckets': next.buckets,
+                    ':next': (version ?? 0) + 1,
+                    ...(version === undefined ? {} : { ':version': version }),
+                    ':s': add.s,
+                    ':f': add.f,
+                    ':t': add.t,
+                    ':c': add.c,
+                  },
+                },
+              },
+            ],
+          }),
+        );
+        break;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        // A retry of a change already counted: the current statistics are the answer.
+        if (codes[0] === 'ConditionalCheckFailed') break;
+        // Another change of this strategy landed between the read and the write: read again.
+        const raced = codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
+        if (raced && tries < MAX_TRANSACTION_ATTEMPTS * 3) {
+          await sleep(Math.min(1000, 10 * 2 ** Math.min(tries, 6)) * (0.5 + Math.random()));
+          continue;
+        }
+        if (raced) throw new MemoryThrottled(`${c.what}: still conflicting after ${tries} attempts`, { cause: error });
+        throw translate(error, c.what);
+      }
+    }
+    const current = await read(s);
+    if (!current) throw new MemoryError(`${c.what}: strategy missing right after the update`);
+    return current;
   };
 
   return {
@@ -140,101 +251,31 @@ export function createStrategyStore(client: DynamoDBDocumentClient, table: strin
 
     async recordOutcome(value) {
       const o = input(StrategyOutcomeSchema, value, 'strategy outcome');
-      const s = o.strategy;
       const countTime = o.success && o.timeToRecoverSeconds !== undefined;
-      const what = `record outcome ${o.outcomeId} of strategy ${s.id}`;
-      for (let tries = 1; ; tries += 1) {
-        const item = await readItem(s);
-        const current = item ? fromItem(item) : { ...s, successes: 0, failures: 0, evidence: undefined, buckets: undefined };
-        const version = item ? stored(z.number().int().nonnegative().optional(), item.version, item, 'strategy version') : undefined;
-        const next = withOutcome(current, { success: o.success, at: o.at, features: o.features ?? [] }, o.halfLifeDays ?? 30);
-        try {
-          await client.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Put: {
-                    TableName: table,
-                    Item: {
-                      ...keys.outcomeMarker(s.id, o.outcomeId),
-                      ...keys.outcomeMarkerIndex(s.id, o.outcomeId),
-                      type: 'outcome',
-                      strategyId: s.id,
-                      outcomeId: o.outcomeId,
-                      success: o.success,
-                      at: o.at,
-                      expiresAt: epochSeconds(clock.now().getTime()) + OUTCOME_MARKER_TTL_SECONDS,
-                    },
-                    ConditionExpression: 'attribute_not_exists(#pk)',
-                    ExpressionAttributeNames: { '#pk': KEY.pk },
-                  },
-                },
-                {
-                  Update: {
-                    TableName: table,
-                    Key: keys.strategy(s.signature, s.id),
-                    // Creates the strategy on first use (ensure semantics); raw counts are ADDed, the decayed
-                    // evidence and buckets replaced as computed from the version read above.
-                    UpdateExpression:
-                      'SET #type = :type, #id = if_not_exists(#id, :id), signature = if_not_exists(signature, :signature), #action = if_not_exists(#action, :action), ' +
-                      '#template = if_not_exists(#template, :template), description = if_not_exists(description, :description), #source = if_not_exists(#source, :source), ' +
-                      'retired = if_not_exists(retired, :retired), #gpk = :gpk, #gsk = :gsk, lastUsedAt = :at, evidence = :evidence, buckets = :buckets, #version = :next ' +
-                      'ADD successes :s, failures :f, ttrSumSeconds :t, ttrCount :c',
-                    ConditionExpression: version === undefined ? 'attribute_not_exists(#version)' : '#version = :version',
-                    ExpressionAttributeNames: {
-                      '#type': 'type',
-                      '#id': 'id',
-                      '#action': 'action',
-                      '#template': 'template',
-                      '#source': 'source',
-                      '#version': 'version',
-                      '#gpk': STRATEGY_BY_NAMESPACE.pk,
-                      '#gsk': STRATEGY_BY_NAMESPACE.sk,
-                    },
-                    ExpressionAttributeValues: {
-                      ':type': 'strategy',
-                      ':id': s.id,
-                      ':signature': s.signature,
-                      ':action': s.action,
-                      ':template': s.template,
-                      ':description': s.description,
-                      ':source': s.source,
-                      ':retired': s.retired,
-                      ':gpk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.pk],
-                      ':gsk': keys.strategyIndex(s.signature, s.id)[STRATEGY_BY_NAMESPACE.sk],
-                      ':at': o.at,
-                      ':evidence': EvidenceSchema.parse(next.evidence),
-                      ':buckets': next.buckets,
-                      ':next': (version ?? 0) + 1,
-                      ...(version === undefined ? {} : { ':version': version }),
-                      ':s': o.success ? 1 : 0,
-                      ':f': o.success ? 0 : 1,
-                      ':t': countTime ? (o.timeToRecoverSeconds ?? 0) : 0,
-                      ':c': countTime ? 1 : 0,
-                    },
-                  },
-                },
-              ],
-            }),
-          );
-          break;
-        } catch (error) {
-          const codes = cancellationCodes(error);
-          // A retry of an outcome already counted: the current statistics are the answer.
-          if (codes[0] === 'ConditionalCheckFailed') break;
-          // Another outcome of this strategy landed between the read and the write: read again.
-          const raced = codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict');
-          if (raced && tries < MAX_TRANSACTION_ATTEMPTS * 3) {
-            await sleep(Math.min(1000, 10 * 2 ** Math.min(tries, 6)) * (0.5 + Math.random()));
-            continue;
-          }
-          if (raced) throw new MemoryThrottled(`${what}: still conflicting after ${tries} attempts`, { cause: error });
-          throw translate(error, what);
-        }
-      }
-      const current = await read(s);
-      if (!current) throw new MemoryError(`${what}: strategy missing right after the update`);
-      return current;
+      return countOnce({
+        strategy: o.strategy,
+        outcomeId: o.outcomeId,
+        marker: { success: o.success, at: o.at },
+        what: `record outcome ${o.outcomeId} of strategy ${o.strategy.id}`,
+        at: o.at,
+        next: (current) => withOutcome(current, { success: o.success, at: o.at, features: o.features ?? [] }, o.halfLifeDays ?? 30),
+        add: () => ({ s: o.success ? 1 : 0, f: o.success ? 0 : 1, t: countTime ? (o.timeToRecoverSeconds ?? 0) : 0, c: countTime ? 1 : 0 }),
+      });
+    },
+
+    async reviseOutcome(value) {
+      const r = input(StrategyRevisionSchema, value, 'strategy revision');
+      return countOnce({
+        strategy: r.strategy,
+        // Its own marker: the success's marker stays (a retried recordOutcome must still find it counted).
+        outcomeId: `${r.outcomeId}#recurred`,
+        marker: { success: false, at: r.at, revises: r.outcomeId },
+        what: `revise outcome ${r.outcomeId} of strategy ${r.strategy.id}`,
+        at: r.at,
+        next: (current) => withRevision(current, { countedAt: r.countedAt, at: r.at, features: r.features ?? [] }, r.halfLifeDays ?? 30),
+        // The raw success count goes back down (never below 0); the time to recover it contributed stays.
+        add: (current) => ({ s: current.successes > 0 ? -1 : 0, f: 1, t: 0, c: 0 }),
+      });
     },
 
     async clear() {

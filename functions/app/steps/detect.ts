@@ -1,6 +1,7 @@
 import type { Incident } from '../../domain/incident';
 import type { AppDeps } from '../deps';
 import { scanForIncidents, startIncidentExecution } from '../incident-executions';
+import { noteRecurrence } from '../recurrence';
 
 export interface DetectSummary {
   cluster: string;
@@ -11,19 +12,22 @@ export interface DetectSummary {
   scanMs: number;
   alreadyRunning: string[];
   skipped: { object: string; why: string }[];
+  /** Resolved episodes whose failure this scan found again within the recurrence window (now counted as failures). */
+  recurred: string[];
   errors: { cluster: string; error: string }[];
 }
 
 /**
  * The scheduled detector: scan every configured cluster, group failures into
- * incidents, and start one execution per incident. A cluster that cannot be
+ * incidents, count a failure that came back soon after a resolved trial as
+ * that trial's failure (app/recurrence), and start one execution per incident. A cluster that cannot be
  * read is reported and does not stop the scan of the others.
  */
 export async function detectStep(deps: AppDeps, source: Incident['source'] = 'schedule'): Promise<DetectSummary[]> {
   if (!deps.workflow) throw new Error('detect: no workflow starter configured');
   const summaries: DetectSummary[] = [];
   for (const clusterName of deps.clusterNames) {
-    const summary: DetectSummary = { cluster: clusterName, incidents: 0, started: [], alreadyRunning: [], skipped: [], errors: [], podsScanned: 0, scanMs: 0 };
+    const summary: DetectSummary = { cluster: clusterName, incidents: 0, started: [], alreadyRunning: [], skipped: [], recurred: [], errors: [], podsScanned: 0, scanMs: 0 };
     summaries.push(summary);
     try {
       const cluster = await deps.cluster(clusterName);
@@ -35,6 +39,14 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
       summary.skipped = skipped;
       for (const object of skipped) deps.logger.info('skipped object', { ...object });
       for (const incident of incidents) {
+        // Before the start: the new execution's selection already counts the masked success as a failure.
+        // A memory failure here is logged and never stops the incident from being handled.
+        try {
+          summary.recurred.push(...(await noteRecurrence(deps, incident)));
+        } catch (error) {
+          const e = error as Error;
+          deps.logger.error('recurrence check failed', { fingerprint: incident.fingerprint, error: e.name, message: e.message });
+        }
         const { started, name } = await startIncidentExecution(deps, incident);
         const target = `${incident.namespace}/${incident.target.kind}/${incident.target.name}`;
         if (started) {
