@@ -3,6 +3,7 @@ import { TOOL_HINTS } from '../../bin/mcp/tools';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { buildTrustReport } from '../../functions/app/trust/trust-report';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import type { Cluster } from '../../functions/ports/cluster';
 import { mutations } from '../harness/counting-cluster';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 import { FAULTS } from '../sim/faults';
@@ -24,6 +25,20 @@ afterAll(async () => {
 });
 
 const WINDOW = 600;
+
+/** The cluster with every read recorded as `method args`. */
+function readCounting(inner: Cluster, reads: string[]): Cluster {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (/^(get|list)/.test(String(prop))) reads.push(`${String(prop)} ${args.filter((x) => x !== undefined).join('/')}`);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
 
 /** Detection passes until an execution starts, then runs it (dry-run: a proposal, nothing written). */
 async function proposal(): Promise<void> {
@@ -81,6 +96,20 @@ describe('trust report', () => {
     expect(rowB.verdict).toMatch(/n = 1 < 2/);
     // The report proposes; it names exactly the strategy that earned it.
     expect(report.qualifying).toEqual([expect.objectContaining({ namespace: a.namespace, action: 'rollback_deployment', strategyIds: rowA.strategyIds, proposal: expect.stringContaining('consider enforce') })]);
+
+    // One report reads each object, and each namespace's lists, once however many decisions name them: the
+    // report compares with the cluster as it is now (before: every decision read its Deployment, ReplicaSets and
+    // pods twice, and namespace A's two decisions read them again, so reads grew with history).
+    const reads: string[] = [];
+    const counted = { ...stack.deps, cluster: async (name: string) => readCounting(await stack.deps.cluster(name), reads) };
+    const again = await buildTrustReport(counted, { since: start, windowSeconds: WINDOW, threshold: { minN: 2, minAgreementLow: 0.25, minRecoveryLow: 0.25 } });
+    expect(again.rows).toEqual(report.rows);
+    const perTarget = new Map<string, number>();
+    for (const r of reads) perTarget.set(r, (perTarget.get(r) ?? 0) + 1);
+    expect([...perTarget].filter(([, n]) => n > 1)).toEqual([]);
+    expect(reads.filter((r) => r.startsWith('getDeployment')).sort()).toEqual(
+      [`getDeployment ${a.namespace}/${a.workload.name}`, `getDeployment ${b.namespace}/${b.workload.name}`].sort(),
+    );
 
     // The same report through the action API (and so the MCP tool, a read-only one), with the threshold in the payload.
     const viaApi = await handleActionPayload(stack.deps, { action: 'trust_report', since: start.toISOString(), window_seconds: WINDOW, min_n: 2, min_agreement_low: 0.25, min_recovery_low: 0.25 });

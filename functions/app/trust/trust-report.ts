@@ -40,9 +40,9 @@ export async function buildTrustReport(deps: Pick<AppDeps, 'memory' | 'cluster' 
     })
   ).filter((e) => SHADOW_OUTCOMES.has(e.outcome) && e.decision && (!options.since || Date.parse(e.endedAt) >= options.since.getTime()));
   const now = deps.clock.now();
-  const clusters = new Map<string, Promise<Cluster>>();
+  const clusters = new Map<string, Promise<TrustReads>>();
   const clusterOf = (name: string) => {
-    if (!clusters.has(name)) clusters.set(name, deps.cluster(name));
+    if (!clusters.has(name)) clusters.set(name, deps.cluster(name).then(readOnce));
     return clusters.get(name)!;
   };
   const evaluations: ShadowEvaluation[] = [];
@@ -50,7 +50,35 @@ export async function buildTrustReport(deps: Pick<AppDeps, 'memory' | 'cluster' 
   return { ...trustReport(evaluations, { threshold: options.threshold, windowSeconds: options.windowSeconds, approvalRequiredFor: deps.policy.approvalRequiredFor }), evaluations };
 }
 
-async function evaluate(episode: Episode, now: Date, windowSeconds: number, clusterOf: (name: string) => Promise<Cluster>): Promise<ShadowEvaluation> {
+/** The reads a report makes. */
+type TrustReads = Pick<Cluster, 'getDeployment' | 'getHpa' | 'listReplicaSets' | 'listPods'>;
+
+/**
+ * The cluster as it is now, read once per report: every decision is set
+ * against the same present, so a Deployment, an HPA or a namespace's
+ * ReplicaSets and pods are read once however many decisions name them
+ * (a failed read is not kept: the next decision tries again).
+ */
+function readOnce(cluster: Cluster): TrustReads {
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key) as Promise<T> | undefined;
+    if (!value) {
+      value = read();
+      cache.set(key, value);
+      value.catch(() => cache.delete(key));
+    }
+    return value;
+  };
+  return {
+    getDeployment: (namespace, name) => once(`deployment ${namespace}/${name}`, () => cluster.getDeployment(namespace, name)),
+    getHpa: (namespace, name) => once(`hpa ${namespace}/${name}`, () => cluster.getHpa(namespace, name)),
+    listReplicaSets: (namespace, selector) => once(`replicasets ${namespace} ${selector ?? ''}`, () => cluster.listReplicaSets(namespace, selector)),
+    listPods: (namespace, selector) => once(`pods ${namespace} ${selector ?? ''}`, () => cluster.listPods(namespace, selector)),
+  };
+}
+
+async function evaluate(episode: Episode, now: Date, windowSeconds: number, clusterOf: (name: string) => Promise<TrustReads>): Promise<ShadowEvaluation> {
   const decision = episode.decision!;
   const action = decision.action.action;
   const requested = decision.action as { replicas?: number };
@@ -103,7 +131,7 @@ async function evaluate(episode: Episode, now: Date, windowSeconds: number, clus
 const json = (v: unknown) => JSON.stringify(v ?? null);
 
 /** What changed in the Deployment since the pre-image, named by kind. */
-async function deploymentChanges(cluster: Cluster, pre: PreImage, decidedAt: Date): Promise<OperatorChange[]> {
+async function deploymentChanges(cluster: TrustReads, pre: PreImage, decidedAt: Date): Promise<OperatorChange[]> {
   const deployment = await cluster.getDeployment(pre.namespace, pre.name);
   const changes: OperatorChange[] = [];
   const replicas = deployment.spec?.replicas;
@@ -140,7 +168,7 @@ async function deploymentChanges(cluster: Cluster, pre: PreImage, decidedAt: Dat
 }
 
 /** Healthy now: every desired replica updated and available, no pod of the current revision failing. */
-async function deploymentRecovered(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
+async function deploymentRecovered(cluster: TrustReads, namespace: string, name: string): Promise<boolean> {
   const deployment: Deployment = await cluster.getDeployment(namespace, name);
   const desired = deployment.spec?.replicas ?? 1;
   const status = deployment.status ?? {};
