@@ -1,7 +1,7 @@
 import { ActionRequestSchema, ActionResultSchema, type ActionRequest, type ActionResult } from '../domain/actions';
 import { ValidationError } from '../domain/errors';
 import type { Deployment, HorizontalPodAutoscaler, ReplicaSet } from '../domain/k8s';
-import { replicaSetsOf, revisionOf } from '../domain/workload';
+import { currentReplicaSetOf, replicaSetsOf, revisionOf } from '../domain/workload';
 import {
   ActionNotApplicable,
   containerIndex,
@@ -67,8 +67,9 @@ export async function undoAction(deps: ExecuteDeps, result: ActionResult, contex
     ...executor,
     read: async () => {
       const answer = await read();
-      // Only a rollback whose pre-image lost its template (compact marker) needs the ReplicaSets to find it.
-      if (original.action === 'rollback_deployment' && !pre.data.template) replicaSets = await deps.cluster.listReplicaSets(original.namespace);
+      // A rollback's undo needs the ReplicaSets: the revision it leaves is recorded as failing, and a
+      // pre-image that lost its template (compact marker) is found by its revision.
+      if (original.action === 'rollback_deployment') replicaSets = await deps.cluster.listReplicaSets(original.namespace);
       return answer;
     },
   });
@@ -119,10 +120,15 @@ function restoreDeployment(d: Deployment, original: ActionRequest, pre: PreImage
         if (!rs) throw new ActionNotApplicable(`${where}: revision ${pre.revision ?? '?'} to roll forward to no longer exists`, 'result.preImage.revision');
         template = templateForDeployment(rs);
       }
+      // The rollback's target is what its undo leaves: its verification failed (or an operator undid it).
+      const left = currentReplicaSetOf(d, replicaSets);
+      const leftRevision = left ? revisionOf(left) : undefined;
+      const leftName = left?.metadata?.name;
       return {
         done: jsonEqual(d.spec?.template, template),
         ops: [{ op: 'replace', path: '/spec/template', value: template }],
         preImage: deploymentPreImage(d, { template: true }),
+        ...(leftName && leftRevision !== undefined ? { leftFailing: { replicaSet: leftName, revision: leftRevision } } : {}),
         summary: `undo: rolled ${where} forward to the template of revision ${pre.revision ?? '?'} that the rollback replaced`,
       };
     }

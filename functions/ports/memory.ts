@@ -68,10 +68,22 @@ export interface LockStore {
   /** Releases if held by owner; never throws when not held. */
   release(key: string, owner: string): Promise<void>;
   /** Records one action on a workload (for cooldown and hourly cap). Idempotent per actionId. */
-  /** `requestedBy`: who asked for the action (the action API's caller), kept with the record. */
-  recordAction(workloadKey: string, actionId: string, at: Date, requestedBy?: string): Promise<void>;
+  /** `requestedBy`: who asked for the action (the action API's caller), kept with the record; `note`: what it was. */
+  recordAction(workloadKey: string, actionId: string, at: Date, requestedBy?: string, note?: ActionNote): Promise<void>;
   /** Actions on the workload at or after `since`, newest first. */
-  actionsSince(workloadKey: string, since: Date): Promise<{ actionId: string; at: string; requestedBy?: string }[]>;
+  actionsSince(workloadKey: string, since: Date): Promise<ActionRecord[]>;
+}
+
+/** What an action record says besides when and who: the action, and a ReplicaSet it left as failing (rollbacks, their undo). */
+export interface ActionNote {
+  action?: string;
+  leftFailing?: { replicaSet: string; revision: number };
+}
+
+export interface ActionRecord extends ActionNote {
+  actionId: string;
+  at: string;
+  requestedBy?: string;
 }
 
 /**

@@ -74,6 +74,25 @@ describe('the rollback story', () => {
       expect(answer).toMatchObject({ ok: false, error: { message: expect.stringMatching(/no earlier revision that is not known to be failing/) } });
       const after = await env.cluster.getDeployment(ns, 'billing');
       expect(after.spec?.template?.spec?.containers?.[0]?.image).toBe(GOOD);
+
+      // Why (#10 item 9, rest): a later action overwrites the last-action marker, and revision 2's pods are long
+      // gone; the action record of run's rollback and the episode of its incident still know revision 2 failed.
+      // Before, the marker was the only memory of it: this third try chose revision 2.
+      const scale = join(dir, 'scale.json');
+      await writeFile(scale, JSON.stringify({ action: 'scale_deployment', cluster_name: 'sim', namespace: ns, deployment: 'billing', replicas: 3, reason: 'load', idempotency_key: 'inc-43', requested_by: 'agent:oncall-bot' }));
+      const scaled = await runCli(['invoke', scale, '--kubeconfig', env.kubeconfigPath, '--cluster-name', 'sim', '--mode', 'enforce', '--policy', join(dir, 'later.json')], { cwd: dir });
+      expect(scaled.code, scaled.stderr + scaled.stdout).toBe(0);
+      const marked = await env.cluster.getDeployment(ns, 'billing');
+      expect(JSON.parse(marked.metadata?.annotations?.['eks-reflexion.io/last-action'] ?? '{}')).toMatchObject({ action: 'scale_deployment' });
+      expect((await env.cluster.listPods(ns, 'app=billing')).filter((p) => p.spec?.containers?.[0]?.image === BAD)).toEqual([]);
+      await writeFile(file, JSON.stringify({ ...payload, idempotency_key: 'inc-42-trial-3' }));
+      const third = await invoke('--policy', join(dir, 'later.json'));
+      const thirdAnswer = JSON.parse(third.stdout) as { ok: boolean; result?: { details?: { toRevision?: number } }; error?: { message: string } };
+      expect(thirdAnswer.result?.details?.toRevision, third.stdout).not.toBe(2);
+      expect(thirdAnswer).toMatchObject({ ok: false, error: { message: expect.stringMatching(/no earlier revision that is not known to be failing/) } });
+      expect(thirdAnswer.error?.message).toMatch(/revision 2 \(billing-[a-z0-9]+\): action-record: action [^ ]+ \(rollback_deployment, /);
+      expect(thirdAnswer.error?.message).toMatch(/episode: episode /);
+      expect((await env.cluster.getDeployment(ns, 'billing')).spec?.template?.spec?.containers?.[0]?.image).toBe(GOOD);
     } finally {
       running = false;
       await kubelet;

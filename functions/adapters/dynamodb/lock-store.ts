@@ -12,7 +12,9 @@ const LockInputSchema = z.object({
   ttlSeconds: z.number().int().min(1).max(7 * 86_400),
   now: z.date().refine((d) => Number.isFinite(d.getTime()), 'must be a valid date'),
 });
-const ActionItemSchema = z.object({ actionId: z.string(), at: z.iso.datetime(), requestedBy: z.string().optional() });
+const LeftFailingSchema = z.object({ replicaSet: z.string().min(1).max(253), revision: z.number().int().nonnegative() });
+const ActionNoteSchema = z.object({ action: z.string().min(1).max(100).optional(), leftFailing: LeftFailingSchema.optional() }).strict();
+const ActionItemSchema = z.object({ actionId: z.string(), at: z.iso.datetime(), requestedBy: z.string().optional() }).extend(ActionNoteSchema.shape);
 
 export function createLockStore(client: DynamoDBDocumentClient, table: string, keys: MemoryKeys): LockStore {
   return {
@@ -65,15 +67,16 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
       }
     },
 
-    async recordAction(workloadKey, actionId, at, requestedBy) {
+    async recordAction(workloadKey, actionId, at, requestedBy, note) {
       const a = input(
         z.object({
           workloadKey: z.string().min(1).max(1000),
           actionId: z.string().min(1).max(400),
           at: LockInputSchema.shape.now,
           requestedBy: z.string().min(1).max(256).optional(),
+          note: ActionNoteSchema.optional(),
         }),
-        { workloadKey, actionId, at, requestedBy },
+        { workloadKey, actionId, at, requestedBy, note },
         'action record',
       );
       const iso = a.at.toISOString();
@@ -98,6 +101,8 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
                 actionId: a.actionId,
                 at: iso,
                 ...(a.requestedBy ? { requestedBy: a.requestedBy } : {}),
+                ...(a.note?.action ? { action: a.note.action } : {}),
+                ...(a.note?.leftFailing ? { leftFailing: a.note.leftFailing } : {}),
                 expiresAt,
               },
             },
@@ -126,8 +131,19 @@ export function createLockStore(client: DynamoDBDocumentClient, table: string, k
         'list actions',
       );
       return items.map((item) => {
-        const parsed = stored(ActionItemSchema, { actionId: item.actionId, at: item.at, requestedBy: item.requestedBy }, item, 'action');
-        return { actionId: parsed.actionId, at: parsed.at, ...(parsed.requestedBy ? { requestedBy: parsed.requestedBy } : {}) };
+        const parsed = stored(
+          ActionItemSchema,
+          { actionId: item.actionId, at: item.at, requestedBy: item.requestedBy, action: item.action, leftFailing: item.leftFailing },
+          item,
+          'action',
+        );
+        return {
+          actionId: parsed.actionId,
+          at: parsed.at,
+          ...(parsed.requestedBy ? { requestedBy: parsed.requestedBy } : {}),
+          ...(parsed.action ? { action: parsed.action } : {}),
+          ...(parsed.leftFailing ? { leftFailing: parsed.leftFailing } : {}),
+        };
       });
     },
   };

@@ -109,7 +109,7 @@ async function write(
   // The cluster-side marker (the last-action annotation) protects the write itself; bound to the
   // request too, so a reused key with another request can never read as "already done".
   const actionId = options.key ? `api-${options.key}-${options.requestHash.slice(0, 12)}` : `api-${randomUUID()}`;
-  const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks };
+  const execDeps: ExecuteDeps = { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks, episodes: deps.memory.episodes };
   const reason = options.reason ?? 'requested through the action API';
   // A protected namespace is refused before the lock lookup reads anything in it.
   if (request.action !== 'escalate') refuseNamespaceEarly(execDeps, request.namespace);

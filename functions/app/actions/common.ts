@@ -198,4 +198,6 @@ export interface Plan {
   /** When `done`: the result's message, if not the generic "already in the desired state". */
   doneMessage?: string;
   details?: Record<string, unknown>;
+  /** A ReplicaSet this change moves away from because it fails (a rollback, the undo of one): kept in the action record. */
+  leftFailing?: { replicaSet: string; revision: number };
 }

@@ -4,7 +4,7 @@ import type { PolicyConfig } from '../../domain/policy-config';
 import type { Clock } from '../../ports/clock';
 import type { Cluster } from '../../ports/cluster';
 import type { Logger } from '../../ports/logger';
-import type { LockStore } from '../../ports/memory';
+import type { EpisodeStore, LockStore } from '../../ports/memory';
 
 /** What every action executor needs. */
 export interface ExecuteDeps {
@@ -14,6 +14,8 @@ export interface ExecuteDeps {
   clock: Clock;
   logger: Logger;
   locks: LockStore;
+  /** Episodes of past incidents: rollback_deployment's default target excludes revisions they saw failing. */
+  episodes?: Pick<EpisodeStore, 'list'>;
 }
 
 export interface ActionContext {

@@ -11,12 +11,13 @@ import { patchExecutor } from './patch-executor';
 import { planPatchImage } from './patch-image';
 import { planPatchProbe } from './patch-probe';
 import { planPatchResources } from './patch-resources';
+import { knownFailing, type KnownFailing } from './known-failing';
 import { planRollbackDeployment } from './rollback-deployment';
 import { planRolloutRestart } from './rollout-restart';
 import { planScaleDeployment } from './scale-deployment';
 
 export type DeploymentAction = Exclude<ActionRequest, { action: 'escalate' | 'restart_pod' | 'patch_hpa' }>;
-export type DeploymentPlanner = (d: Deployment, extra: { replicaSets: ReplicaSet[]; pods: Pod[]; now: Date }) => Plan;
+export type DeploymentPlanner = (d: Deployment, extra: { replicaSets: ReplicaSet[]; pods: Pod[]; known?: KnownFailing; now: Date }) => Plan;
 
 export function plannerFor(action: DeploymentAction): DeploymentPlanner {
   switch (action.action) {
@@ -66,7 +67,8 @@ export function deploymentExecutor(
   const { namespace, deployment: name } = request;
   // Only rollback and patch_image need the revision history; skip the extra reads otherwise.
   const needsHistory = request.action === 'rollback_deployment' || request.action === 'patch_image';
-  let history: { replicaSets: ReplicaSet[]; pods: Pod[] } | undefined;
+  // Read once per read of the Deployment (a conflict re-reads all of it).
+  let history: { replicaSets: ReplicaSet[]; pods: Pod[]; known?: KnownFailing } | undefined;
   const loadHistory = async (d: Deployment) => {
     if (!history) {
       const [replicaSets, pods] = await Promise.all([deps.cluster.listReplicaSets(namespace), deploymentPods(deps.cluster, d)]);
@@ -103,8 +105,11 @@ export function deploymentExecutor(
       return facts;
     },
     plan: async (d) => {
-      const extra = request.action === 'rollback_deployment' ? await loadHistory(d) : { replicaSets: [], pods: [] };
-      return plan(d, { ...extra, now: deps.clock.now() });
+      if (request.action !== 'rollback_deployment') return plan(d, { replicaSets: [], pods: [], now: deps.clock.now() });
+      const loaded = await loadHistory(d);
+      // A rollback's undo restores a recorded pre-image: no target to choose, so nothing to exclude.
+      if (!options.undo) loaded.known ??= await knownFailing(deps, d, loaded.replicaSets, loaded.pods);
+      return plan(d, { ...loaded, now: deps.clock.now() });
     },
     baseline: (d) => deploymentBaseline(deps.cluster, d, deps.clock.now()),
     patch: (ops, dryRun) => deps.cluster.patchDeployment(namespace, name, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),

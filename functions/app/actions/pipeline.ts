@@ -156,7 +156,10 @@ export async function runExecutor<T extends KubeObject>(deps: ExecuteDeps, ex: E
     if (ex.afterWrite) Object.assign(details, await ex.afterWrite(object, marker));
     details.attempts = attempt;
     details.eventRecorded = await recordEvent(deps, ex.eventObject(object), context, plan.summary);
-    await locks.recordAction(key, context.actionId, now, context.requestedBy);
+    await locks.recordAction(key, context.actionId, now, context.requestedBy, {
+      action: ex.undo ? `undo:${reportAs}` : reportAs,
+      ...(plan.leftFailing ? { leftFailing: plan.leftFailing } : {}),
+    });
     logger.info('action applied', { action: reportAs, target, actionId: context.actionId });
     return { ...base, applied: true, dryRun: false, noop: false, preImage: plan.preImage, message: bounded(`${plan.summary}; why: ${context.reason}`), details };
   }

@@ -68,7 +68,7 @@ export async function remediateStep(deps: AppDeps, input: unknown): Promise<unkn
   try {
     const remediation = boundedForState(
       await executeAction(
-        { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks },
+        { cluster, policy, clock: deps.clock, logger: deps.logger, locks: deps.memory.locks, episodes: deps.memory.episodes },
         decision.action,
         { actionId, reason: decision.why, trial: state.trial, ...(approvedDigest ? { approvedDigest } : {}) },
       ),
