@@ -8,6 +8,8 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from './loca
 
 /** Detection runs on the schedule: once a minute of cluster time. */
 export const DETECT_INTERVAL_SECONDS = 60;
+/** Simulator tick while watching a resolved incident for recurrence. */
+const RECURRENCE_TICK_SECONDS = 15;
 /** Give up detecting after this much cluster time (a control never shows a symptom). */
 const DETECT_HORIZON_SECONDS = 5 * 60;
 
@@ -189,7 +191,9 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       options.onPhase?.('watch for recurrence');
       const endedAt = Date.parse(resolvedTrial.endedAt);
       while (stack.sim.clock.now().getTime() < endedAt + windowMinutes * 60_000) {
-        await stack.sim.advance(DETECT_INTERVAL_SECONDS, 5);
+        // 15 s ticks (5 s elsewhere): a third of the cost over the half hour, and the app model's moments (an OOM
+        // at its computed time, a probe period) still land within one detection interval.
+        await stack.sim.advance(DETECT_INTERVAL_SECONDS, RECURRENCE_TICK_SECONDS);
         const [summary] = await stack.detect();
         if (summary?.recurred.includes(resolvedTrial.episodeId)) {
           recurredAfterSeconds = (stack.sim.clock.now().getTime() - endedAt) / 1000;
