@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmAlerts } from '../../functions/app/alerts/confirm';
 import { ingestDelivery, type AlertIngestConfig } from '../../functions/app/alerts/ingest';
 import { AlertAuthFailed, AlertPayloadTooLarge, AlertSourceUnknown } from '../../functions/domain/alerts/errors';
-import { ALERT_SYSTEMS, MAX_BODY_BYTES, type AlertSystem, type Delivery } from '../../functions/domain/alerts/types';
+import { ALERT_SYSTEMS, MAX_BODY_BYTES, type AlertSystem, type Delivery, type NormalizedAlert } from '../../functions/domain/alerts/types';
 import type { WorkflowState } from '../../functions/domain/workflow-state';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
+import type { EpisodeFilter, EpisodeStore } from '../../functions/ports/memory';
 import { FAULTS } from '../sim/faults';
 import type { ScenarioInstance } from '../sim/faults';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
@@ -127,6 +129,20 @@ describe('alerts end to end on the simulator', () => {
     expect(resolved.resolved).toHaveLength(1);
     expect(resolved.resolved[0]?.incident?.outcome).toBe('resolved');
     expect(stack.events.events.filter((e) => e.type === 'AlertResolved')).toHaveLength(1);
+
+    // A grouped delivery resolving several alerts about one workload reads memory once for their namespace
+    // (before: one episode query per alert, each over the memory's episode index).
+    const episodes = stack.deps.memory.episodes;
+    let lists = 0;
+    const countedEpisodes: EpisodeStore = Object.assign(Object.create(episodes) as EpisodeStore, {
+      list: (filter?: EpisodeFilter) => ((lists += 1), episodes.list(filter)),
+    });
+    const counted = { ...stack.deps, memory: { ...stack.deps.memory, episodes: countedEpisodes } };
+    const target = { namespace: named('alertmanager').namespace, workload: { kind: 'Deployment' as const, name: named('alertmanager').deployment } };
+    const group = ['a', 'b', 'c'].map((id): NormalizedAlert => ({ system: 'alertmanager', id, status: 'resolved', vendorStatus: 'resolved', title: id, labels: {}, target }));
+    const answer = await confirmAlerts(counted, group);
+    expect(answer.resolved.map((r) => r.incident?.outcome)).toEqual(['resolved', 'resolved', 'resolved']);
+    expect(lists).toBe(1);
 
     // The rollout is fixed now: a late firing delivery finds it healthy and starts nothing.
     const before = startedCount();

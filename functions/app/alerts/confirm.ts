@@ -1,5 +1,6 @@
 import { ALWAYS_PROTECTED_NAMESPACES } from '../../domain/policy-config';
 import type { Incident } from '../../domain/incident';
+import type { Episode } from '../../domain/model';
 import type { NormalizedAlert } from '../../domain/alerts/types';
 import type { AppDeps } from '../deps';
 import { executionName, scanForIncidents, startIncidentExecution } from '../incident-executions';
@@ -77,11 +78,12 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
   if (!deps.workflow) throw new Error('alerts: no workflow starter configured');
   const out: Confirmation = { incidents: [], ignored: [], resolved: [] };
   const byScope = new Map<string, { cluster: string; namespace: string; alerts: NormalizedAlert[] }>();
+  const episodesIn = onePerNamespace(deps);
 
   for (const alert of alerts) {
     const ignore = (why: string) => out.ignored.push({ alert: { ...ref(alert), title: alert.title }, why });
     if (alert.status === 'resolved') {
-      out.resolved.push(await recordResolved(deps, alert));
+      out.resolved.push(await recordResolved(deps, alert, episodesIn));
       continue;
     }
     if (alert.status !== 'firing') {
@@ -145,13 +147,26 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
   return out;
 }
 
+type EpisodesIn = (cluster: string, namespace: string) => Promise<Episode[]>;
+
+/** The newest episodes of a namespace, read once per delivery however many of its alerts resolve there. */
+function onePerNamespace(deps: AppDeps): EpisodesIn {
+  const read = new Map<string, Promise<Episode[]>>();
+  return (cluster, namespace) => {
+    const key = `${cluster}\u001f${namespace}`;
+    let episodes = read.get(key);
+    if (!episodes) read.set(key, (episodes = deps.memory.episodes.list({ cluster, namespace, limit: 50 })));
+    return episodes;
+  };
+}
+
 /** A resolved alert is recorded (bus event) against the newest episode of the workload it names, if any. */
-async function recordResolved(deps: AppDeps, alert: NormalizedAlert): Promise<ResolvedAlert> {
+async function recordResolved(deps: AppDeps, alert: NormalizedAlert, episodesIn: EpisodesIn): Promise<ResolvedAlert> {
   const cluster = clusterOf(deps, alert);
   const { namespace } = alert.target;
   let incident: ResolvedAlert['incident'];
   if (cluster && namespace && (alert.target.workload || alert.target.pod)) {
-    const episodes = await deps.memory.episodes.list({ cluster, namespace, limit: 50 });
+    const episodes = await episodesIn(cluster, namespace);
     const mine = episodes.filter((e) => matches(e.incident, alert)).sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))[0];
     if (mine) incident = { executionId: mine.executionId, episodeId: mine.episodeId, outcome: mine.outcome, signature: mine.signature };
   }
