@@ -48,7 +48,7 @@ export async function runStreamCommand(values: StreamFlags, argv: string[], say:
   say(`  ${streams} streams × ${length} incidents × arms memory-on, memory-off, reasoner-only (when selection has it), shuffled (oracle computed); ${workers || 'no'} worker processes; writing ${out}`);
   const dynamo = await startDynamoDbLocal();
   try {
-    await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);
+    await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables, { expireByTtl: false }); // a virtual clock (createTables)
     const { report } = await runStreamBench({
       familiesDir: loaded.dir,
       streams,

@@ -132,7 +132,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
     try {
       const runId = new Date(started).toISOString().replace(/[^0-9]/g, '').slice(2, 14);
       const tables = { episodes: `chaos-episodes-${runId}`, strategies: `chaos-strategies-${runId}`, locks: `chaos-locks-${runId}` };
-      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);
+      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables, { expireByTtl: false }); // a virtual clock (createTables)
       say(`chaos: ${faultNames.length} faults × ${seeds} seeds, faults on ${share} of requests, and the same at share 0`);
       report.chaos = await runChaosBench({
         scenarios: faultNames.map((f) => FAULTS[f]!),
@@ -165,7 +165,7 @@ async function run({ opts: values, argv }: { opts: Options; argv: string[] }): P
       const runId = new Date(started).toISOString().replace(/[^0-9]/g, '').slice(0, 14);
       const tables = { episodes: `bench-episodes-${runId}`, strategies: `bench-strategies-${runId}`, locks: `bench-locks-${runId}` };
       // Created once, before the two arms start side by side.
-      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables);
+      await createTables(createDynamoClients({ endpoint: dynamo.endpoint }).client, tables, { expireByTtl: false }); // a virtual clock (createTables)
       say(`fault suite: ${faultNames.length} faults × ${seeds} held-out seeds × 2 arms (+${trainSeeds} training seeds each)`);
       const suite = await runFaultSuite({
         scenarios: faultNames.map((f) => FAULTS[f]!),

@@ -256,10 +256,18 @@ function createTableInput(name: string, def: TableDefinition) {
 
 /**
  * Creates the three memory tables from TABLES (the same definitions the CDK
- * stack uses), with TTL on the locks table. Idempotent: existing tables and
- * an already-enabled TTL are left as they are.
+ * stack uses), with TTL on the locks and strategies tables. Idempotent:
+ * existing tables and an already-enabled TTL are left as they are.
+ *
+ * `expireByTtl: false` leaves TTL off. DynamoDB Local, like DynamoDB, deletes
+ * items whose TTL attribute is past in *real* time, so a run on a virtual
+ * clock that starts in the past (simulator, benches, tests) would lose live
+ * locks, action records and outcome markers at random. Nothing's expiry
+ * depends on the deletion (expiresAtMs decides), so turning it off there
+ * changes no answer.
  */
-export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+export async function createTables(client: DynamoDBClient, names: TableNames, options: { expireByTtl?: boolean } = {}): Promise<void> {
+  const expireByTtl = options.expireByTtl ?? true;
   for (const role of ['episodes', 'strategies', 'locks'] as const) {
     const name = names[role];
     if (typeof name !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(name)) {
@@ -276,7 +284,7 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
         if (!(error instanceof ResourceInUseException)) throw error;
       }
       await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: name });
-      if (def.ttlAttribute !== undefined) {
+      if (expireByTtl && def.ttlAttribute !== undefined) {
         const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
         const status = ttl.TimeToLiveDescription?.TimeToLiveStatus;
         if (status !== 'ENABLED' && status !== 'ENABLING') {

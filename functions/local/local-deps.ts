@@ -79,9 +79,11 @@ export async function localMemory(options: {
   tables: MemoryTables;
   namespace: string;
   clock?: Clock;
+  /** False for runs on a virtual clock (see createTables). */
+  expireByTtl?: boolean;
 }): Promise<{ memory: Memory; client: DynamoDBClient }> {
   const { client, doc } = createDynamoClients({ endpoint: options.endpoint });
-  await createTables(client, options.tables);
+  await createTables(client, options.tables, { expireByTtl: options.expireByTtl ?? true });
   const memory = createDynamoMemory({ client: doc, tables: options.tables, namespace: options.namespace, ...(options.clock ? { clock: options.clock } : {}) });
   return { memory, client };
 }

@@ -103,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = options.tables ?? { episodes: `episodes-${suffix}`, strategies: `strategies-${suffix}`, locks: `locks-${suffix}` };
     sim = await startSimulatedCluster({ seed, ...(options.nodes ? { nodes: options.nodes } : {}) });
     const clock = sim.clock;
-    const { memory: stored, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock });
+    const { memory: stored, client } = await localMemory({ endpoint: dynamoEndpoint, tables, namespace: options.memoryNamespace ?? `ns-${suffix}`, clock, expireByTtl: !clock.virtual });
     const memory = options.wrapMemory ? options.wrapMemory(stored) : stored;
     // Counted for the benchmark's cost model (DynamoDB bills per request).
     let dynamoRequests = 0;

@@ -7,16 +7,24 @@ import { useDynamoDbLocal } from '../support/dynamodb';
 const db = useDynamoDbLocal();
 
 describe('DynamoDB Local and createTables', () => {
-  it('creates the tables from TABLES, with the GSI and TTL on locks', async () => {
-    // Arrange / Act: the helper created the tables in beforeAll.
-    const episodes = await db.client.send(new DescribeTableCommand({ TableName: db.tables.episodes }));
-    const ttl = await db.client.send(new DescribeTimeToLiveCommand({ TableName: db.tables.locks }));
-    // Assert
-    expect(episodes.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(
-      TABLES.episodes.globalIndexes.map((g) => g.indexName),
-    );
-    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
-    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+  it.each([
+    // Why: a deployment-like local run (real clock) expires locks the way the stack's tables do.
+    { expireByTtl: undefined, status: 'ENABLED' },
+    // Why: a virtual clock in the past would see its live locks deleted by DynamoDB Local's TTL sweeper
+    // (a flaky dedup test showed the locks table emptied between two steps).
+    { expireByTtl: false, status: undefined },
+  ])('creates the tables from TABLES, with the GSI, and TTL on locks unless expireByTtl is false ($expireByTtl)', async ({ expireByTtl, status }) => {
+    const names = { episodes: `e-${expireByTtl}-${Date.now()}`, strategies: `s-${expireByTtl}-${Date.now()}`, locks: `l-${expireByTtl}-${Date.now()}` };
+    await createTables(db.client, names, expireByTtl === undefined ? {} : { expireByTtl });
+    const episodes = await db.client.send(new DescribeTableCommand({ TableName: names.episodes }));
+    const ttl = await db.client.send(new DescribeTimeToLiveCommand({ TableName: names.locks }));
+    expect(episodes.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(TABLES.episodes.globalIndexes.map((g) => g.indexName));
+    if (status) {
+      expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
+      expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe(status);
+    } else {
+      expect(ttl.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED').toBe('DISABLED');
+    }
   });
 
   it('is idempotent: creating the same tables again changes nothing and does not throw', async () => {

@@ -23,6 +23,8 @@ export interface KubeEnv {
   core: CoreV1Api;
   apps: AppsV1Api;
   autoscaling: AutoscalingV1Api;
+  /** The real kube-apiserver: its ServiceAccount admission needs a namespace's `default` account before pods. */
+  real: boolean;
 }
 
 export async function startKubeEnv(clusterName = 'test'): Promise<KubeEnv | { skipped: string }> {
@@ -37,6 +39,7 @@ export async function startKubeEnv(clusterName = 'test'): Promise<KubeEnv | { sk
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV1Api),
+    real: true,
   };
   await env.core.createNode({ body: { metadata: { name: 'node-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } } });
   return env;
@@ -84,6 +87,7 @@ export async function startSimKubeEnv(clusterName = 'test'): Promise<KubeEnv> {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),
     autoscaling: kc.makeApiClient(AutoscalingV1Api),
+    real: false,
   };
   await env.core.createNode({ body: { metadata: { name: 'node-1' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } } });
   return env;
@@ -94,6 +98,25 @@ export const freshNamespace = (prefix = 'rem') => `${prefix}-${Date.now().toStri
 
 export async function createNamespace(env: KubeEnv, name: string, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) {
   await env.core.createNamespace({ body: { metadata: { name, ...meta } } });
+  if (env.real) await defaultServiceAccount(env, name);
+}
+
+/**
+ * Waits for the controller-manager to create the namespace's `default`
+ * ServiceAccount (and its token): until then the real kube-apiserver refuses
+ * pods with a 500 "No API token found" — a race a loaded CI machine loses.
+ */
+async function defaultServiceAccount(env: KubeEnv, namespace: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    // 1.20's tokens controller adds the token secret after the account exists; admission needs both.
+    const found = await env.core.readNamespacedServiceAccount({ namespace, name: 'default' }).then(
+      (sa) => (sa.secrets?.length ?? 0) > 0,
+      () => false,
+    );
+    if (found) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`namespace ${namespace}: no default ServiceAccount with a token after 30 s`);
 }
 
 export async function createDeployment(

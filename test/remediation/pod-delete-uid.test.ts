@@ -7,7 +7,7 @@ import { systemClock } from '../../functions/ports/clock';
 import type { Cluster } from '../../functions/ports/cluster';
 import { silentLogger } from '../../functions/ports/logger';
 import { useDynamoDbLocal } from '../support/dynamodb';
-import { startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
+import { createNamespace, startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
 
 /**
  * #10 item 5 (pod half): restart_pod deletes the pod it read and judged, by
@@ -30,7 +30,7 @@ describe.each(TARGETS)('restart_pod on $name', ({ start }) => {
     const started = await start();
     if ('skipped' in started) throw new Error(started.skipped);
     env = started;
-    await env.core.createNamespace({ body: { metadata: { name: ns } } });
+    await createNamespace(env, ns);
     // A real owner object, so the garbage collector keeps the pods; not a real StatefulSet, whose controller
     // would delete or adopt them: the test plays the controller's part (recreating a pod under the same name).
     const owner = await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'db-owner' } } });
