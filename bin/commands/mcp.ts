@@ -63,11 +63,16 @@ output carries the protocol only.`,
     const { cluster, clusterName } = await openCluster(opts, io.env);
     // Never in-process only: a later session or an 'invoke' must see this session's cooldowns and caps.
     const source = await openMemory(opts, { dataDir: DEFAULT_DATA_DIR });
+    // A client that stops the server with a signal instead of closing its stdin: DynamoDB Local (its own
+    // process group) is stopped before this process exits, or it would keep running and hold the directory.
+    const onSignal = () => void source.close().finally(() => process.exit(EXIT.interrupted));
+    process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
     try {
       const deps = buildLocalDeps({ clusters: { [clusterName]: cluster }, memory: source.memory, policy, clock: systemClock });
       await serveMcp({ backend: (payload) => handleActionPayload(deps, payload), policy, approvals, version: '0.1.0' });
       return EXIT.ok;
     } finally {
+      process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
       await source.close();
     }
   },

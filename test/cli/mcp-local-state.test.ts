@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,4 +80,38 @@ describe('eks-reflexion mcp without memory flags shares cooldowns with later pro
     const d = await sim.client.get<{ spec: { replicas: number } }>(`/apis/apps/v1/namespaces/shop/deployments/${deployment}`);
     expect(d.spec.replicas).toBe(3);
   }, 180_000);
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('eks-reflexion mcp stopped by a signal', () => {
+  it('SIGTERM (how some clients stop a server, instead of closing its stdin) leaves no DynamoDB Local behind', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--data-dir', 'signal-data'],
+      cwd: dir,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'signal-test', version: '1.0.0' });
+    await client.connect(transport);
+    const { javaPid } = JSON.parse(await readFile(join(dir, 'signal-data', 'eks-reflexion.owner.json'), 'utf8')) as { javaPid: number };
+    try {
+      expect(alive(javaPid)).toBe(true);
+      process.kill(transport.pid!, 'SIGTERM');
+      for (let waited = 0; alive(transport.pid!) && waited < 30_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(transport.pid!)).toBe(false);
+      // Before: Node died at once on SIGTERM and the detached Java kept running (and its port, and the directory's data).
+      expect(alive(javaPid)).toBe(false);
+    } finally {
+      if (alive(javaPid)) process.kill(javaPid, 'SIGKILL');
+      await client.close().catch(() => undefined);
+    }
+  }, 120_000);
 });
