@@ -6,8 +6,8 @@ import { READER_GROUP, WRITER_GROUP } from '../functions/adapters/kubernetes/rba
 import type { FunctionRole } from '../functions/config/env';
 import type { ReflexionFunction } from './reflexion-function';
 
-/** Roles that only read the cluster: their access entries map them to the reader group. */
-export const EKS_READER_ROLES = ['detect', 'analyse', 'select-strategy', 'verify', 'alerts'] as const satisfies readonly FunctionRole[];
+/** Roles that only read the cluster (lock: a pod's top controller keys the lock): their access entries map them to the reader group. */
+export const EKS_READER_ROLES = ['lock', 'detect', 'analyse', 'select-strategy', 'verify', 'alerts'] as const satisfies readonly FunctionRole[];
 /** Roles that may write (remediate; reflect may undo; the action API): reader and writer groups. */
 export const EKS_ACTOR_ROLES = ['remediate', 'reflect', 'actions'] as const satisfies readonly FunctionRole[];
 

@@ -91,7 +91,7 @@ export class EksReflexionStack extends Stack {
     const access = new ClusterAccess(this, 'ClusterAccess', {
       clusterNames: settings.clusterNames,
       optInNamespaces: policy.optInNamespaces,
-      readers: [fns.detect, fns.analyse, fns['select-strategy'], fns.verify, fns.alerts],
+      readers: [fns.lock, fns.detect, fns.analyse, fns['select-strategy'], fns.verify, fns.alerts],
       actors: [fns.remediate, fns.reflect, fns.actions],
     });
 

@@ -1,5 +1,5 @@
 import { ActionRequestSchema, type ActionRequest, type ActionResult } from '../domain/actions';
-import { ValidationError } from '../domain/errors';
+import { KubeNotFound, ValidationError } from '../domain/errors';
 import type { Cluster } from '../ports/cluster';
 import { escalationResult } from './actions/escalate';
 import { ContextSchema, type ActionContext, type ExecuteDeps } from './actions/context';
@@ -63,4 +63,21 @@ export async function lockTargetOf(cluster: Cluster, request: ActionRequest): Pr
     default:
       return { kind: 'Deployment', name: request.deployment };
   }
+}
+
+/**
+ * The same workload for an incident's target (AcquireLock): a pod's top
+ * controller, an HPA's scale target, anything else itself. A pod or HPA
+ * already gone keys on itself: there is nothing else left to key on.
+ */
+export async function lockTargetOfIncident(cluster: Cluster, target: { kind: string; namespace: string; name: string }): Promise<{ kind: string; name: string }> {
+  const self = { kind: target.kind, name: target.name };
+  try {
+    if (target.kind === 'Pod') return (await podWorkload(cluster, await cluster.getPod(target.namespace, target.name))).lock;
+    if (target.kind === 'HorizontalPodAutoscaler') return (await hpaWorkload(cluster, await cluster.getHpa(target.namespace, target.name))).lock;
+  } catch (error) {
+    if (error instanceof KubeNotFound) return self;
+    throw error;
+  }
+  return self;
 }

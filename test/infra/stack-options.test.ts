@@ -32,7 +32,8 @@ describe('with opt-in namespaces', () => {
   it('actors are in the writer group, readers (detect first) only in the reader group; the output names the rbac step', () => {
     const entries = Object.values(resourcesOf(s.template, 'AWS::EKS::AccessEntry')).map((e) => e.Properties);
     const groupsOf = (role: FunctionRole) => entries.find((e) => JSON.stringify(e['PrincipalArn']).includes(roleIdOf(role)))!['KubernetesGroups'];
-    for (const role of ['detect', 'analyse', 'select-strategy', 'verify'] as const) expect(groupsOf(role), role).toEqual([READER_GROUP]);
+    // lock reads a pod incident's top controller (AcquireLock keys on it).
+    for (const role of ['lock', 'detect', 'analyse', 'select-strategy', 'verify'] as const) expect(groupsOf(role), role).toEqual([READER_GROUP]);
     for (const role of ['remediate', 'reflect', 'actions'] as const) expect(groupsOf(role), role).toEqual([READER_GROUP, WRITER_GROUP]);
     s.template.hasOutput('ClusterWriteAccess', { Value: Match.stringLikeRegexp('shop, payments') });
     s.template.hasOutput('RbacCommand', { Value: 'npx eks-reflexion rbac --namespace shop --namespace payments | kubectl apply -f -' });

@@ -6,7 +6,9 @@ import type { LockStore } from '../../ports/memory';
 import { DEDUP_WINDOW_SECONDS, EARLY_END_BACKOFF_SECONDS, startClaimKey } from '../incident-executions';
 import type { AppDeps } from '../deps';
 import { configuredPolicy, refuseOutOfScope } from '../policy-source';
-import { checkState, describeIssue, parseState, workloadKeyOf } from './state';
+import { workloadKey } from '../../domain/policy';
+import { lockTargetOfIncident } from '../execute-action';
+import { checkState, describeIssue, parseState } from './state';
 
 const LockInputSchema = z.object({ op: z.enum(['acquire', 'release']), state: z.unknown() });
 // Release must work on whatever document a Catch produced: it needs only the lock.
@@ -36,7 +38,12 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
     const policy = await configuredPolicy(deps);
     // Before any step reads the cluster (Analyse reads logs into the execution history): refuse what is out of scope.
     refuseOutOfScope(deps, policy, { cluster: state.incident.cluster, namespace: state.incident.namespace });
-    const key = workloadKeyOf(state);
+    // A pod's incident locks its top controller (an HPA's its scale target), the workload the action API and
+    // the actions' cooldown and cap key on: two pods of one StatefulSet never run two executions at once.
+    const { cluster: clusterName, target } = state.incident;
+    // Only those two kinds need a read; a Deployment or StatefulSet target is its own workload.
+    const lockOn = target.kind === 'Pod' || target.kind === 'HorizontalPodAutoscaler' ? await lockTargetOfIncident(await deps.cluster(clusterName), target) : target;
+    const key = workloadKey(clusterName, target.namespace, lockOn.kind, lockOn.name);
     const owner = state.executionId;
     // The lock outlives the execution's hard stop (same computation as the state
     // machine's timeout); the TTL only frees a workload whose execution died.

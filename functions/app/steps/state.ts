@@ -49,7 +49,7 @@ export function addUsage(a: WorkflowState['usage'], b: { inputTokens: number; ou
   };
 }
 
-/** Lock key of the incident's workload: one active remediation per workload. */
+/** Key of the incident's own target. AcquireLock keys a pod's or HPA's incident on its top controller instead (lockTargetOfIncident). */
 export function workloadKeyOf(state: Pick<WorkflowState, 'incident'>): string {
   const { cluster, target } = state.incident;
   return workloadKey(cluster, target.namespace, target.kind, target.name);
