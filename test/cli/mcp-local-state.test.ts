@@ -41,17 +41,22 @@ afterAll(async () => {
 
 const scalePayload = (deployment: string, replicas: number) => ({ cluster_name: 'sim', namespace: 'shop', deployment, replicas, requested_by: 'test' });
 
-/** One MCP session (its own process, as a client spawns it) that calls scale_deployment once and ends. */
-async function scaleOverMcp(deployment: string, replicas: number): Promise<unknown> {
+/** An MCP session in its own process, spawned as a client spawns it, in dir (so the default data dir is the test's own). */
+async function connect(...flags: string[]): Promise<{ client: Client; transport: StdioClientTransport }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, 'mcp', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--mode', 'enforce'],
-    // In dir: the default data dir (.eks-reflexion/dynamodb) is the test's own.
+    args: [CLI, 'mcp', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', ...flags],
     cwd: dir,
     stderr: 'pipe',
   });
   const client = new Client({ name: 'state-test', version: '1.0.0' });
   await client.connect(transport);
+  return { client, transport };
+}
+
+/** One MCP session that calls scale_deployment once and ends. */
+async function scaleOverMcp(deployment: string, replicas: number): Promise<unknown> {
+  const { client } = await connect('--mode', 'enforce');
   try {
     return (await client.callTool({ name: 'scale_deployment', arguments: scalePayload(deployment, replicas) })).structuredContent;
   } finally {
@@ -93,14 +98,7 @@ const alive = (pid: number): boolean => {
 
 describe('eks-reflexion mcp stopped by a signal', () => {
   it('SIGTERM (how some clients stop a server, instead of closing its stdin) leaves no DynamoDB Local behind', async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, 'mcp', '--kubeconfig', join(dir, 'kubeconfig'), '--cluster-name', 'sim', '--data-dir', 'signal-data'],
-      cwd: dir,
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'signal-test', version: '1.0.0' });
-    await client.connect(transport);
+    const { client, transport } = await connect('--data-dir', 'signal-data');
     const { javaPid } = JSON.parse(await readFile(join(dir, 'signal-data', 'eks-reflexion.owner.json'), 'utf8')) as { javaPid: number };
     try {
       expect(alive(javaPid)).toBe(true);
