@@ -48,6 +48,8 @@ export interface WorkloadFacts extends Marked {
     podController?: { kind: string; name: string };
     /** For restart_pod: the pod's own annotations (opt-out applies to it too). */
     podAnnotations?: Record<string, string>;
+    /** For restart_pod: a controller in the pod's chain of a kind we do not read (an Argo Rollout, a custom controller). */
+    unreadController?: { kind: string; name: string };
   };
 }
 
@@ -95,7 +97,8 @@ export type PolicyRule =
   | 'unknown-container'
   | 'image-not-in-history'
   | 'hpa-ceiling'
-  | 'pod-without-controller';
+  | 'pod-without-controller'
+  | 'unknown-controller';
 
 const MODE_STRICTNESS: Record<Mode, number> = { enforce: 0, 'dry-run': 1, observe: 2 };
 
@@ -318,6 +321,13 @@ function blastRadiusRule(input: PolicyInput, action: ActionRequest): Refusal | u
     case 'restart_pod':
       if (!current?.podController) {
         return refuse('pod-without-controller', `pod '${action.pod}' has no controller owner; deleting it would not bring it back`);
+      }
+      if (current.unreadController) {
+        const { kind, name } = current.unreadController;
+        return refuse(
+          'unknown-controller',
+          `pod '${action.pod}' is controlled by ${kind} '${name}', a kind eks-reflexion does not read: its opt-out and GitOps markers cannot be checked, so the pod is not deleted`,
+        );
       }
       return undefined;
     case 'rollout_restart':

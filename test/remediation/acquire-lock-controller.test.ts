@@ -1,5 +1,5 @@
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesObjectApi } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { lockStep } from '../../functions/app/steps/lock';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
@@ -8,7 +8,7 @@ import { buildLocalDeps } from '../../functions/local/local-deps';
 import { systemClock } from '../../functions/ports/clock';
 import { incident } from '../reasoner/fixtures';
 import { useDynamoDbLocal } from '../support/dynamodb';
-import { createDeployment, createNamespace, freshNamespace, settle, startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
+import { createDeployment, createNamespace, freshNamespace, settle, startKubeEnv, startSimKubeEnv, useKubeEnv, type KubeEnv } from './kube-env';
 
 /**
  * #10 item 3, the state machine's half: AcquireLock keys an incident on a
@@ -34,16 +34,9 @@ const podTemplate = (app: string) => ({
 describe.each(TARGETS)('AcquireLock on a pod incident, on $name', ({ start }) => {
   let env: KubeEnv;
   let objects: KubernetesObjectApi;
-  beforeAll(async () => {
-    const started = await start();
-    if ('skipped' in started) throw new Error(started.skipped);
-    env = started;
-    const kc = new KubeConfig();
-    kc.loadFromFile(env.kubeconfigPath);
-    objects = KubernetesObjectApi.makeApiClient(kc);
-  }, 120_000);
-  afterAll(async () => {
-    await env?.plane.stop();
+  useKubeEnv(start, (e, o) => {
+    env = e;
+    objects = o;
   });
 
   const deps = () => {

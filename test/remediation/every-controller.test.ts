@@ -1,5 +1,5 @@
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { executeAction, lockTargetOf, type ExecuteDeps } from '../../functions/app/execute-action';
 import type { ActionRequest } from '../../functions/domain/actions';
@@ -8,7 +8,7 @@ import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { systemClock } from '../../functions/ports/clock';
 import { silentLogger } from '../../functions/ports/logger';
 import { useDynamoDbLocal } from '../support/dynamodb';
-import { createNamespace, freshNamespace, kubeletPass, settle, startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
+import { createNamespace, freshNamespace, kubeletPass, settle, startKubeEnv, startSimKubeEnv, useKubeEnv, type KubeEnv } from './kube-env';
 
 /**
  * #10 item 3: for pods of StatefulSets, DaemonSets, Jobs (and CronJob-owned
@@ -65,16 +65,9 @@ function manifest(kind: Kind, name: string, namespace: string, annotations: Reco
 describe.each(TARGETS)('every controller on $name', ({ start, real }) => {
   let env: KubeEnv;
   let objects: KubernetesObjectApi;
-  beforeAll(async () => {
-    const started = await start();
-    if ('skipped' in started) throw new Error(started.skipped);
-    env = started;
-    const kc = new KubeConfig();
-    kc.loadFromFile(env.kubeconfigPath);
-    objects = KubernetesObjectApi.makeApiClient(kc);
-  }, 120_000);
-  afterAll(async () => {
-    await env?.plane.stop();
+  useKubeEnv(start, (e, o) => {
+    env = e;
+    objects = o;
   });
 
   // One lock store per test namespace (a memory namespace of its own), shared by every action of the test.

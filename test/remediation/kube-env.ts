@@ -1,4 +1,5 @@
-import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll } from 'vitest';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import type { Deployment, Pod } from '../../functions/domain/k8s';
 import type { Cluster } from '../../functions/ports/cluster';
@@ -262,3 +263,23 @@ export async function podsOf(env: KubeEnv, namespace: string, app: string): Prom
 }
 
 export { PatchStrategy, setHeaderOptions };
+
+/**
+ * Call inside a describe: starts the environment before its tests (a
+ * skipped real control plane fails them, naming why), hands it and a generic
+ * object client to `ready`, and stops it after.
+ */
+export function useKubeEnv(start: () => Promise<KubeEnv | { skipped: string }>, ready: (env: KubeEnv, objects: KubernetesObjectApi) => void): void {
+  let env: KubeEnv | undefined;
+  beforeAll(async () => {
+    const started = await start();
+    if ('skipped' in started) throw new Error(started.skipped);
+    env = started;
+    const kc = new KubeConfig();
+    kc.loadFromFile(env.kubeconfigPath);
+    ready(env, KubernetesObjectApi.makeApiClient(kc));
+  }, 120_000);
+  afterAll(async () => {
+    await env?.plane.stop();
+  });
+}

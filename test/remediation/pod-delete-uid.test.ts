@@ -31,9 +31,17 @@ describe.each(TARGETS)('restart_pod on $name', ({ start }) => {
     if ('skipped' in started) throw new Error(started.skipped);
     env = started;
     await createNamespace(env, ns);
-    // A real owner object, so the garbage collector keeps the pods; not a real StatefulSet, whose controller
-    // would delete or adopt them: the test plays the controller's part (recreating a pod under the same name).
-    const owner = await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'db-owner' } } });
+    // A real owner object of a kind restart_pod reads (an owner of an unknown kind is refused), so the garbage
+    // collector keeps the pods; not a StatefulSet, whose controller would delete or adopt them: a DaemonSet's
+    // controller leaves unbound pods alone, and the test plays the controller's part (recreating a pod under the
+    // same name).
+    const owner = await env.apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'db-owner' },
+        spec: { selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'db:1' }] } } },
+      },
+    });
     ownerUid = owner.metadata!.uid!;
   }, 120_000);
   afterAll(async () => {
@@ -45,7 +53,7 @@ describe.each(TARGETS)('restart_pod on $name', ({ start }) => {
     const pod = await env.core.createNamespacedPod({
       namespace: ns,
       body: {
-        metadata: { name, labels: { app: 'db' }, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'db-owner', uid: ownerUid, controller: true }] },
+        metadata: { name, labels: { app: 'db' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'db-owner', uid: ownerUid, controller: true }] },
         spec: { containers: [{ name: 'db', image: 'db:1' }] },
       },
     });

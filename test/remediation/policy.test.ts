@@ -220,6 +220,16 @@ const cases: Case[] = [
     'pod-without-controller',
     "'lonely'",
   ],
+  [
+    // A custom controller's opt-out cannot be read, so its pods are not deleted.
+    'a pod whose controller chain reaches an unknown kind',
+    {
+      action: { action: 'restart_pod', namespace: 'shop', pod: 'cart-1' },
+      workload: { kind: 'Rollout', name: 'cart', current: { podController: { kind: 'ReplicaSet', name: 'cart-6f7d' }, unreadController: { kind: 'Rollout', name: 'cart' } } },
+    },
+    'unknown-controller',
+    "Rollout 'cart'",
+  ],
   ['approval required and not given', { policy: { approvalRequiredFor: ['scale_deployment'] } }, 'approval-required', 'scale_deployment'],
   ['approval required and given', { policy: { approvalRequiredFor: ['scale_deployment'] }, approved: true }, undefined],
   ['observe mode never writes', { policy: { mode: 'observe' } }, 'observe-mode', 'observe'],

@@ -71,9 +71,12 @@ export async function podWorkload(cluster: ClusterReader, pod: Pod): Promise<Pod
   const chain = await controllerChain(cluster, namespace, pod);
   const direct = chain[0];
   const top = chain.at(-1);
+  // A controller of a kind we do not read (it ends the chain unread): its opt-out cannot be checked.
+  const unread = chain.find((l) => !isControllerKind(l.kind));
   const current = {
     ...(direct ? { podController: { kind: direct.kind, name: direct.name } } : {}),
     ...(pod.metadata?.annotations ? { podAnnotations: pod.metadata.annotations } : {}),
+    ...(unread ? { unreadController: { kind: unread.kind, name: unread.name } } : {}),
   };
   if (!top) return { facts: { kind: 'Pod', name: pod.metadata?.name ?? '', ...metaOf(pod), current }, lock: { kind: 'Pod', name: pod.metadata?.name ?? '' } };
   // Controllers between the pod and the top (a Deployment's ReplicaSet, a CronJob's Job): their opt-out counts too.
