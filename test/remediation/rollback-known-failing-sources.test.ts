@@ -127,6 +127,49 @@ const cases: Case[] = [
     basis: new RegExp(`revision 2 \\(${BAD}\\): episode: episode exec-ep#1 \\(ImagePullBackOff:tag-not-found on pod ${BAD}-x2k4p`),
   },
   {
+    name: 'crash-loop episode on revision 2 that blames no revision',
+    why: 'a dependency outage crash-loops whatever revision runs; resolved in place, the revision itself was fine',
+    seed: async (m) => {
+      await m.episodes.put(
+        episode({
+          executionId: 'exec-dep',
+          incident: incident({ kind: 'CrashLoopBackOff', subReason: 'exit-1', signature: 'CrashLoopBackOff:exit-1', reason: 'BackOff', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
+        }),
+      );
+    },
+    toRevision: 2,
+    basis: /^not-known-failing$/,
+  },
+  {
+    name: 'crash-loop episode whose remedy rolled revision 2 back',
+    why: 'the system left the revision because of the incident: it judged the revision bad',
+    seed: async (m) => {
+      await m.episodes.put(
+        episode({
+          executionId: 'exec-rb',
+          incident: incident({ kind: 'CrashLoopBackOff', subReason: 'exit-1', signature: 'CrashLoopBackOff:exit-1', reason: 'BackOff', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
+          result: { action: 'rollback_deployment', target: { kind: 'Deployment', namespace: NS, name: 'billing' }, applied: true, dryRun: false, noop: false, message: 'rolled back', details: {}, at: '2026-11-23T10:00:30.000Z' },
+        }),
+      );
+    },
+    toRevision: 1,
+    basis: /episode: episode exec-rb#1 \(CrashLoopBackOff:exit-1/,
+  },
+  {
+    name: 'image-pull episode of a registry outage',
+    why: 'an unreachable registry fails every revision; the template is not to blame',
+    seed: async (m) => {
+      await m.episodes.put(
+        episode({
+          executionId: 'exec-reg',
+          incident: incident({ subReason: 'registry-unreachable', signature: 'ImagePullBackOff:registry-unreachable', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
+        }),
+      );
+    },
+    toRevision: 2,
+    basis: /^not-known-failing$/,
+  },
+  {
     name: 'episode in another namespace',
     why: 'an incident elsewhere says nothing of this workload, even with a look-alike pod name',
     seed: async (m) => {

@@ -22,7 +22,8 @@ import { lastActionOf } from './common';
  *   days): a rollback records the ReplicaSet it left, an undo of a rollback the
  *   one it left (the rollback's target, whose verification failed);
  * - `episode`: an episode of this workload whose incident's failing pods
- *   belong to the ReplicaSet (pod names carry the pod-template-hash);
+ *   belong to the ReplicaSet (pod names carry the pod-template-hash) and that
+ *   blames the revision (episodeBlamesRevision: not a dependency outage);
  * - `pods`: a pod of the ReplicaSet failing now;
  * - `events`: Warning Events (BackOff, Failed, ErrImagePull, ImagePullBackOff,
  *   CrashLoopBackOff, ...) of pods already gone whose name carries the
@@ -89,11 +90,30 @@ export function marksFromActionRecords(records: ActionRecord[], owned: ReplicaSe
     }));
 }
 
-/** `episode`: the failing pods of an incident on this workload name their ReplicaSet. */
+/** Incident kinds whose cause is the revision's own template (a registry outage is not: its subReason says so). */
+const TEMPLATE_FAILURES: ReadonlySet<string> = new Set(['ImagePullBackOff', 'CreateContainerConfigError', 'FailedRollout']);
+/** Actions that leave a revision because it is bad. */
+const LEAVING_ACTIONS: ReadonlySet<string> = new Set(['rollback_deployment', 'patch_image']);
+
+/**
+ * Whether an episode says its revision itself failed, not merely that its
+ * pods did (a dependency outage crash-loops every revision, and the revision
+ * was fine once the dependency came back): a template failure, crashes that
+ * began with the revision (the detector's newRevision fact), or the episode's
+ * remedy left the revision (a rollback or image change applied).
+ */
+export function episodeBlamesRevision(e: Episode): boolean {
+  const { kind, subReason, facts } = e.incident;
+  if (TEMPLATE_FAILURES.has(kind) && subReason !== 'registry-unreachable') return true;
+  if (facts?.some((f) => f.kind === 'CrashLoop' && f.newRevision !== undefined)) return true;
+  return e.result !== undefined && e.result.applied && !e.result.dryRun && LEAVING_ACTIONS.has(e.result.action);
+}
+
+/** `episode`: the failing pods of an incident on this workload name their ReplicaSet, when the episode blames the revision. */
 export function marksFromEpisodes(episodes: Episode[], clusterName: string, namespace: string, owned: ReplicaSet[]): FailingMark[] {
   const marks: FailingMark[] = [];
   for (const e of episodes) {
-    if (e.incident.cluster !== clusterName || e.incident.namespace !== namespace) continue;
+    if (e.incident.cluster !== clusterName || e.incident.namespace !== namespace || !episodeBlamesRevision(e)) continue;
     const seen = new Set<string>();
     for (const pod of e.incident.pods) {
       const name = replicaSetOfPodName(pod, owned)?.metadata?.name;
