@@ -85,10 +85,12 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
   };
   const written = await putEpisode(deps, episode);
 
-  // Only real trials teach the bandit: a refusal, a dry run or an error says nothing about the strategy.
+  // Only real trials teach the bandit: a refusal, a dry run or an error says nothing about the strategy, except an
+  // action that did not apply here (no rollback target left that is not known failing): the strategy's miss.
   // With earlier trials' changes still in place the outcome is the combination's (domain/selection-context).
   const decision = state.decision;
-  if (decision?.strategy && decision.action.action !== 'escalate' && (outcome === 'resolved' || outcome === 'failed')) {
+  const missed = outcome === 'error' && notApplicable(state);
+  if (decision?.strategy && decision.action.action !== 'escalate' && (outcome === 'resolved' || outcome === 'failed' || missed)) {
     await deps.memory.strategies.recordOutcome({
       strategy: creditTarget(decision.strategy, decision.inPlace),
       features: featuresFor(decision.strategy.action, decision.features),
@@ -121,6 +123,9 @@ export async function reflectStep(deps: AppDeps, input: unknown): Promise<unknow
     'Reflect',
   );
 }
+
+/** The trial's action did not apply to this workload (it wrote nothing; ActionNotApplicable). */
+const notApplicable = (state: WorkflowState): boolean => state.error?.Error === 'ActionNotApplicable';
 
 /** Actions whose change stays after they ran (a restart leaves nothing behind; an escalation does nothing). */
 const LASTING = new Set(['rollback_deployment', 'scale_deployment', 'patch_resources', 'patch_image', 'patch_probe', 'patch_hpa']);
@@ -157,6 +162,10 @@ function route(state: WorkflowState, outcome: Outcome): 'resolved' | 'retry' | '
       return 'done';
     case 'failed':
       return state.trial < state.maxTrials ? 'retry' : 'escalate';
+    case 'error':
+      // An action that does not apply here (a rollback with no revision left that is not known failing) wrote
+      // nothing: the strategy missed, the incident is not over; the next trial chooses another (tried excludes it).
+      return notApplicable(state) && state.trial < state.maxTrials ? 'retry' : 'escalate';
     default:
       return 'escalate';
   }
