@@ -103,6 +103,7 @@ export class WorkflowFunctions extends Construct {
     memory.grant(selectStrategy.executionRole, 'episodes', 'read');
     memory.grant(selectStrategy.executionRole, 'strategies', 'read-write');
     memory.grant(remediate.executionRole, 'locks', 'read-write'); // cooldown and hourly cap
+    memory.grant(remediate.executionRole, 'episodes', 'read'); // a rollback excludes revisions past episodes blame
     memory.grant(reflect.executionRole, 'episodes', 'read-write');
     memory.grant(reflect.executionRole, 'strategies', 'read-write');
     memory.grant(reflect.executionRole, 'locks', 'read-write'); // an undo is an action too

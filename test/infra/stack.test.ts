@@ -155,7 +155,8 @@ describe('least privilege', () => {
     approval: { dynamodbTables: ['Locks'], extra: ['events:PutEvents'] },
     analyse: { dynamodbTables: ['Episodes'], extra: ['eks:DescribeCluster'] },
     'select-strategy': { dynamodbTables: ['Episodes', 'Strategies'], extra: ['eks:DescribeCluster'] },
-    remediate: { dynamodbTables: ['Locks'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
+    // Episodes: rollback_deployment's target excludes revisions past incidents blame (read only).
+    remediate: { dynamodbTables: ['Episodes', 'Locks'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster', 'ssm:GetParameter'] },
