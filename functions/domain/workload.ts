@@ -312,3 +312,12 @@ export function imagesSeenFor(history: RolloutRevision[], container: string): st
   }
   return [...seen];
 }
+
+/** `matchLabels` as a label selector string (the only selector form the catalogue's workloads need). */
+export function selectorOf(deployment: Deployment): string | undefined {
+  const labels = deployment.spec?.selector?.matchLabels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}

@@ -2,7 +2,7 @@ import type { ActionRequest } from '../../domain/actions';
 import type { Deployment, Pod, ReplicaSet } from '../../domain/k8s';
 import type { WorkloadFacts } from '../../domain/policy';
 import { baselineOf, observeDeployment, type Baseline } from '../../domain/verify';
-import { imagesSeenFor, rolloutHistory } from '../../domain/workload';
+import { imagesSeenFor, rolloutHistory, selectorOf } from '../../domain/workload';
 import type { Cluster } from '../../ports/cluster';
 import { containerImage, FIELD_MANAGER, type Plan } from './common';
 import type { ActionContext, ExecuteDeps } from './context';
@@ -34,15 +34,6 @@ export function plannerFor(action: DeploymentAction): DeploymentPlanner {
     case 'rollback_deployment':
       return (d, extra) => planRollbackDeployment(d, action, extra);
   }
-}
-
-/** `matchLabels` as a label selector string (the only selector form the catalogue's workloads need). */
-export function selectorOf(deployment: Deployment): string | undefined {
-  const labels = deployment.spec?.selector?.matchLabels;
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 export async function deploymentPods(cluster: Cluster, deployment: Deployment): Promise<Pod[]> {

@@ -5,7 +5,7 @@ import { lastRuns, observeRollout, specDigests, teamOf, type ObservedContext } f
 import { incidentFeatures } from '../../domain/lessons';
 import { sanitise } from '../../domain/redact';
 import type { AppDeps } from '../deps';
-import { selectorOf } from '../actions/deployment-executor';
+import { selectorOf } from '../../domain/workload';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
 const MAX_LOG_PODS = 2;
