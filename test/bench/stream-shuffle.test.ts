@@ -9,6 +9,7 @@ import { newShufflePool, shuffledOutcomes } from './stream-shuffle';
 function recordingMemory() {
   const outcomes: boolean[] = [];
   const puts: Episode[] = [];
+  const revised: string[] = [];
   const memory = {
     namespace: 'sb-test',
     strategies: {
@@ -19,6 +20,10 @@ function recordingMemory() {
       async listForSignature() {
         return [strategy()];
       },
+      async reviseOutcome(input: { strategy: Strategy }) {
+        revised.push(input.strategy.id);
+        return input.strategy;
+      },
     },
     episodes: {
       async put(e: Episode) {
@@ -27,7 +32,7 @@ function recordingMemory() {
       },
     },
   } as unknown as Memory;
-  return { memory, outcomes, puts };
+  return { memory, outcomes, puts, revised };
 }
 
 describe('shuffled-outcome control', () => {
@@ -66,5 +71,19 @@ describe('shuffled-outcome control', () => {
     ]);
     expect(await wrapped.strategies.listForSignature('s')).toHaveLength(1);
     expect(wrapped.namespace).toBe('sb-test');
+  });
+
+  it('a recurrence turns one pooled success into a failure and revises no strategy (the link stays broken)', async () => {
+    // Why: memory-on's recurrence revises the strategy it happened to; the control must feel the failure in its
+    // success rate only, or it would learn the same strategy–context link it exists to rule out.
+    const inner = recordingMemory();
+    const pool = newShufflePool(mulberry32(9));
+    const wrapped = shuffledOutcomes(inner.memory, pool);
+    for (const [i, success] of [true, true, false].entries()) {
+      await wrapped.strategies.recordOutcome({ strategy: strategy(), success, at: '2026-01-01T00:00:00Z', outcomeId: `o${i}` });
+    }
+    await wrapped.strategies.reviseOutcome({ strategy: strategy({ id: 'masked' }), countedAt: '2026-01-01T00:00:00Z', at: '2026-01-01T00:10:00Z', outcomeId: 'o0' });
+    expect(inner.revised).toEqual([]);
+    expect(pool.outcomes).toEqual([false, true, false]);
   });
 });
