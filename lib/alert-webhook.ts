@@ -61,6 +61,7 @@ export class AlertWebhook extends Construct {
         CLUSTER_NAMES: JSON.stringify(settings.clusterNames),
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         EPISODES_TABLE: memory.tables.episodes.tableName,
+        LOCKS_TABLE: memory.tables.locks.tableName,
         STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         EVENT_BUS_NAME: eventBus.eventBusName,
         ALERT_SOURCES: JSON.stringify(sources),
@@ -72,6 +73,8 @@ export class AlertWebhook extends Construct {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     memory.grant(this.function.executionRole, 'episodes', 'read');
+    // The start claim of each confirmed incident (startIncidentExecution) lives in the locks table.
+    memory.grant(this.function.executionRole, 'locks', 'read-write');
     stateMachine.grantStartExecution(this.function.executionRole);
     eventBus.grantPutEventsTo(this.function.executionRole);
     if (this.secret) {

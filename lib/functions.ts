@@ -160,6 +160,8 @@ export class EntryFunctions extends Construct {
     grantInvokeModel(settings.bedrockModelId, [this.actions]);
     readsPolicyParameter(props.policyParameter, [this.actions]);
     stateMachine.grantStartExecution(this.detect.executionRole);
+    // The start claim (one execution per failure at a time) lives in the locks table (startIncidentExecution).
+    memory.grant(this.detect.executionRole, 'locks', 'read-write');
     // Recurrence: finds the resolved episode of the fingerprint, marks it, revises its strategy's statistics.
     memory.grant(this.detect.executionRole, 'episodes', 'read-write');
     memory.grant(this.detect.executionRole, 'strategies', 'read-write');

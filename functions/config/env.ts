@@ -73,6 +73,8 @@ export const EnvSchemas = {
   alerts: z.object({
     ...common,
     EPISODES_TABLE: tables.EPISODES_TABLE,
+    /** Start claims of the incidents it starts (startIncidentExecution). */
+    LOCKS_TABLE: tables.LOCKS_TABLE,
     STATE_MACHINE_ARN: z.string().min(1),
     EVENT_BUS_NAME: z.string().min(1),
     /** Enabled sources (JSON array of system names); none: every delivery is refused. */

@@ -147,8 +147,9 @@ describe('least privilege', () => {
 
   // What each role may do, by action; a new grant must be added here on purpose.
   const expected: Record<FunctionRole, { dynamodbTables: string[]; extra: string[] }> = {
-    // Episodes and Strategies: recurrence (a failure back soon after a resolved trial revises that trial's strategy).
-    detect: { dynamodbTables: ['Episodes', 'Strategies'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
+    // Locks: the start claim of each incident it starts; Episodes and Strategies: recurrence (a failure back soon
+    // after a resolved trial revises that trial's strategy).
+    detect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
     // AcquireLock reads a pod incident's top controller (its lock key): a reader of the cluster.
     lock: { dynamodbTables: ['Locks'], extra: ['ssm:GetParameter', 'eks:DescribeCluster'] },
     // RequestApproval: the pending approval beside the locks, ApprovalRequested on the bus; no cluster access.
@@ -160,7 +161,8 @@ describe('least privilege', () => {
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster', 'ssm:GetParameter'] },
-    alerts: { dynamodbTables: ['Episodes'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
+    // Locks: the start claim of each confirmed incident it starts.
+    alerts: { dynamodbTables: ['Episodes', 'Locks'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
     // Escalations out: its dedup markers beside the locks and the configured secrets; no cluster, no bus writes.
     notify: { dynamodbTables: ['Locks'], extra: ['secretsmanager:GetSecretValue'] },
   };
