@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
-import { eventNameFor, executeAction, type ExecuteDeps } from '../../functions/app/execute-action';
-import { PolicyConfigSchema } from '../../functions/domain/policy-config';
-import { systemClock } from '../../functions/ports/clock';
-import { silentLogger } from '../../functions/ports/logger';
+import { eventNameFor, executeAction } from '../../functions/app/execute-action';
 import { createDeployment, createNamespace, freshNamespace, startSimKubeEnv, type KubeEnv } from '../remediation/kube-env';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { enforceDeps } from '../support/execute-deps';
 import { appliedWrites } from '../bench/chaos';
 import { chaosProxyForKubeconfig, type ChaosProxy, type FaultKind } from './chaos-proxy';
 
@@ -45,6 +43,8 @@ describe('one transient Kubernetes failure', () => {
     return { cluster: KubeCluster.fromKubeconfigFile(path, { clusterName: 'sim', requestTimeoutMs: 5_000 }), proxy };
   }
 
+  const locksIn = (prefix: string) => createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace(prefix) }).locks;
+
   /** Withholds the answer to the first request to `path` with `method` that is not a dry run. */
   function firstWrite(method: string, path: string): (r: { method: string; path: string; dryRun: boolean }) => Fault | undefined {
     let seen = false;
@@ -77,13 +77,7 @@ describe('one transient Kubernetes failure', () => {
     await createNamespace(env, ns);
     await createDeployment(env, ns, 'web', { replicas: 2 });
     const { cluster, proxy } = await clusterThrough((r) => (r.method === 'POST' && r.path.endsWith('/events') && r.occurrence === 0 ? fault : undefined));
-    const deps: ExecuteDeps = {
-      cluster,
-      policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
-      clock: systemClock,
-      logger: silentLogger,
-      locks: createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('audit') }).locks,
-    };
+    const deps = enforceDeps(cluster, locksIn('audit'));
     const actionId = `exec-audit-${fault}#1`;
     const result = await executeAction(deps, { action: 'scale_deployment', namespace: ns, deployment: 'web', replicas: 3 }, { actionId, reason: 'chaos test' });
     expect(result).toMatchObject({ applied: true, noop: false, details: { eventRecorded: true } });
@@ -117,13 +111,7 @@ describe('one transient Kubernetes failure', () => {
     // The first real write, whatever dry runs came before it: on a loaded machine a dry run can meet a 409
     // (the controller moved the object) and be repeated, so counting occurrences would fault a dry run.
     const { cluster, proxy } = await clusterThrough(firstWrite('PATCH', target));
-    const deps: ExecuteDeps = {
-      cluster,
-      policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
-      clock: systemClock,
-      logger: silentLogger,
-      locks: createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('lost') }).locks,
-    };
+    const deps = enforceDeps(cluster, locksIn('lost'));
     const request = { ...action, namespace: ns, deployment: 'web' };
     const context = { actionId: `exec-lost-${action.action}#1`, reason: 'chaos test' };
     await expect(executeAction(deps, request, context)).rejects.toThrow(/timed out/);
@@ -150,8 +138,8 @@ describe('one transient Kubernetes failure', () => {
       if (!pod) await new Promise((r) => setTimeout(r, 200));
     }
     const { cluster, proxy } = await clusterThrough(firstWrite('DELETE', `/api/v1/namespaces/${ns}/pods/${pod}`));
-    const locks = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('lostp') }).locks;
-    const deps: ExecuteDeps = { cluster, policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }), clock: systemClock, logger: silentLogger, locks };
+    const locks = locksIn('lostp');
+    const deps = enforceDeps(cluster, locks);
     const request = { action: 'restart_pod' as const, namespace: ns, pod: pod! };
     const context = { actionId: 'exec-lost-pod#1', reason: 'chaos test' };
     const first = await executeAction(deps, request, context);

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
-import { executeAction, type ExecuteDeps } from '../../functions/app/execute-action';
+import { executeAction } from '../../functions/app/execute-action';
 import type { Pod } from '../../functions/domain/k8s';
-import { PolicyConfigSchema } from '../../functions/domain/policy-config';
-import { systemClock } from '../../functions/ports/clock';
 import type { Cluster } from '../../functions/ports/cluster';
-import { silentLogger } from '../../functions/ports/logger';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { enforceDeps } from '../support/execute-deps';
 import { createNamespace, startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
 
 /**
@@ -65,13 +63,7 @@ describe.each(TARGETS)('restart_pod on $name', ({ start }) => {
     return podNamed(name);
   }
 
-  const deps = (cluster: Cluster): ExecuteDeps => ({
-    cluster,
-    policy: PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50 }),
-    clock: systemClock,
-    logger: silentLogger,
-    locks: createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('uid') }).locks,
-  });
+  const deps = (cluster: Cluster) => enforceDeps(cluster, createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('uid') }).locks);
 
   it('a replacement that appears between the read and the delete is not deleted', async () => {
     await podNamed('db-0');
