@@ -1,5 +1,5 @@
 import type { Incident } from './incident';
-import type { Lesson } from './model';
+import type { Episode, Lesson } from './model';
 
 /**
  * Lesson retrieval (Reflexion): past reflections are useful for an incident
@@ -191,4 +191,48 @@ export function renderLessons(lessons: readonly Lesson[], options: { maxItems?: 
   }
   const omitted = lessons.length - lines.length;
   return omitted > 0 ? `${lines.join('\n')}\n(${omitted} more omitted)` : lines.join('\n');
+}
+
+/**
+ * A resolved episode whose failure came back (app/recurrence): its lessons
+ * said the strategy worked, and Analyse would keep retrieving them for the
+ * next incident of the signature. Every lesson that credits the decided
+ * strategy (a success, or no outcome, about that strategy or — written
+ * before lessons named one — about its action) is replaced by one failure
+ * lesson that names the strategy (so it rules out that strategy, not every
+ * use of its action; see lessonsForProposal) and says why; the others are
+ * kept. The reflection's text says it too. The episode's `recurredAt` is
+ * set to `at`. An escalation, or an episode without a decided strategy,
+ * has nothing to take back: only the stamp changes.
+ */
+export function recurredEpisode(episode: Episode, at: string): Episode {
+  const decision = episode.decision;
+  if (!decision?.strategyId || decision.action.action === 'escalate') return { ...episode, recurredAt: at };
+  const action = decision.action.action;
+  const minutes = Math.max(0, Math.round((Date.parse(at) - Date.parse(episode.endedAt)) / 60_000));
+  const credits = (l: Lesson) =>
+    (l.outcome ?? 'success') === 'success' && (l.strategyId !== undefined ? l.strategyId === decision.strategyId : (l.action ?? action) === action);
+  const kept = (episode.reflection?.lessons ?? []).filter((l) => !credits(l));
+  const why = `it resolved the symptom but the incident recurred ${minutes} min later, so it only masked the fault and is not a fix in this context`;
+  const named = (decision.strategy?.description || decision.strategyId).slice(0, 120);
+  const lesson: Lesson = {
+    text: `${action} did not fix ${episode.signature} (strategy: ${named}): ${why}`.slice(0, 500),
+    signature: episode.signature,
+    episodeId: episode.episodeId,
+    outcome: 'failure',
+    action,
+    strategyId: decision.strategyId,
+  };
+  const before = episode.reflection;
+  const text = `${before?.text ?? ''} The incident recurred ${minutes} min after this trial resolved it: ${action} only masked the fault.`.trim().slice(0, 2000);
+  return {
+    ...episode,
+    recurredAt: at,
+    reflection: {
+      trial: before?.trial ?? episode.trial,
+      usage: before?.usage ?? { inputTokens: 0, outputTokens: 0, costUsd: 0, model: 'deterministic' },
+      text,
+      lessons: [lesson, ...kept].slice(0, 10),
+    },
+  };
 }

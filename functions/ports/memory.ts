@@ -15,7 +15,10 @@ export interface EpisodeStore {
   lessonsFor(query: { signature: string; kind: string; features?: string[]; limit?: number }): Promise<Lesson[]>;
   /** Resolved episodes of this fingerprint that ended at or after `since` and are not marked recurred yet, newest first. */
   resolvedSince(query: { fingerprint: string; since: string }): Promise<Episode[]>;
-  /** Marks a resolved episode recurred at `at` (its failure was detected again); false when already marked or absent. */
+  /**
+   * Marks a resolved episode recurred at `at` (its failure was detected again) and, in the same write, rewrites its
+   * lessons so they no longer credit its strategy (domain/lessons recurredEpisode); false when already marked or absent.
+   */
   markRecurred(episodeId: string, at: string): Promise<boolean>;
   clear(): Promise<number>;
 }

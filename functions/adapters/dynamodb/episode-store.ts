@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
-import { incidentFeatures, rankLessons, type LessonCandidate } from '../../domain/lessons';
+import { incidentFeatures, rankLessons, recurredEpisode, type LessonCandidate } from '../../domain/lessons';
 import { EpisodeSchema, LessonSchema, type Episode, type Lesson } from '../../domain/model';
 import { OutcomeSchema } from '../../domain/model';
 import { type Clock } from '../../ports/clock';
@@ -207,15 +207,22 @@ export function createEpisodeStore(client: DynamoDBDocumentClient, table: string
       if (!result.Item) return false;
       const episode = fromItem(result.Item);
       if (episode.recurredAt !== undefined || episode.outcome !== 'resolved') return false;
+      // One conditional write: the stamp and the rewritten lessons (domain/lessons recurredEpisode), or neither.
+      const recurred = recurredEpisode(episode, when);
       try {
         await client.send(
           new UpdateCommand({
             TableName: table,
             Key: keys.episode(id),
-            UpdateExpression: 'SET recurredAt = :at, body = :body',
+            UpdateExpression: 'SET recurredAt = :at, body = :body, lessons = :lessons',
             ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(recurredAt) AND body = :before',
             ExpressionAttributeNames: { '#pk': KEY.pk },
-            ExpressionAttributeValues: { ':at': when, ':body': JSON.stringify({ ...episode, recurredAt: when }), ':before': result.Item.body },
+            ExpressionAttributeValues: {
+              ':at': when,
+              ':body': JSON.stringify(recurred),
+              ':lessons': JSON.stringify(episodeLessons(recurred)),
+              ':before': result.Item.body,
+            },
           }),
         );
         return true;
