@@ -158,6 +158,7 @@ async function run({ opts, args, io }: { opts: Options; args: string[]; io: Comm
       incidents: confirmation.incidents.map((i) => ({ ...i, ...(outcome.has(i.executionId) ? { outcome: outcome.get(i.executionId) } : {}) })),
       ignored: confirmation.ignored,
       resolved: confirmation.resolved,
+      recurred: confirmation.recurred,
       truncatedAlerts: read.truncatedAlerts,
       mode: policy.mode,
     };

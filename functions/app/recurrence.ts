@@ -50,3 +50,18 @@ export async function noteRecurrence(deps: Pick<AppDeps, 'memory' | 'policy' | '
   }
   return marked;
 }
+
+/**
+ * noteRecurrence for a way in (the scheduled detector, the alert webhook)
+ * just before it starts the incident's execution: a memory failure is
+ * logged and never stops the incident from being handled.
+ */
+export async function noteRecurrenceBeforeStart(deps: Pick<AppDeps, 'memory' | 'policy' | 'clock' | 'logger'>, incident: Pick<Incident, 'fingerprint'>): Promise<string[]> {
+  try {
+    return await noteRecurrence(deps, incident);
+  } catch (error) {
+    const e = error as Error;
+    deps.logger.error('recurrence check failed', { fingerprint: incident.fingerprint, error: e.name, message: e.message });
+    return [];
+  }
+}

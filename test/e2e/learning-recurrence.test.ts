@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { runFault } from '../harness/fault-driver';
 import { REASONER_ONLY_POLICY } from '../bench/stream-unit';
-import { loadFamilies } from '../sim/faults';
+import { MASKED_OR_FIXED, OOM_AFTER_RELEASE } from './learning-recurrence-cases';
 
 /**
  * Recurrence counts as failure, end to end (simulated cluster, the
@@ -16,7 +16,7 @@ import { loadFamilies } from '../sim/faults';
  * scenario's ground truth; the test forces the cause only to know which case
  * it is looking at.
  */
-const oom = loadFamilies().find((f) => f.name === 'oom-after-release')!;
+const oom = OOM_AFTER_RELEASE;
 
 describe('a masked fault comes back and is counted as a failure', () => {
   let dynamo: DynamoDbLocal;
@@ -28,11 +28,7 @@ describe('a masked fault comes back and is counted as a failure', () => {
     await dynamo?.stop();
   });
 
-  it.each<{ cause: string; weights: Record<string, number>; recurs: boolean }>([
-    // Why each case: the same first action, judged resolved by verification both times; only physics tells them apart.
-    { cause: 'leak-in-release', weights: { 'working-set-grew': 0, 'limit-and-probe-regression': 0 }, recurs: true },
-    { cause: 'working-set-grew', weights: { 'leak-in-release': 0, 'limit-and-probe-regression': 0 }, recurs: false },
-  ])('$cause: recurs $recurs', async ({ cause, weights, recurs }) => {
+  it.each(MASKED_OR_FIXED)('$cause: recurs $recurs', async ({ cause, weights, recurs }) => {
     const run = await runFault({
       scenario: oom,
       seed: 4242,

@@ -4,6 +4,7 @@ import type { Episode } from '../../domain/model';
 import type { NormalizedAlert } from '../../domain/alerts/types';
 import type { AppDeps } from '../deps';
 import { executionName, scanForIncidents, startIncidentExecution } from '../incident-executions';
+import { noteRecurrenceBeforeStart } from '../recurrence';
 
 export interface StartedIncident {
   alert: { system: string; id: string };
@@ -29,6 +30,8 @@ export interface Confirmation {
   incidents: StartedIncident[];
   ignored: IgnoredAlert[];
   resolved: ResolvedAlert[];
+  /** Resolved episodes whose failure an alert confirmed again within the recurrence window (now counted as failures, app/recurrence). */
+  recurred: string[];
 }
 
 const ref = (a: NormalizedAlert) => ({ system: a.system, id: a.id });
@@ -71,12 +74,14 @@ function clusterOf(deps: AppDeps, alert: NormalizedAlert): string | undefined {
  * leads to a targeted snapshot of its namespace, the detectors decide whether
  * there is an incident, and only their incidents start executions — with the
  * scheduler's idempotent names, so a duplicate delivery (or an alert about an
- * incident the schedule already found) starts nothing more. One snapshot per
+ * incident the schedule already found) starts nothing more. A confirmed
+ * incident that comes back soon after a resolved trial counts as that
+ * trial's failure, exactly as in detection (app/recurrence). One snapshot per
  * cluster/namespace per delivery.
  */
 export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAlert[]): Promise<Confirmation> {
   if (!deps.workflow) throw new Error('alerts: no workflow starter configured');
-  const out: Confirmation = { incidents: [], ignored: [], resolved: [] };
+  const out: Confirmation = { incidents: [], ignored: [], resolved: [], recurred: [] };
   const byScope = new Map<string, { cluster: string; namespace: string; alerts: NormalizedAlert[] }>();
   const episodesIn = onePerNamespace(deps);
 
@@ -126,7 +131,10 @@ export async function confirmAlerts(deps: AppDeps, alerts: readonly NormalizedAl
         const name = executionName(found1, deps.clock.now(), deps.policy.mode);
         const incident: Incident = { ...found1, alert: { ...ref(alert), ...(alert.link ? { link: alert.link } : {}) } };
         // Two alerts of one delivery about one workload (a group of pods) start one execution.
-        const started = startedNames.has(name) ? false : (await startIncidentExecution(deps, incident)).started;
+        const first = !startedNames.has(name);
+        // Before the start, as the detector does: a resolved trial of this fingerprint within the window counts as failed.
+        if (first) out.recurred.push(...(await noteRecurrenceBeforeStart(deps, incident)));
+        const started = first ? (await startIncidentExecution(deps, incident)).started : false;
         startedNames.add(name);
         out.incidents.push({ alert: ref(alert), executionId: name, started, signature: incident.signature, target: targetText(incident) });
         if (started) {

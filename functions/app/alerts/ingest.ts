@@ -34,6 +34,8 @@ export interface AlertAnswer {
   incidents: StartedIncident[];
   ignored: IgnoredAlert[];
   resolved: ResolvedAlert[];
+  /** Resolved episodes whose failure this delivery's alerts confirmed again within the recurrence window (app/recurrence). */
+  recurred: string[];
   /** Alerts the sender left out of this delivery (`truncatedAlerts`): never seen, so never confirmed. */
   truncatedAlerts: number;
 }

@@ -1,7 +1,7 @@
 import type { Incident } from '../../domain/incident';
 import type { AppDeps } from '../deps';
 import { scanForIncidents, startIncidentExecution } from '../incident-executions';
-import { noteRecurrence } from '../recurrence';
+import { noteRecurrenceBeforeStart } from '../recurrence';
 
 export interface DetectSummary {
   cluster: string;
@@ -40,13 +40,7 @@ export async function detectStep(deps: AppDeps, source: Incident['source'] = 'sc
       for (const object of skipped) deps.logger.info('skipped object', { ...object });
       for (const incident of incidents) {
         // Before the start: the new execution's selection already counts the masked success as a failure.
-        // A memory failure here is logged and never stops the incident from being handled.
-        try {
-          summary.recurred.push(...(await noteRecurrence(deps, incident)));
-        } catch (error) {
-          const e = error as Error;
-          deps.logger.error('recurrence check failed', { fingerprint: incident.fingerprint, error: e.name, message: e.message });
-        }
+        summary.recurred.push(...(await noteRecurrenceBeforeStart(deps, incident)));
         const { started, name } = await startIncidentExecution(deps, incident);
         const target = `${incident.namespace}/${incident.target.kind}/${incident.target.name}`;
         if (started) {
