@@ -102,6 +102,7 @@ export class WorkflowFunctions extends Construct {
     memory.grant(analyse.executionRole, 'episodes', 'read');
     memory.grant(selectStrategy.executionRole, 'episodes', 'read');
     memory.grant(selectStrategy.executionRole, 'strategies', 'read-write');
+    memory.grant(selectStrategy.executionRole, 'locks', 'read'); // a candidate rollback's plan excludes revisions action records left failing
     memory.grant(remediate.executionRole, 'locks', 'read-write'); // cooldown and hourly cap
     memory.grant(remediate.executionRole, 'episodes', 'read'); // a rollback excludes revisions past episodes blame
     memory.grant(reflect.executionRole, 'episodes', 'read-write');

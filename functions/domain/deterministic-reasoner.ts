@@ -30,6 +30,7 @@ export function reasonerLimits(policy: PolicyConfig): DeterministicReasonerOptio
     maxMemory: policy.limits.maxMemory,
     hpaMaxReplicasCeiling: policy.limits.hpaMaxReplicasCeiling,
     maxReplicaStep: policy.limits.maxReplicaStep,
+    maxProbeFactor: policy.limits.maxProbeFactor,
   };
 }
 
@@ -212,6 +213,7 @@ export class DeterministicReasoner implements Reasoner {
       maxHpaStep: options.maxHpaStep ?? 5,
       hpaMaxReplicasCeiling: options.hpaMaxReplicasCeiling ?? 100,
       maxReplicaStep: options.maxReplicaStep ?? 5,
+      maxProbeFactor: options.maxProbeFactor ?? 3,
     };
   }
 

@@ -17,6 +17,8 @@ export interface TemplateBounds {
   maxResourceFactor: number;
   hpaMaxReplicasCeiling: number;
   maxReplicaStep: number;
+  /** A probe timing changes by at most this factor in one step (the policy refuses more). */
+  maxProbeFactor: number;
 }
 
 export interface TemplateContext {
@@ -32,7 +34,7 @@ export interface TemplateContext {
   currentProbe?: Probe;
   /** Overrides the HPA's current maxReplicas. */
   hpaMax?: number;
-  /** @default the PolicyConfig defaults (8Gi, 4 CPU, 2x per step, HPA ceiling 100) */
+  /** @default the PolicyConfig defaults (8Gi, 4 CPU, 2x per step, HPA ceiling 100, probe timings 3x per step) */
   bounds?: Partial<TemplateBounds>;
 }
 
@@ -51,6 +53,7 @@ export function bounds(context: TemplateContext): TemplateBounds {
     maxResourceFactor: context.bounds?.maxResourceFactor ?? limits.maxResourceFactor,
     hpaMaxReplicasCeiling: context.bounds?.hpaMaxReplicasCeiling ?? limits.hpaMaxReplicasCeiling,
     maxReplicaStep: context.bounds?.maxReplicaStep ?? limits.maxReplicaStep,
+    maxProbeFactor: context.bounds?.maxProbeFactor ?? limits.maxProbeFactor,
   };
 }
 
@@ -160,10 +163,14 @@ function currentProbe(context: TemplateContext, container: string, probe: ProbeK
 
 export function relaxProbe(template: Record<string, unknown>, context: TemplateContext, container: string, probe: ProbeKind) {
   const current = { ...PROBE_DEFAULTS, ...currentProbe(context, container, probe) };
+  const { maxProbeFactor } = bounds(context);
+  // One step stays within the policy's per-step factor (a larger template factor is taken as far as it allows;
+  // a timing at 0 has no step to scale and gets its minimum step).
   const grow = (key: string, value: number, minStep: number, max: number): number | undefined => {
     const f = factor(template, key, { min: 1, max: 10 });
     if (f === undefined) return undefined;
-    return Math.min(max, Math.max(Math.ceil(value * Math.min(f, 4)), value + minStep));
+    const step = Math.max(Math.ceil(value * Math.min(f, 4)), value + minStep);
+    return Math.min(max, value > 0 ? Math.min(step, Math.floor(value * maxProbeFactor)) : step);
   };
   const out = {
     initial_delay_seconds: grow('initial_delay_factor', current.initialDelaySeconds, 10, 3600),

@@ -20,8 +20,8 @@ export interface TrialRecord {
   why: string;
   outcome: Outcome;
   reflection: string;
-  /** What the bandit saw when it chose: each candidate's record so far. */
-  candidates: { strategyId: string; action: string; successes: number; failures: number }[];
+  /** What the bandit saw when it chose: each candidate's record so far, its posterior mean in this context, and why it was excluded. */
+  candidates: { strategyId: string; action: string; successes: number; failures: number; mean?: number; excluded?: string }[];
   lessonsUsed: number;
   /** Cluster seconds from the trial's start to its end (action, verification, reflection). */
   durationSeconds: number;
@@ -209,7 +209,14 @@ export async function runFault(options: RunFaultOptions): Promise<IncidentRun> {
       why: e.decision?.why ?? '',
       outcome: e.outcome,
       reflection: e.reflection?.text ?? '',
-      candidates: (e.decision?.candidates ?? []).map((c) => ({ strategyId: c.strategyId, action: c.action, successes: c.successes, failures: c.failures })),
+      candidates: (e.decision?.candidates ?? []).map((c) => ({
+        strategyId: c.strategyId,
+        action: c.action,
+        successes: c.successes,
+        failures: c.failures,
+        ...(c.mean !== undefined ? { mean: c.mean } : {}),
+        ...(c.excluded ? { excluded: c.excluded } : {}),
+      })),
       lessonsUsed: e.decision?.lessonsUsed.length ?? 0,
       durationSeconds: Math.max(0, (Date.parse(e.endedAt) - Date.parse(e.startedAt)) / 1000),
     }));

@@ -155,7 +155,8 @@ describe('least privilege', () => {
     // RequestApproval: the pending approval beside the locks, ApprovalRequested on the bus; no cluster access.
     approval: { dynamodbTables: ['Locks'], extra: ['events:PutEvents'] },
     analyse: { dynamodbTables: ['Episodes'], extra: ['eks:DescribeCluster'] },
-    'select-strategy': { dynamodbTables: ['Episodes', 'Strategies'], extra: ['eks:DescribeCluster'] },
+    // Episodes and Locks (read only): a candidate rollback is planned before it is chosen, excluding revisions known failing.
+    'select-strategy': { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster'] },
     // Episodes: rollback_deployment's target excludes revisions past incidents blame (read only).
     remediate: { dynamodbTables: ['Episodes', 'Locks'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { strategyFromProposal } from '../../functions/app/steps/select-strategy';
 import { ValidationError } from '../../functions/domain/errors';
 import type { Deployment } from '../../functions/domain/k8s';
+import { evaluatePolicy } from '../../functions/domain/policy';
+import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { seededStrategies } from '../../functions/domain/seeded-strategies';
 import { checkTargets, instantiate, makeStrategy, strategyId, type TemplateContext } from '../../functions/domain/strategy-template';
 import { incident } from './fixtures';
@@ -241,12 +243,31 @@ describe('seeded strategies', () => {
     expect(seededStrategies(signature, kind).map((s) => s.id)).toEqual(seeded.map((s) => s.id));
   });
 
-  it('the timeout seed lengthens only the timeout, by enough for an endpoint a few seconds slow', () => {
-    // Why: a ×2 timeout (1 s → 2 s) left endpoints answering in 3–4 s failing; start-up timings are not the problem.
+  // Why: a ×2 timeout (1 s → 2 s) left endpoints answering in 3–4 s failing, so the seed asks ×4; start-up timings
+  // are not the problem. The policy refuses a probe timing changed by more than maxProbeFactor (default 3) in one
+  // step, and the seed's 1 s → 4 s was refused outright (escalated, nothing written): the step now stays within it.
+  it.each([
+    { why: 'default policy: ×4 asked, ×3 allowed (1 s → 3 s)', from: 1, bounds: {}, timeout: 3 },
+    { why: 'a stricter policy: ×2 allowed', from: 1, bounds: { maxProbeFactor: 2 }, timeout: 2 },
+    { why: 'a looser policy: the seed\'s own ×4', from: 1, bounds: { maxProbeFactor: 5 }, timeout: 4 },
+    { why: 'from 2 s: ×3 allowed is 6 s', from: 2, bounds: {}, timeout: 6 },
+  ])('the timeout seed lengthens only the timeout, within the per-step bound: $why', ({ from, bounds, timeout }) => {
     const inc = incident({ kind: 'ProbeFailure', signature: 'ProbeFailure:readiness-timeout', subReason: 'readiness-timeout' });
     const patch = seededStrategies(inc.signature, inc.kind).find((s) => s.action === 'patch_probe')!;
-    const action = instantiate(patch, inc, { deployment: deployment({ readinessProbe: { httpGet: { path: '/ready', port: 8080 }, timeoutSeconds: 1 } }) });
-    expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: 4 });
+    const probe = { httpGet: { path: '/ready', port: 8080 }, timeoutSeconds: from };
+    const action = instantiate(patch, inc, { deployment: deployment({ readinessProbe: probe }), bounds });
+    expect(action).toEqual({ action: 'patch_probe', namespace: 'shop', deployment: 'web', container: 'app', probe: 'readiness', timeout_seconds: timeout });
+    // The write path's own rule agrees: the step it was given is one it allows.
+    const decision = evaluatePolicy({
+      config: PolicyConfigSchema.parse({ mode: 'enforce', limits: bounds }),
+      action,
+      clusterName: 'prod-eks',
+      namespace: { name: 'shop' },
+      workload: { kind: 'Deployment', name: 'web', current: { replicas: 2, containers: { app: { readinessProbe: probe } } } },
+      recentActions: [],
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    expect(decision).toMatchObject({ allowed: true });
   });
 
   const zero = incident({ kind: 'FailedRollout', signature: 'FailedRollout:scaled-to-zero', subReason: 'scaled-to-zero', facts: [{ kind: 'ScaledToZero' as const, hpa: 'web', minReplicas: 3, maxReplicas: 6, scalingDisabled: true }] });

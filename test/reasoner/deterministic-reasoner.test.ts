@@ -132,14 +132,15 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'escalate' },
     },
     {
-      why: 'aggressive liveness probe: more initial delay and timeout, from the current values',
+      // 5 s + 30 s would be ×7, which the policy's per-step bound (×3) refuses: the step stops at 15 s.
+      why: 'aggressive liveness probe: more initial delay and timeout, from the current values, within ×3 per step',
       inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', facts: probeFacts('liveness', 'unknown', { initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 10 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
-      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
+      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 15, timeout_seconds: 3 },
     },
     {
-      why: 'readiness times out: the timeout grows ×4 (1 s → 4 s), first even after a new revision (the app answers, only slowly)',
+      why: 'readiness times out: the timeout grows ×3 (1 s → 3 s; ×4 asked, the policy allows ×3 per step), first even after a new revision (the app answers, only slowly)',
       inc: incident({ kind: 'ProbeFailure', subReason: 'readiness-timeout', facts: probeFacts('readiness', 'timeout', { timeoutSeconds: 1, periodSeconds: 5 }, 0), evidence: { rolloutHistory: newRevisionHistory, containers: [{ ...container, ready: false }] } }),
-      expected: { action: 'patch_probe', probe: 'readiness', timeout_seconds: 4 },
+      expected: { action: 'patch_probe', probe: 'readiness', timeout_seconds: 3 },
     },
     {
       why: 'liveness times out at 10 s: +3 s would be too little for slow endpoints, ×4 is bounded by 60 s',
@@ -164,7 +165,7 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
     {
       why: 'liveness 503 during a slow start: relax the start-up allowance as for a bare liveness failure',
       inc: incident({ kind: 'ProbeFailure', subReason: 'liveness-server-error', facts: probeFacts('liveness', 'server-error', { initialDelaySeconds: 5, timeoutSeconds: 1, periodSeconds: 5 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
-      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 35, timeout_seconds: 3 },
+      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 15, timeout_seconds: 3 },
     },
     {
       why: 'HPA pinned at max with no comparable metric (the controller only says it wants more): raise maxReplicas by a bounded step',
@@ -172,9 +173,9 @@ describe('DeterministicReasoner.propose: one catalogue action per failure signat
       expected: { action: 'patch_hpa', hpa: 'web', max_replicas: 15 },
     },
     {
-      why: 'the current timings come from the detector\'s probe fact (10 s delay, 2 s timeout → 40 s, 4 s)',
+      why: 'the current timings come from the detector\'s probe fact (10 s delay, 2 s timeout → 30 s, 4 s: +30 s capped at ×3)',
       inc: incident({ kind: 'ProbeFailure', subReason: 'liveness', facts: probeFacts('liveness', 'unknown', { initialDelaySeconds: 10, timeoutSeconds: 2, periodSeconds: 5 }), evidence: { containers: [{ ...container, ready: false, restartCount: 4 }] } }),
-      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 40, timeout_seconds: 4 },
+      expected: { action: 'patch_probe', probe: 'liveness', initial_delay_seconds: 30, timeout_seconds: 4 },
     },
     {
       why: 'HPA facts as the detector writes them: sized from the metric, ceil(4 × 180 / 70) = 11 needed, +10 % headroom → 13 (a ×1.5 bump to 6 would stay pinned)',

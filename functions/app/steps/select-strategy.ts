@@ -10,6 +10,7 @@ import { seededStrategies } from '../../domain/seeded-strategies';
 import { mulberry32, selectStrategy } from '../../domain/selection';
 import { checkTargets, instantiate, strategyId, type TemplateContext } from '../../domain/strategy-template';
 import type { Cluster } from '../../ports/cluster';
+import { dryPlanner } from '../actions/dry-plan';
 import type { AppDeps } from '../deps';
 import { addUsage, checkState, clusterFor, parseState } from './state';
 
@@ -23,7 +24,8 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
   const state = parseState(input, 'SelectStrategy');
   const { incident } = state;
   const cluster = await clusterFor(deps, incident.cluster);
-  const context = await templateContext(cluster, incident);
+  // Templates are sized within the policy's limits, so a seeded step is never one the write path refuses.
+  const context: TemplateContext = { ...(await templateContext(cluster, incident)), bounds: deps.policy.limits };
 
   // Past incidents' lessons were retrieved once by Analyse; this incident's reflections come first.
   const lessons = [...lessonsFromReflections(state.reflections), ...state.lessons].slice(0, 10);
@@ -57,6 +59,23 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     return instantiate(strategy, incident, context);
   };
 
+  // Each candidate is planned on the workload as it is now (nothing written): one that cannot apply, or would
+  // change nothing, is no candidate, rather than a lost trial. Template refusals are said by `concrete` below.
+  const whyNot = dryPlanner({ cluster, clock: deps.clock, locks: deps.memory.locks, episodes: deps.memory.episodes }, context.deployment);
+  const tried = new Set(state.tried.map((t) => t.strategyId));
+  const planned = new Map<string, string | undefined>();
+  for (const strategy of [...stored, ...seeded, ...(proposed ? [proposed] : [])]) {
+    if (strategy.retired || tried.has(strategy.id) || planned.has(strategy.id)) continue;
+    let request: ActionRequest;
+    try {
+      request = concrete(strategy);
+    } catch (error) {
+      if (error instanceof ValidationError) continue;
+      throw error;
+    }
+    planned.set(strategy.id, await whyNot(request));
+  }
+
   // Every draw of this decision comes from a PRNG seeded here and recorded, so it can be replayed.
   const seed = Math.floor(deps.random() * 2 ** 31);
   const choice = selectStrategy({
@@ -71,11 +90,12 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     features,
     inPlace,
     now: deps.clock.now(),
-    // A strategy whose template cannot be filled for this workload (e.g. no earlier revision) is no candidate.
+    // A strategy whose template cannot be filled, or whose plan cannot apply, for this workload is no candidate.
     applicable: (strategy) => {
       try {
         concrete(strategy);
-        return undefined;
+        const why = planned.get(strategy.id);
+        return why === undefined ? undefined : `does not apply here: ${why}`;
       } catch (error) {
         if (error instanceof ValidationError) return error.message;
         throw error;

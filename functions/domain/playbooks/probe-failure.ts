@@ -2,7 +2,7 @@ import type { ActionRequest } from '../actions';
 import { factOf } from '../facts';
 import type { Incident } from '../incident';
 import { deploymentOf, escalate, failingContainer, isCatalogueContainer, rollback } from './common';
-import type { Playbook, PlaybookInput, Proposal } from './types';
+import type { Limits, Playbook, PlaybookInput, Proposal } from './types';
 
 type ProbeName = 'liveness' | 'readiness' | 'startup';
 
@@ -21,7 +21,7 @@ function containerOf(incident: Incident): string | undefined {
   return (failingContainer(incident, (c) => c.ready === false || (c.restartCount ?? 0) > 0) ?? failingContainer(incident, () => true))?.container;
 }
 
-function patchProbe(incident: Incident, probe: ProbeName, cause?: 'timeout'): Proposal | undefined {
+function patchProbe(incident: Incident, probe: ProbeName, limits: Limits, cause?: 'timeout'): Proposal | undefined {
   const deployment = deploymentOf(incident);
   const container = containerOf(incident);
   if (!deployment || !container) return undefined;
@@ -30,10 +30,12 @@ function patchProbe(incident: Incident, probe: ProbeName, cause?: 'timeout'): Pr
   const delay = settings?.initialDelaySeconds ?? 0;
   const timeout = settings?.timeoutSeconds ?? 1;
   const threshold = settings?.failureThreshold ?? 3;
+  // Each timing moves at most the policy's per-step factor (a timing at 0 has no step to scale), so the write path accepts it.
+  const step = (from: number, to: number): number => (from > 0 ? Math.min(to, Math.floor(from * limits.maxProbeFactor)) : to);
   if (cause === 'timeout') {
     // The app answers, only slower than the timeout: a longer start-up allowance changes nothing, and a
     // timeout just above the old one is usually still too short (the endpoint's latency is unknown).
-    const next = Math.min(60, Math.max(timeout * 4, timeout + 3));
+    const next = step(timeout, Math.min(60, Math.max(timeout * 4, timeout + 3)));
     if (next <= timeout) return undefined;
     return {
       action: { action: 'patch_probe', namespace: incident.namespace, deployment, container, probe, timeout_seconds: next },
@@ -42,15 +44,15 @@ function patchProbe(incident: Incident, probe: ProbeName, cause?: 'timeout'): Pr
   }
   const action: ActionRequest =
     probe === 'startup'
-      ? { action: 'patch_probe', namespace: incident.namespace, deployment, container, probe, failure_threshold: Math.min(30, Math.max(threshold * 2, threshold + 3)) }
+      ? { action: 'patch_probe', namespace: incident.namespace, deployment, container, probe, failure_threshold: step(threshold, Math.min(30, Math.max(threshold * 2, threshold + 3))) }
       : {
           action: 'patch_probe',
           namespace: incident.namespace,
           deployment,
           container,
           probe,
-          initial_delay_seconds: Math.min(600, Math.max(delay * 2, delay + 30)),
-          timeout_seconds: Math.min(60, Math.max(timeout * 2, timeout + 2)),
+          initial_delay_seconds: step(delay, Math.min(600, Math.max(delay * 2, delay + 30))),
+          timeout_seconds: step(timeout, Math.min(60, Math.max(timeout * 2, timeout + 2))),
         };
   return { action, rationale: `the ${probe} probe looks too aggressive (initialDelay ${delay}s, timeout ${timeout}s); giving the app more time` };
 }
@@ -75,12 +77,12 @@ export const probeFailurePlaybook: Playbook = {
     }
     if (/-timeout$/.test(sub)) {
       return [
-        patchProbe(incident, probe, 'timeout'),
+        patchProbe(incident, probe, input.limits, 'timeout'),
         rollback(incident, `the ${probe} probe times out and ${revisionNote}`),
         escalate(incident, `the ${probe} probe times out`),
       ];
     }
-    const patch = patchProbe(incident, probe);
+    const patch = patchProbe(incident, probe, input.limits);
     return rollout.badNewRevision && probe === 'readiness'
       ? [rollback(incident, `readiness fails since ${revisionNote}`), patch, escalate(incident, 'readiness probe fails')]
       : [patch, rollback(incident, `${probe} probe fails and ${revisionNote}`), escalate(incident, `${probe} probe fails`)];

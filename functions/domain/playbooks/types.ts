@@ -11,6 +11,8 @@ export interface DeterministicReasonerOptions {
   hpaMaxReplicasCeiling?: number;
   /** Largest replica change of one scale_deployment (the policy's maxReplicaStep). @default 5 */
   maxReplicaStep?: number;
+  /** Largest factor one patch_probe may change a timing by (the policy's maxProbeFactor). @default 3 */
+  maxProbeFactor?: number;
 }
 
 export type Limits = Required<DeterministicReasonerOptions>;
