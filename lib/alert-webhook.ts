@@ -30,7 +30,8 @@ export interface AlertWebhookProps {
  * the senders cannot sign AWS requests; every delivery is authenticated in
  * code by the source's signature or the shared secret from Secrets Manager).
  * It reads the cluster like the detector, starts executions, reads episodes
- * (resolved alerts) and puts events; nothing else. The secret is generated
+ * (resolved alerts), notes recurrences as the detector does (marks the
+ * episode, revises its strategy) and puts events; nothing else. The secret is generated
  * with a random `shared` value; vendor-issued secrets (PagerDuty, Splunk
  * On-Call, Grafana HMAC) are added under the system's name after deploy.
  */
@@ -62,6 +63,7 @@ export class AlertWebhook extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         EPISODES_TABLE: memory.tables.episodes.tableName,
         LOCKS_TABLE: memory.tables.locks.tableName,
+        STRATEGIES_TABLE: memory.tables.strategies.tableName,
         STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         EVENT_BUS_NAME: eventBus.eventBusName,
         ALERT_SOURCES: JSON.stringify(sources),
@@ -72,7 +74,10 @@ export class AlertWebhook extends Construct {
       timeout: Duration.seconds(30),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    memory.grant(this.function.executionRole, 'episodes', 'read');
+    // Recurrence (app/recurrence): marks the resolved episode in place (UpdateItem) and revises its strategy's
+    // statistics (a transaction that puts the outcome marker and updates the record); never deletes.
+    memory.grant(this.function.executionRole, 'episodes', { writes: ['UpdateItem'] });
+    memory.grant(this.function.executionRole, 'strategies', { writes: ['PutItem', 'UpdateItem'] });
     // The start claim of each confirmed incident (startIncidentExecution) lives in the locks table.
     memory.grant(this.function.executionRole, 'locks', 'read-write');
     stateMachine.grantStartExecution(this.function.executionRole);

@@ -5,7 +5,9 @@ import { Construct } from 'constructs';
 import { TABLES, type TableDefinition } from '../functions/adapters/dynamodb/tables';
 
 export type TableRole = TableDefinition['role'];
-export type TableAccess = 'read' | 'read-write';
+/** A write a grant may name alone (`{ writes: [...] }`: read plus only those), for a role that only updates in place. */
+export type TableWrite = 'PutItem' | 'UpdateItem';
+export type TableAccess = 'read' | 'read-write' | { writes: readonly TableWrite[] };
 
 /**
  * CloudFormation logical ids the tables had before the stack was split into
@@ -74,7 +76,12 @@ const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamod
  */
 export function tableStatement(table: dynamodb.ITable, def: TableDefinition, access: TableAccess): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+    actions:
+      access === 'read'
+        ? TABLE_READ_ACTIONS
+        : access === 'read-write'
+          ? [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]
+          : [...TABLE_READ_ACTIONS, ...access.writes.map((w) => `dynamodb:${w}`)],
     resources: [table.tableArn, ...def.globalIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`)],
   });
 }

@@ -72,7 +72,9 @@ export const EnvSchemas = {
   /** The alert webhook (Function URL): confirms alerts by a targeted detection, starts executions. */
   alerts: z.object({
     ...common,
+    /** Recurrence (app/recurrence), as in detect: resolved episodes of a confirmed fingerprint, and their strategies' statistics. */
     EPISODES_TABLE: tables.EPISODES_TABLE,
+    STRATEGIES_TABLE: tables.STRATEGIES_TABLE,
     /** Start claims of the incidents it starts (startIncidentExecution). */
     LOCKS_TABLE: tables.LOCKS_TABLE,
     STATE_MACHINE_ARN: z.string().min(1),

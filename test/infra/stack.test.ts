@@ -162,8 +162,8 @@ describe('least privilege', () => {
     verify: { dynamodbTables: [], extra: ['eks:DescribeCluster'] },
     reflect: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['eks:DescribeCluster', 'ssm:GetParameter'] },
     actions: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'eks:DescribeCluster', 'ssm:GetParameter'] },
-    // Locks: the start claim of each confirmed incident it starts.
-    alerts: { dynamodbTables: ['Episodes', 'Locks'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
+    // Locks: the start claim of each confirmed incident it starts; Episodes and Strategies: recurrence, as in detect.
+    alerts: { dynamodbTables: ['Episodes', 'Locks', 'Strategies'], extra: ['states:StartExecution', 'events:PutEvents', 'eks:DescribeCluster'] },
     // Escalations out: its dedup markers beside the locks and the configured secrets; no cluster, no bus writes.
     notify: { dynamodbTables: ['Locks'], extra: ['secretsmanager:GetSecretValue'] },
   };
@@ -184,6 +184,17 @@ describe('least privilege', () => {
     expect(actionsOf(analyse).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
       ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'].sort(),
     );
+  });
+
+  it('the alert webhook (public URL) writes episodes and strategies only in place: no delete, no batch write', () => {
+    const statements = statementsOfRole(s.template, functionsByRole().alerts.roleLogicalId);
+    const writesOn = (table: string) =>
+      actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(`${table}Table`)))
+        .filter((a) => /Put|Update|Delete|BatchWrite/.test(a))
+        .sort();
+    // Recurrence marks the episode (UpdateItem) and revises the strategy (a transaction: outcome marker put, record updated).
+    expect(writesOn('Episodes')).toEqual(['dynamodb:UpdateItem']);
+    expect(writesOn('Strategies')).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   it('logs go only to the function’s own log group', () => {
