@@ -1,5 +1,7 @@
 import type { Incident } from './incident';
 import type { Episode, Lesson } from './model';
+import { sanitise } from './redact';
+import { describeFor } from './selection';
 
 /**
  * Lesson retrieval (Reflexion): past reflections are useful for an incident
@@ -214,9 +216,10 @@ export function recurredEpisode(episode: Episode, at: string): Episode {
     (l.outcome ?? 'success') === 'success' && (l.strategyId !== undefined ? l.strategyId === decision.strategyId : (l.action ?? action) === action);
   const kept = (episode.reflection?.lessons ?? []).filter((l) => !credits(l));
   const why = `it resolved the symptom but the incident recurred ${minutes} min later, so it only masked the fault and is not a fix in this context`;
-  const named = (decision.strategy?.description || decision.strategyId).slice(0, 120);
+  // A strategy's description may be the reasoner's words about cluster text: kept only sanitised, like every lesson.
+  const named = sanitise(describeFor(decision.strategy?.description || decision.strategyId, episode.incident), 160);
   const lesson: Lesson = {
-    text: `${action} did not fix ${episode.signature} (strategy: ${named}): ${why}`.slice(0, 500),
+    text: sanitise(`${action} did not fix ${episode.signature} (strategy: ${named}): ${why}`, 500),
     signature: episode.signature,
     episodeId: episode.episodeId,
     outcome: 'failure',
@@ -224,7 +227,7 @@ export function recurredEpisode(episode: Episode, at: string): Episode {
     strategyId: decision.strategyId,
   };
   const before = episode.reflection;
-  const text = `${before?.text ?? ''} The incident recurred ${minutes} min after this trial resolved it: ${action} only masked the fault.`.trim().slice(0, 2000);
+  const text = sanitise(`${before?.text ?? ''} The incident recurred ${minutes} min after this trial resolved it: ${action} only masked the fault.`.trim(), 2000, 'tail');
   return {
     ...episode,
     recurredAt: at,

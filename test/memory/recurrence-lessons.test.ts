@@ -59,6 +59,19 @@ describe('recurredEpisode (the rewrite)', () => {
     expect(texts.slice(1)).toEqual(kept);
     expect(after.reflection!.text).toMatch(/recurred 12 min after/);
   });
+
+  it.each([
+    // Why: descriptions are templates; the lesson names the strategy as it applied to this workload.
+    { description: 'roll back {{target.name}} to its previous revision', named: 'roll back cart to its previous revision' },
+    // Why: a reasoner strategy's description can quote cluster text, and lessons are stored and shown to the model.
+    { description: 'dsn postgres://app:hunter2@db.shop.svc:5432/orders is slow', named: 'postgres://app:[REDACTED:url-password]@db' },
+  ])('names the strategy by its description, filled in and sanitised: $named', ({ description, named }) => {
+    const s = strategy({ id: 'rb', signature: inc.signature, action: 'rollback_deployment', description });
+    const before = episode({ incident: inc, decision: decision(s, { action: 'rollback_deployment', namespace: 'shop', deployment: 'cart' }), endedAt: T0, lessons: [credit] });
+    const text = recurredEpisode(before, at(12)).reflection!.lessons[0]!.text;
+    expect(text).toContain(named);
+    expect(text).not.toContain('hunter2');
+  });
 });
 
 describe('after a recurrence, the lessons Analyse retrieves (DynamoDB Local)', () => {
