@@ -163,9 +163,10 @@ export class EntryFunctions extends Construct {
     stateMachine.grantStartExecution(this.detect.executionRole);
     // The start claim (one execution per failure at a time) lives in the locks table (startIncidentExecution).
     memory.grant(this.detect.executionRole, 'locks', 'read-write');
-    // Recurrence: finds the resolved episode of the fingerprint, marks it, revises its strategy's statistics.
-    memory.grant(this.detect.executionRole, 'episodes', 'read-write');
-    memory.grant(this.detect.executionRole, 'strategies', 'read-write');
+    // Recurrence: finds the resolved episode of the fingerprint, marks it in place, revises its strategy's statistics
+    // (a transaction: the outcome marker put, the record updated). No delete, no batch write.
+    memory.grant(this.detect.executionRole, 'episodes', { writes: ['UpdateItem'] });
+    memory.grant(this.detect.executionRole, 'strategies', { writes: ['PutItem', 'UpdateItem'] });
     stateMachine.grantStartExecution(this.actions.executionRole);
     // approve_action / deny_action resume an execution waiting on its task token; nothing else may.
     this.actions.executionRole.addToPrincipalPolicy(

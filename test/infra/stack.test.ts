@@ -186,13 +186,15 @@ describe('least privilege', () => {
     );
   });
 
-  it('the alert webhook (public URL) writes episodes and strategies only in place: no delete, no batch write', () => {
-    const statements = statementsOfRole(s.template, functionsByRole().alerts.roleLogicalId);
+  // Why each role: recurrence only marks the episode (UpdateItem) and revises the strategy (a transaction: outcome
+  // marker put, record updated). The alert webhook has a public URL; the detector runs every minute unattended.
+  // Neither may delete or batch-write memory.
+  it.each(['alerts', 'detect'] as const)('%s writes episodes and strategies only in place: no delete, no batch write', (role) => {
+    const statements = statementsOfRole(s.template, functionsByRole()[role].roleLogicalId);
     const writesOn = (table: string) =>
       actionsOf(statements.filter((st) => JSON.stringify(st.Resource).includes(`${table}Table`)))
         .filter((a) => /Put|Update|Delete|BatchWrite/.test(a))
         .sort();
-    // Recurrence marks the episode (UpdateItem) and revises the strategy (a transaction: outcome marker put, record updated).
     expect(writesOn('Episodes')).toEqual(['dynamodb:UpdateItem']);
     expect(writesOn('Strategies')).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
