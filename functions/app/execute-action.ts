@@ -67,14 +67,24 @@ export async function lockTargetOf(cluster: Cluster, request: ActionRequest): Pr
 
 /**
  * The same workload for an incident's target (AcquireLock): a pod's top
- * controller, an HPA's scale target, anything else itself. A pod or HPA
- * already gone keys on itself: there is nothing else left to key on.
+ * controller, an HPA's scale target, anything else itself (no read: the
+ * cluster is opened only for a Pod or an HPA). A pod or HPA already gone
+ * keys on itself: there is nothing else left to key on.
  */
-export async function lockTargetOfIncident(cluster: Cluster, target: { kind: string; namespace: string; name: string }): Promise<{ kind: string; name: string }> {
+export async function lockTargetOfIncident(
+  cluster: () => Promise<Cluster>,
+  target: { kind: string; namespace: string; name: string },
+): Promise<{ kind: string; name: string }> {
   const self = { kind: target.kind, name: target.name };
   try {
-    if (target.kind === 'Pod') return (await podWorkload(cluster, await cluster.getPod(target.namespace, target.name))).lock;
-    if (target.kind === 'HorizontalPodAutoscaler') return (await hpaWorkload(cluster, await cluster.getHpa(target.namespace, target.name))).lock;
+    if (target.kind === 'Pod') {
+      const c = await cluster();
+      return (await podWorkload(c, await c.getPod(target.namespace, target.name))).lock;
+    }
+    if (target.kind === 'HorizontalPodAutoscaler') {
+      const c = await cluster();
+      return (await hpaWorkload(c, await c.getHpa(target.namespace, target.name))).lock;
+    }
   } catch (error) {
     if (error instanceof KubeNotFound) return self;
     throw error;

@@ -41,8 +41,7 @@ export async function lockStep(deps: AppDeps, input: unknown): Promise<unknown> 
     // A pod's incident locks its top controller (an HPA's its scale target), the workload the action API and
     // the actions' cooldown and cap key on: two pods of one StatefulSet never run two executions at once.
     const { cluster: clusterName, target } = state.incident;
-    // Only those two kinds need a read; a Deployment or StatefulSet target is its own workload.
-    const lockOn = target.kind === 'Pod' || target.kind === 'HorizontalPodAutoscaler' ? await lockTargetOfIncident(await deps.cluster(clusterName), target) : target;
+    const lockOn = await lockTargetOfIncident(() => deps.cluster(clusterName), target);
     const key = workloadKey(clusterName, target.namespace, lockOn.kind, lockOn.name);
     const owner = state.executionId;
     // The lock outlives the execution's hard stop (same computation as the state
