@@ -11,7 +11,7 @@ import { patchExecutor } from './patch-executor';
 import { planPatchImage } from './patch-image';
 import { planPatchProbe } from './patch-probe';
 import { planPatchResources } from './patch-resources';
-import { knownFailing, type KnownFailing } from './known-failing';
+import { knownFailing, type KnownFailing, type KnownFailingDeps } from './known-failing';
 import { planRollbackDeployment } from './rollback-deployment';
 import { planRolloutRestart } from './rollout-restart';
 import { planScaleDeployment } from './scale-deployment';
@@ -47,6 +47,38 @@ export async function deploymentBaseline(cluster: Cluster, deployment: Deploymen
   return baselineOf(observeDeployment(deployment, pods), now, deployment.spec?.replicas ?? 1);
 }
 
+/** What a Deployment's planner gets besides the Deployment. */
+export type PlannerInput = Parameters<DeploymentPlanner>[1];
+
+/**
+ * A Deployment's history, read once per read of the Deployment (a new object,
+ * e.g. after a conflict, is read again): its ReplicaSets and pods, and for a
+ * rollback what is known failing. The executor's `facts` and `plan` read
+ * through it, and so does SelectStrategy's dry plan (actions/dry-plan.ts).
+ */
+export function deploymentHistory(deps: KnownFailingDeps & { cluster: Cluster }) {
+  let cached: { of: Deployment; value: Promise<{ replicaSets: ReplicaSet[]; pods: Pod[] }> } | undefined;
+  let known: { of: Deployment; value: Promise<KnownFailing> } | undefined;
+  const load = (d: Deployment) => {
+    if (cached?.of !== d) {
+      const value = Promise.all([deps.cluster.listReplicaSets(d.metadata?.namespace ?? ''), deploymentPods(deps.cluster, d)]).then(([replicaSets, pods]) => ({ replicaSets, pods }));
+      cached = { of: d, value };
+    }
+    return cached.value;
+  };
+  return {
+    load,
+    /** The planner's input: only a rollback reads anything; its undo restores a recorded pre-image, so nothing is excluded. */
+    async plannerInput(action: ActionRequest['action'], d: Deployment, now: Date, undo = false): Promise<PlannerInput> {
+      if (action !== 'rollback_deployment') return { replicaSets: [], pods: [], now };
+      const { replicaSets, pods } = await load(d);
+      if (undo) return { replicaSets, pods, now };
+      if (known?.of !== d) known = { of: d, value: knownFailing(deps, d, replicaSets, pods) };
+      return { replicaSets, pods, known: await known.value, now };
+    },
+  };
+}
+
 /** The executor of every Deployment patch (and of their undo): a conditional JSON patch carrying the marker. */
 export function deploymentExecutor(
   deps: ExecuteDeps,
@@ -58,24 +90,13 @@ export function deploymentExecutor(
   const { namespace, deployment: name } = request;
   // Only rollback and patch_image need the revision history; skip the extra reads otherwise.
   const needsHistory = request.action === 'rollback_deployment' || request.action === 'patch_image';
-  // Read once per read of the Deployment (a conflict re-reads all of it).
-  let history: { replicaSets: ReplicaSet[]; pods: Pod[]; known?: KnownFailing } | undefined;
-  const loadHistory = async (d: Deployment) => {
-    if (!history) {
-      const [replicaSets, pods] = await Promise.all([deps.cluster.listReplicaSets(namespace), deploymentPods(deps.cluster, d)]);
-      history = { replicaSets, pods };
-    }
-    return history;
-  };
+  const history = deploymentHistory(deps);
   return patchExecutor<Deployment>(deps, {
     request,
     context,
     undo: options.undo,
     target: { kind: 'Deployment', namespace, name },
-    read: async () => {
-      history = undefined;
-      return deps.cluster.getDeployment(namespace, name);
-    },
+    read: () => deps.cluster.getDeployment(namespace, name),
     facts: async (d) => {
       const containers: NonNullable<WorkloadFacts['current']>['containers'] = {};
       for (const c of d.spec?.template?.spec?.containers ?? []) if (c.name) containers[c.name] = containerImage(c);
@@ -87,7 +108,7 @@ export function deploymentExecutor(
         current: { replicas: d.spec?.replicas ?? 1, containers },
       };
       if (needsHistory && !options.undo) {
-        const { replicaSets } = await loadHistory(d);
+        const { replicaSets } = await history.load(d);
         const revisions = rolloutHistory(d, replicaSets);
         const historyImages: Record<string, string[]> = {};
         for (const c of Object.keys(containers)) historyImages[c] = imagesSeenFor(revisions, c);
@@ -95,13 +116,7 @@ export function deploymentExecutor(
       }
       return facts;
     },
-    plan: async (d) => {
-      if (request.action !== 'rollback_deployment') return plan(d, { replicaSets: [], pods: [], now: deps.clock.now() });
-      const loaded = await loadHistory(d);
-      // A rollback's undo restores a recorded pre-image: no target to choose, so nothing to exclude.
-      if (!options.undo) loaded.known ??= await knownFailing(deps, d, loaded.replicaSets, loaded.pods);
-      return plan(d, { ...loaded, now: deps.clock.now() });
-    },
+    plan: async (d) => plan(d, await history.plannerInput(request.action, d, deps.clock.now(), options.undo)),
     baseline: (d) => deploymentBaseline(deps.cluster, d, deps.clock.now()),
     patch: (ops, dryRun) => deps.cluster.patchDeployment(namespace, name, ops, 'json', { dryRun, fieldManager: FIELD_MANAGER }),
   });

@@ -59,21 +59,24 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     return instantiate(strategy, incident, context);
   };
 
-  // Each candidate is planned on the workload as it is now (nothing written): one that cannot apply, or would
-  // change nothing, is no candidate, rather than a lost trial. Template refusals are said by `concrete` below.
+  // Each candidate, once: its concrete action for this incident, else why not. A template that cannot be filled,
+  // or a plan that cannot apply here or would change nothing (planned on the workload as it is now, nothing
+  // written), makes it no candidate rather than a lost trial.
   const whyNot = dryPlanner({ cluster, clock: deps.clock, locks: deps.memory.locks, episodes: deps.memory.episodes }, context.deployment);
   const tried = new Set(state.tried.map((t) => t.strategyId));
-  const planned = new Map<string, string | undefined>();
+  const requests = new Map<string, ActionRequest>();
+  const excluded = new Map<string, string>();
   for (const strategy of [...stored, ...seeded, ...(proposed ? [proposed] : [])]) {
-    if (strategy.retired || tried.has(strategy.id) || planned.has(strategy.id)) continue;
-    let request: ActionRequest;
+    if (strategy.retired || tried.has(strategy.id) || requests.has(strategy.id) || excluded.has(strategy.id)) continue;
     try {
-      request = concrete(strategy);
+      const request = concrete(strategy);
+      const why = await whyNot(request);
+      if (why === undefined) requests.set(strategy.id, request);
+      else excluded.set(strategy.id, `does not apply here: ${why}`);
     } catch (error) {
-      if (error instanceof ValidationError) continue;
-      throw error;
+      if (!(error instanceof ValidationError)) throw error;
+      excluded.set(strategy.id, error.message);
     }
-    planned.set(strategy.id, await whyNot(request));
   }
 
   // Every draw of this decision comes from a PRNG seeded here and recorded, so it can be replayed.
@@ -90,23 +93,13 @@ export async function selectStrategyStep(deps: AppDeps, input: unknown): Promise
     features,
     inPlace,
     now: deps.clock.now(),
-    // A strategy whose template cannot be filled, or whose plan cannot apply, for this workload is no candidate.
-    applicable: (strategy) => {
-      try {
-        concrete(strategy);
-        const why = planned.get(strategy.id);
-        return why === undefined ? undefined : `does not apply here: ${why}`;
-      } catch (error) {
-        if (error instanceof ValidationError) return error.message;
-        throw error;
-      }
-    },
+    applicable: (strategy) => excluded.get(strategy.id),
   });
 
   let action: ActionRequest;
   let why = choice.why;
   try {
-    action = concrete(choice.chosen);
+    action = requests.get(choice.chosen.id) ?? concrete(choice.chosen);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     // A template that cannot be filled for this workload is not a reason to act blindly.
