@@ -176,3 +176,17 @@ export function executionBudget(policy: Pick<PolicyConfig, 'maxTrials' | 'verify
   const timeoutSeconds = Math.max(2 * 3600, longestRunSeconds(policy));
   return { timeoutSeconds, lockTtlSeconds: Math.max(policy.lockTtlSeconds, timeoutSeconds + LOCK_RELEASE_MARGIN_SECONDS) };
 }
+
+/** An initial delay raised from 0 (no step to scale) may go up to this. */
+const FIRST_INITIAL_DELAY_SECONDS = 30;
+
+/**
+ * The largest value one patch_probe may give a probe timing now at `from`:
+ * `from × maxProbeFactor` (30 s for a timing at 0, which has no step to
+ * scale). The policy refuses more (policy.ts probeRule); templates and the
+ * deterministic reasoner size their steps with it, so what they propose is
+ * what the write path allows.
+ */
+export function maxProbeStep(from: number, maxProbeFactor: number): number {
+  return from === 0 ? FIRST_INITIAL_DELAY_SECONDS : from * maxProbeFactor;
+}

@@ -1,6 +1,6 @@
 import type { ActionRequest } from './actions';
 import type { Probe, ResourceRequirements } from './k8s';
-import { ALWAYS_PROTECTED_NAMESPACES, type Mode, type PolicyConfig } from './policy-config';
+import { ALWAYS_PROTECTED_NAMESPACES, maxProbeStep, type Mode, type PolicyConfig } from './policy-config';
 import { gitOpsManager } from './gitops';
 import { compareQuantities, isQuantity, withinFactor } from './quantity';
 
@@ -342,9 +342,6 @@ const PROBE_FIELD = { liveness: 'livenessProbe', readiness: 'readinessProbe', st
 /** Kubernetes' defaults for a timing the probe does not set. */
 const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 } as const;
 
-/** An initial delay raised from 0 (no step to scale) may go up to this. */
-const FIRST_INITIAL_DELAY_SECONDS = 30;
-
 function probeRule(config: PolicyConfig, current: Probe | undefined, action: Extract<ActionRequest, { action: 'patch_probe' }>): Refusal | undefined {
   const { limits } = config;
   const timings = [
@@ -359,7 +356,7 @@ function probeRule(config: PolicyConfig, current: Probe | undefined, action: Ext
     const from = typeof current?.[key] === 'number' ? (current[key] as number) : PROBE_DEFAULTS[key];
     if (to < floor && to < from) return refuse('probe-floor', `${param}: ${to} is below the floor ${floor}`);
     const factor = limits.maxProbeFactor;
-    const upper = from === 0 ? FIRST_INITIAL_DELAY_SECONDS : from * factor;
+    const upper = maxProbeStep(from, factor);
     if (to > upper || to * factor < from) {
       return refuse('probe-step', `${param}: ${from} -> ${to} changes by more than ${factor}x in one step`);
     }

@@ -1,7 +1,7 @@
 import { ValidationError } from './errors';
 import type { Incident } from './incident';
 import type { Container, Deployment, HorizontalPodAutoscaler, Probe, ResourceRequirements } from './k8s';
-import { defaultPolicyConfig, type PolicyConfig } from './policy-config';
+import { defaultPolicyConfig, maxProbeStep, type PolicyConfig } from './policy-config';
 import { compareQuantities, parseExactQuantity, type Quantity } from './quantity';
 
 /**
@@ -164,13 +164,11 @@ function currentProbe(context: TemplateContext, container: string, probe: ProbeK
 export function relaxProbe(template: Record<string, unknown>, context: TemplateContext, container: string, probe: ProbeKind) {
   const current = { ...PROBE_DEFAULTS, ...currentProbe(context, container, probe) };
   const { maxProbeFactor } = bounds(context);
-  // One step stays within the policy's per-step factor (a larger template factor is taken as far as it allows;
-  // a timing at 0 has no step to scale and gets its minimum step).
+  // One step stays within what the policy allows per step (a larger template factor is taken as far as it allows).
   const grow = (key: string, value: number, minStep: number, max: number): number | undefined => {
     const f = factor(template, key, { min: 1, max: 10 });
     if (f === undefined) return undefined;
-    const step = Math.max(Math.ceil(value * Math.min(f, 4)), value + minStep);
-    return Math.min(max, value > 0 ? Math.min(step, Math.floor(value * maxProbeFactor)) : step);
+    return Math.min(max, Math.floor(maxProbeStep(value, maxProbeFactor)), Math.max(Math.ceil(value * Math.min(f, 4)), value + minStep));
   };
   const out = {
     initial_delay_seconds: grow('initial_delay_factor', current.initialDelaySeconds, 10, 3600),

@@ -1,5 +1,6 @@
 import type { ActionRequest } from '../actions';
 import { factOf } from '../facts';
+import { maxProbeStep } from '../policy-config';
 import type { Incident } from '../incident';
 import { deploymentOf, escalate, failingContainer, isCatalogueContainer, rollback } from './common';
 import type { Limits, Playbook, PlaybookInput, Proposal } from './types';
@@ -30,8 +31,8 @@ function patchProbe(incident: Incident, probe: ProbeName, limits: Limits, cause?
   const delay = settings?.initialDelaySeconds ?? 0;
   const timeout = settings?.timeoutSeconds ?? 1;
   const threshold = settings?.failureThreshold ?? 3;
-  // Each timing moves at most the policy's per-step factor (a timing at 0 has no step to scale), so the write path accepts it.
-  const step = (from: number, to: number): number => (from > 0 ? Math.min(to, Math.floor(from * limits.maxProbeFactor)) : to);
+  // Each timing moves at most what the policy allows per step, so the write path accepts it.
+  const step = (from: number, to: number): number => Math.min(to, Math.floor(maxProbeStep(from, limits.maxProbeFactor)));
   if (cause === 'timeout') {
     // The app answers, only slower than the timeout: a longer start-up allowance changes nothing, and a
     // timeout just above the old one is usually still too short (the endpoint's latency is unknown).
