@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workloadKeyOf } from '../../functions/app/steps/state';
+import { workloadKey } from '../../functions/domain/policy';
 import { startDynamoDbLocal } from '../../functions/local/dynamodb-local';
 import { localMemory } from '../../functions/local/local-deps';
 import { startSimulatedCluster, type SimulatedCluster } from '../sim';
@@ -90,7 +90,8 @@ describe('eks-reflexion run, interrupted', () => {
       const episode = episodes.find((e) => e.outcome === 'interrupted')!;
       expect(episode.error?.name).toBe('Interrupted');
       // Released: another owner gets the workload's lock at once.
-      expect(await memory.locks.acquire(workloadKeyOf(episode), 'another-run', 60, new Date())).toBe(true);
+      const { cluster, target } = episode.incident;
+      expect(await memory.locks.acquire(workloadKey(cluster, target.namespace, target.kind, target.name), 'another-run', 60, new Date())).toBe(true);
       client.destroy();
     } finally {
       await dynamo.stop();

@@ -1,5 +1,4 @@
 import { ValidationError } from '../../domain/errors';
-import { workloadKey } from '../../domain/policy';
 import { describeZodIssue } from '../../domain/zod-issue';
 import { WorkflowStateSchema, type WorkflowState } from '../../domain/workflow-state';
 import type { AppDeps } from '../deps';
@@ -49,8 +48,3 @@ export function addUsage(a: WorkflowState['usage'], b: { inputTokens: number; ou
   };
 }
 
-/** Key of the incident's own target. AcquireLock keys a pod's or HPA's incident on its top controller instead (lockTargetOfIncident). */
-export function workloadKeyOf(state: Pick<WorkflowState, 'incident'>): string {
-  const { cluster, target } = state.incident;
-  return workloadKey(cluster, target.namespace, target.kind, target.name);
-}
