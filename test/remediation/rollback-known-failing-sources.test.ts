@@ -65,6 +65,16 @@ const warning = (pod: string, reason: string, type = 'Warning'): KubeEvent => ({
 });
 
 const workloadKey = `${CLUSTER}/${NS}/Deployment/billing`;
+const BILLING = { kind: 'Deployment', namespace: NS, name: 'billing' } as const;
+const CRASH_LOOP = { kind: 'CrashLoopBackOff', subReason: 'exit-1', signature: 'CrashLoopBackOff:exit-1', reason: 'BackOff' } as const;
+/** An incident of billing in NS on a pod of revision 2; `over` changes the fault, the place or the pods. */
+const billingIncident = (over: Parameters<typeof incident>[0] = {}) => incident({ cluster: CLUSTER, namespace: NS, target: BILLING, pods: [`${BAD}-x2k4p`], ...over });
+/** A seed that stores one episode. */
+const seedEpisode =
+  (over: Parameters<typeof episode>[0]) =>
+  async (m: Memory): Promise<void> => {
+    await m.episodes.put(episode(over));
+  };
 const request = { action: 'rollback_deployment' as const, namespace: NS, deployment: 'billing' };
 
 interface Case {
@@ -120,70 +130,46 @@ const cases: Case[] = [
   {
     name: 'episode whose incident pods belong to revision 2',
     why: 'the system saw revision 2 failing in an incident; its pods are gone since',
-    seed: async (m) => {
-      await m.episodes.put(episode({ executionId: 'exec-ep', incident: incident({ cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }) }));
-    },
+    seed: seedEpisode({ executionId: 'exec-ep', incident: billingIncident() }),
     toRevision: 1,
     basis: new RegExp(`revision 2 \\(${BAD}\\): episode: episode exec-ep#1 \\(ImagePullBackOff:tag-not-found on pod ${BAD}-x2k4p`),
   },
   {
     name: 'crash-loop episode on revision 2 that blames no revision',
     why: 'a dependency outage crash-loops whatever revision runs; resolved in place, the revision itself was fine',
-    seed: async (m) => {
-      await m.episodes.put(
-        episode({
-          executionId: 'exec-dep',
-          incident: incident({ kind: 'CrashLoopBackOff', subReason: 'exit-1', signature: 'CrashLoopBackOff:exit-1', reason: 'BackOff', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
-        }),
-      );
-    },
+    seed: seedEpisode({ executionId: 'exec-dep', incident: billingIncident(CRASH_LOOP) }),
     toRevision: 2,
     basis: /^not-known-failing$/,
   },
   {
     name: 'crash-loop episode whose remedy rolled revision 2 back',
     why: 'the system left the revision because of the incident: it judged the revision bad',
-    seed: async (m) => {
-      await m.episodes.put(
-        episode({
-          executionId: 'exec-rb',
-          incident: incident({ kind: 'CrashLoopBackOff', subReason: 'exit-1', signature: 'CrashLoopBackOff:exit-1', reason: 'BackOff', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
-          result: { action: 'rollback_deployment', target: { kind: 'Deployment', namespace: NS, name: 'billing' }, applied: true, dryRun: false, noop: false, message: 'rolled back', details: {}, at: '2026-11-23T10:00:30.000Z' },
-        }),
-      );
-    },
+    seed: seedEpisode({
+      executionId: 'exec-rb',
+      incident: billingIncident(CRASH_LOOP),
+      result: { action: 'rollback_deployment', target: BILLING, applied: true, dryRun: false, noop: false, message: 'rolled back', details: {}, at: '2026-11-23T10:00:30.000Z' },
+    }),
     toRevision: 1,
     basis: /episode: episode exec-rb#1 \(CrashLoopBackOff:exit-1/,
   },
   {
     name: 'image-pull episode of a registry outage',
     why: 'an unreachable registry fails every revision; the template is not to blame',
-    seed: async (m) => {
-      await m.episodes.put(
-        episode({
-          executionId: 'exec-reg',
-          incident: incident({ subReason: 'registry-unreachable', signature: 'ImagePullBackOff:registry-unreachable', cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}-x2k4p`] }),
-        }),
-      );
-    },
+    seed: seedEpisode({ executionId: 'exec-reg', incident: billingIncident({ subReason: 'registry-unreachable', signature: 'ImagePullBackOff:registry-unreachable' }) }),
     toRevision: 2,
     basis: /^not-known-failing$/,
   },
   {
     name: 'episode in another namespace',
     why: 'an incident elsewhere says nothing of this workload, even with a look-alike pod name',
-    seed: async (m) => {
-      await m.episodes.put(episode({ executionId: 'exec-other', incident: incident({ cluster: CLUSTER, namespace: 'other', target: { kind: 'Deployment', namespace: 'other', name: 'billing' }, pods: [`${BAD}-x2k4p`] }) }));
-    },
+    seed: seedEpisode({ executionId: 'exec-other', incident: billingIncident({ namespace: 'other', target: { kind: 'Deployment', namespace: 'other', name: 'billing' } }) }),
     toRevision: 2,
     basis: /^not-known-failing$/,
   },
   {
     name: 'episode of a pod whose name only starts like revision 2’s ReplicaSet',
     why: 'pods belong to a ReplicaSet by `<replicaset>-`, not by any common prefix',
-    seed: async (m) => {
-      await m.episodes.put(episode({ executionId: 'exec-prefix', incident: incident({ cluster: CLUSTER, namespace: NS, target: { kind: 'Deployment', namespace: NS, name: 'billing' }, pods: [`${BAD}x-abcde`] }) }));
-    },
+    seed: seedEpisode({ executionId: 'exec-prefix', incident: billingIncident({ pods: [`${BAD}x-abcde`] }) }),
     toRevision: 2,
     basis: /^not-known-failing$/,
   },
