@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 /**
  * `eks-reflexion mcp` keeps its locks, cooldowns and action records where
@@ -19,25 +18,16 @@ import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
  */
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '../../bin/eks-reflexion.mjs');
+let shop: ShopSimulator | undefined;
 let sim: SimulatedCluster;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 5 });
-  dir = await mkdtemp(join(tmpdir(), 'mcp-state-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  sim.registry.add(webImage('registry.sim.local/shop/web:1.0.0'));
-  await ensureNamespace(sim.client, 'shop');
-  for (const name of ['web-a', 'web-b']) {
-    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: 2, container: webContainer(name, 'registry.sim.local/shop/web:1.0.0') }));
-  }
-  await sim.advance(20, 1);
+  shop = await startShopSimulator({ seed: 5, dirPrefix: 'mcp-state-', deployments: ['web-a', 'web-b'] });
+  ({ sim, dir } = shop);
 }, 120_000);
 
-afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => shop?.stop());
 
 const scalePayload = (deployment: string, replicas: number) => ({ cluster_name: 'sim', namespace: 'shop', deployment, replicas, requested_by: 'test' });
 

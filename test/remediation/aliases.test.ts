@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalPayload } from '../../functions/app/action-api/aliases';
 import { checkPayloadOffline } from '../../functions/app/action-api/router';
 import { defaultPolicyConfig } from '../../functions/domain/policy-config';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 describe('payload aliases → canonical form', () => {
   it.each([
@@ -60,19 +59,12 @@ async function invoke(payload: unknown, ...args: string[]): Promise<{ code: numb
 }
 
 describe('eks-reflexion invoke with payloads other tools send', () => {
+  let shop: ShopSimulator | undefined;
   beforeAll(async () => {
-    sim = await startSimulatedCluster({ seed: 4 });
-    dir = await mkdtemp(join(tmpdir(), 'aliases-'));
-    await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-    sim.registry.add(webImage('registry.sim.local/shop/web:1.0.0'));
-    await ensureNamespace(sim.client, 'shop');
-    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name: 'web', replicas: 2, container: webContainer('web', 'registry.sim.local/shop/web:1.0.0') }));
-    await sim.advance(20, 1);
+    shop = await startShopSimulator({ seed: 4, dirPrefix: 'aliases-' });
+    ({ sim, dir } = shop);
   });
-  afterAll(async () => {
-    await sim?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shop?.stop());
 
   it('seed-style {"action": "restart_pod", "pod_name", "namespace", "cluster_name"} is answered ok (dry-run default; enforce also needs requested_by)', async () => {
     const pods = await sim.client.list<{ metadata: { name: string } }>('/api/v1/namespaces/shop/pods', { labelSelector: 'app=web' });

@@ -1,32 +1,24 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 /** `eks-reflexion invoke` as a user runs it: a separate process, a kubeconfig, a payload file. */
 const run = promisify(execFile);
 const CLI = resolve(__dirname, '../../bin/eks-reflexion.mjs');
+let shop: ShopSimulator | undefined;
 let sim: SimulatedCluster;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 3 });
-  dir = await mkdtemp(join(tmpdir(), 'invoke-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  sim.registry.add(webImage('registry.sim.local/shop/web:1.0.0'));
-  await ensureNamespace(sim.client, 'shop');
-  await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name: 'web', replicas: 2, container: webContainer('web', 'registry.sim.local/shop/web:1.0.0') }));
-  await sim.advance(20, 1);
+  shop = await startShopSimulator({ seed: 3, dirPrefix: 'invoke-' });
+  ({ sim, dir } = shop);
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => shop?.stop());
 
 async function invoke(payload: unknown, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const file = join(dir, `payload-${Math.random().toString(36).slice(2)}.json`);

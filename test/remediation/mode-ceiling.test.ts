@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
@@ -15,9 +12,9 @@ import type { WorkflowState, WorkflowStateInput } from '../../functions/domain/w
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import type { Memory } from '../../functions/ports/memory';
 import { incident } from '../reasoner/fixtures';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 import { countingCluster } from './kube-env';
 
 /**
@@ -30,27 +27,18 @@ const dynamo = useDynamoDbLocal();
 let sim: SimulatedCluster;
 let cluster: KubeCluster;
 let memory: Memory;
-let dir: string;
-const IMAGE = 'registry.sim.local/shop/web:1.0.0';
 
 const policy = (mode: Mode, extra: object = {}): PolicyConfig => PolicyConfigSchema.parse({ mode, cooldownSeconds: 0, maxActionsPerHour: 100, ...extra });
 
+let shop: ShopSimulator | undefined;
+
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 5 });
-  dir = await mkdtemp(join(tmpdir(), 'mode-ceiling-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
+  shop = await startShopSimulator({ seed: 5, dirPrefix: 'mode-ceiling-' });
+  ({ sim, cluster } = shop);
   memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('mode'), clock: sim.clock });
-  sim.registry.add(webImage(IMAGE));
-  await ensureNamespace(sim.client, 'shop');
-  await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name: 'web', replicas: 2, container: webContainer('web', IMAGE) }));
-  await sim.advance(20, 1);
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => shop?.stop());
 
 /** Deps whose configured policy is whatever `configured()` answers at the time of the call. */
 function depsWith(configured: () => PolicyConfig, started: PolicyConfig = policy('enforce')) {
