@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import type { AppDeps } from '../../functions/app/deps';

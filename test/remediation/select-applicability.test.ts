@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { selectStrategyStep } from '../../functions/app/steps/select-strategy';
 import type { Strategy } from '../../functions/domain/model';
 import { workloadKey } from '../../functions/domain/policy';
@@ -13,9 +10,10 @@ import type { WorkflowState } from '../../functions/domain/workflow-state';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import type { Memory } from '../../functions/ports/memory';
 import { incident } from '../reasoner/fixtures';
-import { createDeployment, deploymentManifest, ensureNamespace, getDeployment, patchContainer, replicaSetsOf, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import { createDeployment, deploymentManifest, getDeployment, patchContainer, replicaSetsOf, webContainer, webImage } from '../sim/faults/kit';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 /**
  * #14: selection never picks a strategy whose plan cannot apply to the
@@ -32,7 +30,7 @@ const dynamo = useDynamoDbLocal();
 let sim: SimulatedCluster;
 let cluster: KubeCluster;
 let memory: Memory;
-let dir: string;
+let shop: ShopSimulator | undefined;
 const GOOD = 'registry.sim.local/shop/web:1.0.0';
 const NEXT = 'registry.sim.local/shop/web:1.1.0';
 const SIGNATURE = 'ImagePullBackOff:tag-not-found';
@@ -45,14 +43,10 @@ const rollback = learned('rollback_deployment', { namespace: '{{namespace}}', de
 const setGood = learned('patch_image', { namespace: '{{namespace}}', deployment: '{{target.name}}', container: '{{container}}', image: GOOD });
 
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 14 });
-  dir = await mkdtemp(join(tmpdir(), 'select-applicability-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
+  shop = await startShopSimulator({ seed: 14, dirPrefix: 'select-applicability-', image: GOOD, deployments: [] });
+  ({ sim, cluster } = shop);
   memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('applicable'), clock: sim.clock });
-  sim.registry.add(webImage(GOOD));
   sim.registry.add(webImage(NEXT));
-  await ensureNamespace(sim.client, 'shop');
   // single: one revision only (nothing to roll back to); two: revision 1 healthy, revision 2 current.
   for (const name of ['single', 'two', 'left']) {
     await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: 1, container: webContainer(name, GOOD) }));
@@ -76,8 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await shop?.stop();
 });
 
 async function decide(

@@ -1,20 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parameterPolicySource, parsePolicyParameter } from '../../functions/adapters/aws/policy-parameter';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import type { AppDeps } from '../../functions/app/deps';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 import { startSsmServer, type SsmServer } from '../support/ssm-server';
 
 /**
@@ -27,8 +23,8 @@ import { startSsmServer, type SsmServer } from '../support/ssm-server';
 const PARAM = '/eks-reflexion/test/mode';
 const dynamo = useDynamoDbLocal();
 let ssm: SsmServer;
+let shop: ShopSimulator | undefined;
 let sim: SimulatedCluster;
-let dir: string;
 let deps: AppDeps;
 const NS = 'shop';
 const IMAGE = 'registry.sim.local/shop/web:1.0.0';
@@ -40,17 +36,14 @@ const ssmProvider = () =>
 
 beforeAll(async () => {
   ssm = await startSsmServer();
-  sim = await startSimulatedCluster({ seed: 5 });
-  dir = await mkdtemp(join(tmpdir(), 'param-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  const cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
+  // The web Deployment is created but not run ready, as before the fixture.
+  shop = await startShopSimulator({ seed: 5, dirPrefix: 'param-', image: IMAGE, ready: false });
+  sim = shop.sim;
+  const cluster = shop.cluster;
   const memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('param'), clock: sim.clock });
   const deployed = PolicyConfigSchema.parse({ mode: 'dry-run', cooldownSeconds: 0, maxActionsPerHour: 50 });
   const local = buildLocalDeps({ clusters: { sim: cluster }, memory, policy: deployed, clock: sim.clock });
   deps = { ...local, currentPolicy: parameterPolicySource({ provider: ssmProvider(), name: PARAM, deployed }) };
-  await ensureNamespace(sim.client, NS);
-  sim.registry.add(webImage(IMAGE));
-  await createDeployment(sim.client, deploymentManifest({ namespace: NS, name: 'web', replicas: 2, container: webContainer('web', IMAGE) }));
 });
 
 afterEach(() => {
@@ -58,9 +51,8 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await sim?.stop();
+  await shop?.stop();
   await ssm?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('mode from the SSM parameter', () => {

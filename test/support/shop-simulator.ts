@@ -23,9 +23,10 @@ export interface ShopSimulator {
 /**
  * The setup many tests repeat: a simulated cluster, its kubeconfig in a fresh
  * temporary directory, `image` in its registry, the `shop` namespace, and one
- * web Deployment per name in `deployments` (run until ready) — none if empty.
+ * web Deployment per name in `deployments` (default `web`; none if empty), run
+ * 20 s of simulated time so they are ready unless `ready` is false.
  */
-export async function startShopSimulator(options: { seed: number; dirPrefix: string; deployments?: readonly string[]; replicas?: number; image?: string }): Promise<ShopSimulator> {
+export async function startShopSimulator(options: { seed: number; dirPrefix: string; deployments?: readonly string[]; replicas?: number; image?: string; ready?: boolean }): Promise<ShopSimulator> {
   const image = options.image ?? SHOP_WEB_IMAGE;
   const sim = await startSimulatedCluster({ seed: options.seed });
   const dir = await mkdtemp(join(tmpdir(), options.dirPrefix));
@@ -37,7 +38,7 @@ export async function startShopSimulator(options: { seed: number; dirPrefix: str
   for (const name of deployments) {
     await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: options.replicas ?? 2, container: webContainer(name, image) }));
   }
-  if (deployments.length > 0) await sim.advance(20, 1);
+  if (deployments.length > 0 && options.ready !== false) await sim.advance(20, 1);
   const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: 'sim', clock: sim.clock });
   return {
     sim,
