@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { executeAction } from '../../functions/app/execute-action';
 import { planRollbackDeployment } from '../../functions/app/actions/rollback-deployment';
@@ -7,7 +7,7 @@ import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { systemClock } from '../../functions/ports/clock';
 import { silentLogger } from '../../functions/ports/logger';
 import { useDynamoDbLocal } from '../support/dynamodb';
-import { createDeployment, createNamespace, deploymentAvailable, freshNamespace, PatchStrategy, settle, setHeaderOptions, startKubeEnv, startSimKubeEnv, type KubeEnv } from './kube-env';
+import { createDeployment, createNamespace, deploymentAvailable, freshNamespace, PatchStrategy, settle, setHeaderOptions, startKubeEnv, startSimKubeEnv, useKubeEnv, type KubeEnv } from './kube-env';
 
 /**
  * #10 item 9, the cluster's memory: after an operator rolled a bad image
@@ -38,18 +38,13 @@ const setImage = (env: KubeEnv, ns: string, image: string) =>
 
 describe.each(TARGETS)('rollback target and Events of gone pods, on $name', ({ start }) => {
   let env: KubeEnv | undefined;
-  let skipped: string | undefined;
-  beforeAll(async () => {
-    const started = await start();
-    if ('skipped' in started) skipped = started.skipped;
-    else env = started;
-  }, 120_000);
-  afterAll(async () => {
-    await env?.plane.stop();
+  // Fails the tests with the reason when the API server cannot start.
+  useKubeEnv(start, (started) => {
+    env = started;
   });
 
   it('a revision whose gone pods left BackOff Events is never the default target', async () => {
-    if (!env) throw new Error(`API server not available: ${skipped}`);
+    if (!env) throw new Error('API server not available');
     const e = env;
     const ns = freshNamespace('events');
     await createNamespace(e, ns);
