@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { analyseStep } from '../../functions/app/steps/analyse';
@@ -16,8 +13,9 @@ import type { Memory } from '../../functions/ports/memory';
 import { detect, loadItems, ofKind, snapshotOf } from '../detectors/support';
 import { incident } from '../reasoner/fixtures';
 import { ensureNamespace } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 /**
  * #10 item 6: cluster text is redacted when it is captured, before it enters
@@ -63,16 +61,13 @@ describe('Analyse captures redacted logs', () => {
 
 describe('action API reads', () => {
   const dynamo = useDynamoDbLocal();
+  let shop: ShopSimulator | undefined;
   let sim: SimulatedCluster;
-  let dir: string;
   let cluster: KubeCluster;
 
   beforeAll(async () => {
-    sim = await startSimulatedCluster({ seed: 9 });
-    dir = await mkdtemp(join(tmpdir(), 'redact-'));
-    await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-    cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
-    await ensureNamespace(sim.client, 'shop');
+    shop = await startShopSimulator({ seed: 9, dirPrefix: 'redact-', deployments: [] });
+    ({ sim, cluster } = shop);
     await ensureNamespace(sim.client, 'payments');
     const now = sim.clock.now().toISOString();
     await sim.client.create('/api/v1/namespaces/shop/events', {
@@ -86,10 +81,7 @@ describe('action API reads', () => {
       count: 1,
     });
   });
-  afterAll(async () => {
-    await sim?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => shop?.stop());
 
   const depsFor = (policy: object) => {
     const memory: Memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace: dynamo.namespace('redact'), clock: sim.clock });
