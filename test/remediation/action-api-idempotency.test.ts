@@ -1,18 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import type { AppDeps } from '../../functions/app/deps';
 import { PolicyConfigSchema } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
 import { inProcessIdempotency } from '../../functions/local/in-process-idempotency';
-import { createDeployment, deploymentManifest, ensureNamespace, scaleDeployment, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import { createDeployment, deploymentManifest, scaleDeployment, webContainer } from '../sim/faults/kit';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 
 /**
  * #10 item 5 / #11 item 3: an `idempotency_key` is bound to its request.
@@ -24,32 +22,23 @@ import { useDynamoDbLocal } from '../support/dynamodb';
 const dynamo = useDynamoDbLocal();
 let sim: SimulatedCluster;
 let cluster: KubeCluster;
-let dir: string;
+let shop: ShopSimulator | undefined;
 let deps: AppDeps;
 let namespace: string;
 const NS = 'shop';
 const IMAGE = 'registry.sim.local/shop/web:1.0.0';
 
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 11 });
-  dir = await mkdtemp(join(tmpdir(), 'idem-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
+  // web and api, not run ready (as before the fixture).
+  shop = await startShopSimulator({ seed: 11, dirPrefix: 'idem-', image: IMAGE, deployments: ['web', 'api'], container: 'web', ready: false });
+  ({ sim, cluster } = shop);
   namespace = dynamo.namespace('idem');
   const memory = createDynamoMemory({ client: dynamo.doc, tables: dynamo.tables, namespace, clock: sim.clock });
   const policy = PolicyConfigSchema.parse({ mode: 'enforce', cooldownSeconds: 0, maxActionsPerHour: 50, defaultRequestedBy: 'idempotency-test' });
   deps = buildLocalDeps({ clusters: { sim: cluster }, memory, policy, clock: sim.clock });
-  await ensureNamespace(sim.client, NS);
-  sim.registry.add(webImage(IMAGE));
-  for (const name of ['web', 'api']) {
-    await createDeployment(sim.client, deploymentManifest({ namespace: NS, name, replicas: 2, container: webContainer('web', IMAGE) }));
-  }
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => shop?.stop());
 
 const call = (payload: Record<string, unknown>) => handleActionPayload(deps, { cluster_name: 'sim', ...payload });
 const replicasOf = async (name: string) => (await cluster.getDeployment(NS, name)).spec?.replicas;

@@ -1,17 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
+import type { KubeCluster } from '../../functions/adapters/kubernetes/kube-cluster';
 import { createDynamoMemory } from '../../functions/adapters/dynamodb/memory';
 import { handleActionPayload } from '../../functions/app/action-api/router';
 import { lastActionOf } from '../../functions/app/actions/common';
 import type { Deployment, KubeEvent } from '../../functions/domain/k8s';
 import { PolicyConfigSchema, type PolicyConfigInput } from '../../functions/domain/policy-config';
 import { buildLocalDeps } from '../../functions/local/local-deps';
-import { createDeployment, deploymentManifest, ensureNamespace, webContainer, webImage } from '../sim/faults/kit';
-import { startSimulatedCluster, type SimulatedCluster } from '../sim/index';
+import type { SimulatedCluster } from '../sim/index';
 import { useDynamoDbLocal } from '../support/dynamodb';
+import { startShopSimulator, type ShopSimulator } from '../support/shop-simulator';
 import { resourcesOf, synth } from '../infra/synth';
 
 /**
@@ -21,28 +18,17 @@ import { resourcesOf, synth } from '../infra/synth';
  */
 
 const dynamo = useDynamoDbLocal();
+let shop: ShopSimulator | undefined;
 let sim: SimulatedCluster;
-let dir: string;
 let cluster: KubeCluster;
 const IMAGE = 'registry.sim.local/shop/web:1.0.0';
 
 beforeAll(async () => {
-  sim = await startSimulatedCluster({ seed: 4 });
-  dir = await mkdtemp(join(tmpdir(), 'requested-by-'));
-  await sim.writeKubeconfig(join(dir, 'kubeconfig'));
-  cluster = KubeCluster.fromKubeconfigFile(join(dir, 'kubeconfig'), { clusterName: 'sim', clock: sim.clock });
-  sim.registry.add(webImage(IMAGE));
-  await ensureNamespace(sim.client, 'shop');
-  for (const name of ['web', 'api', 'cart', 'dry']) {
-    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: 1, container: webContainer('web', IMAGE) }));
-  }
-  await sim.advance(20, 1);
+  shop = await startShopSimulator({ seed: 4, dirPrefix: 'requested-by-', image: IMAGE, deployments: ['web', 'api', 'cart', 'dry'], replicas: 1, container: 'web' });
+  ({ sim, cluster } = shop);
 });
 
-afterAll(async () => {
-  await sim?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => shop?.stop());
 
 const depsFor = (policy: PolicyConfigInput) =>
   buildLocalDeps({

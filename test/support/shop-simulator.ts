@@ -24,9 +24,10 @@ export interface ShopSimulator {
  * The setup many tests repeat: a simulated cluster, its kubeconfig in a fresh
  * temporary directory, `image` in its registry, the `shop` namespace, and one
  * web Deployment per name in `deployments` (default `web`; none if empty), run
- * 20 s of simulated time so they are ready unless `ready` is false.
+ * 20 s of simulated time so they are ready unless `ready` is false. Each
+ * Deployment's container is named `container`, or after the Deployment.
  */
-export async function startShopSimulator(options: { seed: number; dirPrefix: string; deployments?: readonly string[]; replicas?: number; image?: string; ready?: boolean }): Promise<ShopSimulator> {
+export async function startShopSimulator(options: { seed: number; dirPrefix: string; deployments?: readonly string[]; replicas?: number; image?: string; ready?: boolean; container?: string }): Promise<ShopSimulator> {
   const image = options.image ?? SHOP_WEB_IMAGE;
   const sim = await startSimulatedCluster({ seed: options.seed });
   const dir = await mkdtemp(join(tmpdir(), options.dirPrefix));
@@ -36,7 +37,7 @@ export async function startShopSimulator(options: { seed: number; dirPrefix: str
   await ensureNamespace(sim.client, 'shop');
   const deployments = options.deployments ?? ['web'];
   for (const name of deployments) {
-    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: options.replicas ?? 2, container: webContainer(name, image) }));
+    await createDeployment(sim.client, deploymentManifest({ namespace: 'shop', name, replicas: options.replicas ?? 2, container: webContainer(options.container ?? name, image) }));
   }
   if (deployments.length > 0 && options.ready !== false) await sim.advance(20, 1);
   const cluster = KubeCluster.fromKubeconfigFile(kubeconfig, { clusterName: 'sim', clock: sim.clock });
